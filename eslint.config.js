@@ -1,0 +1,19 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'web-client/dist/**', 'edge-node/media/x264/build/**', 'test/bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      'no-console': 'error',
+    },
+  },
+  {
+    // Command-line entry points and tests print for people; services log through pino.
+    files: ['test/**', 'infra/**', '**/cli/**', 'web-client/**'],
+    rules: { 'no-console': 'off' },
+  },
+);

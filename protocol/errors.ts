@@ -1,0 +1,64 @@
+/**
+ * The catalogue of every error the system reports across a process boundary.
+ * Codes are stable API: clients branch on `code`, people read `message`.
+ */
+export const errorCatalogue = {
+  VALIDATION_FAILED: { status: 400, message: 'The request is not valid.' },
+  UNAUTHORIZED: { status: 401, message: 'A valid token is required for this request.' },
+  FORBIDDEN: { status: 403, message: 'This token may not do that.' },
+  GAME_NOT_FOUND: { status: 404, message: 'There is no game with that id.' },
+  NODE_NOT_FOUND: { status: 404, message: 'There is no live edge node with that id.' },
+  SESSION_NOT_FOUND: { status: 404, message: 'There is no session with that id.' },
+  ROUTE_NOT_FOUND: { status: 404, message: 'There is no such endpoint.' },
+  NO_CAPACITY: { status: 503, message: 'Every edge node that can run this game is busy. Try again in a moment.' },
+  NODE_KEY_MISMATCH: { status: 409, message: 'This node id is registered with a different key.' },
+  HEARTBEAT_SIGNATURE_INVALID: { status: 401, message: 'The heartbeat signature does not match the node key.' },
+  HEARTBEAT_REPLAYED: { status: 409, message: 'This heartbeat is older than one already received.' },
+  HEARTBEAT_CLOCK_SKEW: { status: 400, message: 'The heartbeat timestamp is too far from the control plane clock.' },
+  TICKET_MISSING: { status: 401, message: 'A session ticket is required to join.' },
+  TICKET_INVALID: { status: 401, message: 'The session ticket is not valid (bad signature or format).' },
+  TICKET_EXPIRED: { status: 401, message: 'The session ticket has expired. Launch the game again.' },
+  TICKET_WRONG_NODE: { status: 403, message: 'The session ticket was issued for another edge node.' },
+  TICKET_REUSED: { status: 409, message: 'The session ticket has already been used.' },
+  SESSION_NOT_JOINED: { status: 409, message: 'Join the session with a ticket first.' },
+  SLOT_UNAVAILABLE: { status: 503, message: 'This edge node has no free slot for the session.' },
+  GAME_START_FAILED: { status: 500, message: 'The game could not be started on the edge node.' },
+  GAME_CRASHED: { status: 500, message: 'The game stopped unexpectedly. The session has ended.' },
+  SESSION_IDLE_TIMEOUT: { status: 408, message: 'The session ended because no input arrived for too long.' },
+  NODE_SHUTTING_DOWN: { status: 503, message: 'The edge node is shutting down.' },
+  MEDIA_FAILED: { status: 500, message: 'The video stream could not be set up.' },
+  INTERNAL: { status: 500, message: 'Something went wrong on our side.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+/** A failure with a catalogued code; the message may be more specific than the catalogue's. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message?: string, details?: unknown) {
+    super(message ?? errorCatalogue[code].message);
+    this.name = 'AppError';
+    this.code = code;
+    this.status = errorCatalogue[code].status;
+    this.details = details;
+  }
+
+  toBody(): ErrorBody {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorCatalogue, value);
+}

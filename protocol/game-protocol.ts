@@ -1,0 +1,72 @@
+/**
+ * The frame protocol between the edge node and a game process, so that any engine can integrate:
+ *
+ * - The node starts the game with env EDGEPLAY_WIDTH, EDGEPLAY_HEIGHT, EDGEPLAY_FPS and
+ *   EDGEPLAY_LATENCY_STRIP ("1" to draw the input-sequence strip, see latency-strip.ts).
+ * - Game -> node, on stdout: a stream of frames, each a 32-byte little-endian header then the pixels.
+ *     offset 0  u32  magic 0x31465045 ("EPF1")
+ *     offset 4  u16  width            offset 6  u16 height
+ *     offset 8  u8   pixel format (1 = I420: Y plane, then U, then V, each row tightly packed)
+ *     offset 9  u8[3] reserved (0)
+ *     offset 12 u32  frame number (increments by one per rendered frame)
+ *     offset 16 u32  last applied input sequence number (0 before any input)
+ *     offset 20 f64  render time, milliseconds on the game's monotonic clock
+ *     offset 28 u32  payload length in bytes
+ * - Node -> game, on stdin: one JSON object per line (GameCommand below).
+ * - stderr is the game's log. The game exits on a `quit` command or when stdin closes.
+ */
+import type { InputEvent } from './input.js';
+
+export const FRAME_MAGIC = 0x31465045;
+export const FRAME_HEADER_BYTES = 32;
+export const PIXEL_FORMAT_I420 = 1;
+
+export interface FrameHeader {
+  width: number;
+  height: number;
+  format: number;
+  frameNumber: number;
+  inputSeq: number;
+  renderTimeMs: number;
+  payloadLength: number;
+}
+
+export type GameCommand = { type: 'input'; event: InputEvent } | { type: 'quit' };
+
+export function i420Size(width: number, height: number): number {
+  return width * height + 2 * ((width >> 1) * (height >> 1));
+}
+
+export function writeFrameHeader(target: Buffer, header: FrameHeader): void {
+  target.writeUInt32LE(FRAME_MAGIC, 0);
+  target.writeUInt16LE(header.width, 4);
+  target.writeUInt16LE(header.height, 6);
+  target.writeUInt8(header.format, 8);
+  target.fill(0, 9, 12);
+  target.writeUInt32LE(header.frameNumber >>> 0, 12);
+  target.writeUInt32LE(header.inputSeq >>> 0, 16);
+  target.writeDoubleLE(header.renderTimeMs, 20);
+  target.writeUInt32LE(header.payloadLength, 28);
+}
+
+export class FrameProtocolError extends Error {
+  override name = 'FrameProtocolError';
+}
+
+export function readFrameHeader(source: Buffer, offset = 0): FrameHeader {
+  if (source.readUInt32LE(offset) !== FRAME_MAGIC) throw new FrameProtocolError('bad frame magic');
+  const header: FrameHeader = {
+    width: source.readUInt16LE(offset + 4),
+    height: source.readUInt16LE(offset + 6),
+    format: source.readUInt8(offset + 8),
+    frameNumber: source.readUInt32LE(offset + 12),
+    inputSeq: source.readUInt32LE(offset + 16),
+    renderTimeMs: source.readDoubleLE(offset + 20),
+    payloadLength: source.readUInt32LE(offset + 28),
+  };
+  if (header.format !== PIXEL_FORMAT_I420) throw new FrameProtocolError(`unknown pixel format ${header.format}`);
+  if (header.payloadLength !== i420Size(header.width, header.height)) {
+    throw new FrameProtocolError(`payload length ${header.payloadLength} does not match ${header.width}x${header.height} I420`);
+  }
+  return header;
+}

@@ -1,0 +1,185 @@
+/**
+ * Bodies of the control plane's HTTP API, as TypeBox schemas (validated by fastify)
+ * and the static types derived from them (used by the edge node and the web client).
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+
+export const GeoPoint = Type.Object(
+  {
+    lat: Type.Number({ minimum: -90, maximum: 90 }),
+    lng: Type.Number({ minimum: -180, maximum: 180 }),
+  },
+  { additionalProperties: false },
+);
+export type GeoPoint = Static<typeof GeoPoint>;
+
+export const GameManifest = Type.Object(
+  {
+    runtime: Type.Union([Type.Literal('node'), Type.Literal('native')]),
+    entry: Type.String({ minLength: 1, maxLength: 256 }),
+    width: Type.Integer({ minimum: 64, maximum: 3840 }),
+    height: Type.Integer({ minimum: 64, maximum: 2160 }),
+    fps: Type.Integer({ minimum: 1, maximum: 240 }),
+    inputs: Type.Array(Type.Union([Type.Literal('keyboard'), Type.Literal('mouse'), Type.Literal('gamepad'), Type.Literal('touch')]), {
+      maxItems: 4,
+    }),
+  },
+  { additionalProperties: false },
+);
+export type GameManifest = Static<typeof GameManifest>;
+
+export const Game = Type.Object({
+  id: Id,
+  title: Type.String(),
+  description: Type.String(),
+  /** SHA-256 of the build archive: builds are content-addressed. */
+  buildId: Type.String({ pattern: '^[a-f0-9]{64}$' }),
+  manifest: GameManifest,
+});
+export type Game = Static<typeof Game>;
+
+export const GameList = Type.Object({ games: Type.Array(Game) });
+export type GameList = Static<typeof GameList>;
+
+export const GpuInfo = Type.Object(
+  {
+    model: Type.String({ minLength: 1, maxLength: 128 }),
+    vramMb: Type.Integer({ minimum: 0, maximum: 1_048_576 }),
+  },
+  { additionalProperties: false },
+);
+
+export const NodeRegistration = Type.Object(
+  {
+    /** Ed25519 public key, raw 32 bytes, base64url. */
+    publicKey: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }),
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+    location: GeoPoint,
+    gpu: GpuInfo,
+    encoders: Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { minItems: 1, maxItems: 16 }),
+    slots: Type.Integer({ minimum: 1, maximum: 64 }),
+    pricePerHour: Type.Number({ minimum: 0, maximum: 1000 }),
+    /** Where players reach this node's socket.io signalling endpoint. */
+    signallingUrl: Type.String({ format: 'uri', maxLength: 256 }),
+    /** Build ids already cached on the node. */
+    builds: Type.Array(Type.String({ pattern: '^[a-f0-9]{64}$' }), { maxItems: 1024 }),
+  },
+  { additionalProperties: false },
+);
+export type NodeRegistration = Static<typeof NodeRegistration>;
+
+export const NodeRegistered = Type.Object({
+  nodeId: Id,
+  heartbeatIntervalMs: Type.Integer(),
+  nodeTtlMs: Type.Integer(),
+  /** The control plane's ticket-signing key (Ed25519 public JWK); tickets are verified against it. */
+  ticketPublicJwk: Type.Object({ kty: Type.String(), crv: Type.String(), x: Type.String() }, { additionalProperties: true }),
+  ticketIssuer: Type.String(),
+});
+export type NodeRegistered = Static<typeof NodeRegistered>;
+
+export const HeartbeatPayload = Type.Object(
+  {
+    nodeId: Id,
+    /** Strictly increasing per node: a replayed heartbeat is refused. */
+    seq: Type.Integer({ minimum: 0 }),
+    sentAt: Type.Integer({ minimum: 0 }),
+    activeSessions: Type.Array(Id, { maxItems: 64 }),
+  },
+  { additionalProperties: false },
+);
+export type HeartbeatPayload = Static<typeof HeartbeatPayload>;
+
+/** A message from a node, signed with its Ed25519 key over the canonical JSON of `payload`. */
+export function Signed<T extends ReturnType<typeof Type.Object>>(payload: T) {
+  return Type.Object(
+    { payload, signature: Type.String({ pattern: '^[A-Za-z0-9_-]{86}$' }) },
+    { additionalProperties: false },
+  );
+}
+export const SignedHeartbeat = Signed(HeartbeatPayload);
+export type SignedHeartbeat = Static<typeof SignedHeartbeat>;
+
+export const SessionEndReason = Type.Union([
+  Type.Literal('player_left'),
+  Type.Literal('game_exited'),
+  Type.Literal('game_crashed'),
+  Type.Literal('idle_timeout'),
+  Type.Literal('ticket_unused'),
+  Type.Literal('node_shutdown'),
+  Type.Literal('media_failed'),
+]);
+export type SessionEndReason = Static<typeof SessionEndReason>;
+
+export const SessionEndPayload = Type.Object(
+  {
+    nodeId: Id,
+    sessionId: Id,
+    reason: SessionEndReason,
+    startedAt: Type.Integer({ minimum: 0 }),
+    endedAt: Type.Integer({ minimum: 0 }),
+    framesSent: Type.Integer({ minimum: 0 }),
+    bytesSent: Type.Integer({ minimum: 0 }),
+    width: Type.Integer({ minimum: 0 }),
+    height: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type SessionEndPayload = Static<typeof SessionEndPayload>;
+export const SignedSessionEnd = Signed(SessionEndPayload);
+export type SignedSessionEnd = Static<typeof SignedSessionEnd>;
+
+export const GuestToken = Type.Object({ playerId: Id, token: Type.String() });
+export type GuestToken = Static<typeof GuestToken>;
+
+export const CreateSessionRequest = Type.Object({ gameId: Id }, { additionalProperties: false });
+export type CreateSessionRequest = Static<typeof CreateSessionRequest>;
+
+export const SessionCreated = Type.Object({
+  sessionId: Id,
+  nodeId: Id,
+  signallingUrl: Type.String(),
+  ticket: Type.String(),
+  expiresAt: Type.Integer(),
+  game: Game,
+});
+export type SessionCreated = Static<typeof SessionCreated>;
+
+export const SessionState = Type.Union([Type.Literal('reserved'), Type.Literal('active'), Type.Literal('ended')]);
+export type SessionState = Static<typeof SessionState>;
+
+export const SessionView = Type.Object({
+  sessionId: Id,
+  nodeId: Id,
+  playerId: Id,
+  gameId: Id,
+  state: SessionState,
+  createdAt: Type.Integer(),
+  endedAt: Type.Optional(Type.Integer()),
+  endReason: Type.Optional(SessionEndReason),
+});
+export type SessionView = Static<typeof SessionView>;
+
+export const NodeView = Type.Object({
+  nodeId: Id,
+  name: Type.String(),
+  location: GeoPoint,
+  gpu: GpuInfo,
+  slots: Type.Integer(),
+  freeSlots: Type.Integer(),
+  reservedSlots: Type.Integer(),
+  busySlots: Type.Integer(),
+  signallingUrl: Type.String(),
+  lastHeartbeatAt: Type.Integer(),
+});
+export type NodeView = Static<typeof NodeView>;
+
+export const NodeList = Type.Object({ nodes: Type.Array(NodeView) });
+export type NodeList = Static<typeof NodeList>;
+
+export const ErrorResponse = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
+});
+export type ErrorResponse = Static<typeof ErrorResponse>;
