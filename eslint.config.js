@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -6,6 +7,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    languageOptions: { globals: { ...globals.node } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       'no-console': 'error',
@@ -13,7 +15,7 @@ export default tseslint.config(
   },
   {
     // Command-line entry points and tests print for people; services log through pino.
-    files: ['test/**', 'infra/**', '**/cli/**', 'web-client/**'],
+    files: ['test/**', 'infra/**', 'web-client/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -102,6 +102,9 @@ export function Signed<T extends ReturnType<typeof Type.Object>>(payload: T) {
 export const SignedHeartbeat = Signed(HeartbeatPayload);
 export type SignedHeartbeat = Static<typeof SignedHeartbeat>;
 
+export const HeartbeatAck = Type.Object({ nodeId: Id, seq: Type.Integer() });
+export type HeartbeatAck = Static<typeof HeartbeatAck>;
+
 export const SessionEndReason = Type.Union([
   Type.Literal('player_left'),
   Type.Literal('game_exited'),
@@ -130,6 +133,19 @@ export const SessionEndPayload = Type.Object(
 export type SessionEndPayload = Static<typeof SessionEndPayload>;
 export const SignedSessionEnd = Signed(SessionEndPayload);
 export type SignedSessionEnd = Static<typeof SignedSessionEnd>;
+
+/** The node accepted the session's ticket and the game is running: the reserved slot becomes busy. */
+export const SessionStartPayload = Type.Object(
+  {
+    nodeId: Id,
+    sessionId: Id,
+    startedAt: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type SessionStartPayload = Static<typeof SessionStartPayload>;
+export const SignedSessionStart = Signed(SessionStartPayload);
+export type SignedSessionStart = Static<typeof SignedSessionStart>;
 
 export const GuestToken = Type.Object({ playerId: Id, token: Type.String() });
 export type GuestToken = Static<typeof GuestToken>;

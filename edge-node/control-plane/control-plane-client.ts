@@ -1,0 +1,89 @@
+/**
+ * The node's side of the control-plane API: register, heartbeat, and session start/end
+ * reports, each signed with the node key. Reports that fail are retried, because a lost end
+ * report would leave a slot counted busy until the node's record expires.
+ */
+import type { Logger } from 'pino';
+import type { ErrorResponse, HeartbeatPayload, NodeRegistered, NodeRegistration, SessionEndPayload, SessionStartPayload } from '../../protocol/http.js';
+import { signPayload } from '../../protocol/signing.js';
+import type { NodeIdentity } from '../identity.js';
+
+export class ControlPlaneError extends Error {
+  override name = 'ControlPlaneError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class ControlPlaneClient {
+  // Starts from the clock so a restarted node is not refused as replaying its earlier heartbeats.
+  private heartbeatSeq = Date.now();
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly identity: NodeIdentity,
+    private readonly logger: Logger,
+  ) {}
+
+  register(operatorToken: string, registration: NodeRegistration): Promise<NodeRegistered> {
+    return this.post<NodeRegistered>('/v1/nodes/register', registration, { authorization: `Bearer ${operatorToken}` });
+  }
+
+  async heartbeat(nodeId: string, activeSessions: string[]): Promise<void> {
+    const payload: HeartbeatPayload = { nodeId, seq: ++this.heartbeatSeq, sentAt: Date.now(), activeSessions };
+    await this.post(`/v1/nodes/${nodeId}/heartbeat`, this.signed(payload));
+  }
+
+  reportStart(payload: SessionStartPayload): Promise<void> {
+    return this.withRetries(`session start ${payload.sessionId}`, () =>
+      this.post(`/v1/nodes/${payload.nodeId}/sessions/${payload.sessionId}/start`, this.signed(payload)),
+    );
+  }
+
+  reportEnd(payload: SessionEndPayload): Promise<void> {
+    return this.withRetries(`session end ${payload.sessionId}`, () =>
+      this.post(`/v1/nodes/${payload.nodeId}/sessions/${payload.sessionId}/end`, this.signed(payload)),
+    );
+  }
+
+  private signed<T>(payload: T): { payload: T; signature: string } {
+    return { payload, signature: signPayload(payload, this.identity.privateKey) };
+  }
+
+  private async withRetries(what: string, call: () => Promise<unknown>, attempts = 5): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await call();
+        return;
+      } catch (error) {
+        // A refusal with a code is final; only transport failures and 5xx are worth repeating.
+        const final = error instanceof ControlPlaneError && error.status < 500;
+        if (final || attempt >= attempts) {
+          this.logger.error({ err: error, attempt }, `reporting ${what} failed`);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+      }
+    }
+  }
+
+  private async post<T = unknown>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+    const response = await fetch(new URL(path, this.baseUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(5000),
+    });
+    const text = await response.text();
+    const parsed: unknown = text ? JSON.parse(text) : {};
+    if (!response.ok) {
+      const error = (parsed as Partial<ErrorResponse>).error;
+      throw new ControlPlaneError(response.status, error?.code ?? 'INTERNAL', error?.message ?? `HTTP ${response.status}`);
+    }
+    return parsed as T;
+  }
+}

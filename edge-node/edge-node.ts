@@ -1,0 +1,192 @@
+/**
+ * An operator's rendering rig on the network: it registers its key and capacity with the
+ * control plane, heartbeats, and serves players who bring a ticket for it. Streams keep running
+ * when the control plane is unreachable; only registration and reports wait for it.
+ */
+import type { types } from 'mediasoup';
+import pino, { type Logger } from 'pino';
+import { AppError } from '../protocol/errors.js';
+import type { GeoPoint, SessionEndReason } from '../protocol/http.js';
+import type { JoinAccepted } from '../protocol/signalling.js';
+import type { SessionTicketClaims } from '../protocol/ticket.js';
+import { ControlPlaneClient, ControlPlaneError } from './control-plane/control-plane-client.js';
+import { defaultGameLibrary } from './game-library.js';
+import { loadOrCreateIdentity, type NodeIdentity } from './identity.js';
+import { loadMediasoup } from './media/mediasoup-loader.js';
+import type { VideoEncoderOptions } from './media/video-encoder.js';
+import { StreamSession, type GameLaunch, type SessionUsage } from './session/stream-session.js';
+import { SignallingServer, type SessionHost } from './signalling/signalling-server.js';
+import { TicketVerifier } from './tickets/ticket-verifier.js';
+
+export interface EdgeNodeOptions {
+  controlPlaneUrl: string;
+  operatorToken: string;
+  /** Where the node key is kept; without it the node gets a fresh identity each start. */
+  keyPath?: string;
+  name?: string;
+  location?: GeoPoint;
+  gpu?: { model: string; vramMb: number };
+  slots?: number;
+  pricePerHour?: number;
+  /** Signalling endpoint bind address and port (0 picks a free one). */
+  host?: string;
+  port?: number;
+  publicUrl?: string;
+  /** WebRTC media bind address, and the address players reach it on if different. */
+  listenIp?: string;
+  announcedAddress?: string;
+  /** The low-latency measures (playout-delay 0/0, zerolatency encoder); off only for benchmarks' baseline. */
+  lowLatency?: boolean;
+  encoder?: Partial<VideoEncoderOptions>;
+  /** Ask games to draw the input-sequence strip (tests and latency benchmarks). */
+  latencyStrip?: boolean;
+  idleTimeoutMs?: number;
+  games?: Map<string, GameLaunch>;
+  logger?: Logger;
+}
+
+export interface EdgeNodeEvents {
+  sessionEnded: { sessionId: string; reason: SessionEndReason; usage: SessionUsage };
+}
+
+export class EdgeNode implements SessionHost {
+  readonly sessions = new Map<string, StreamSession>();
+  readonly endedSessions: EdgeNodeEvents['sessionEnded'][] = [];
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private verifier: TicketVerifier | undefined;
+  private nodeIdValue: string | undefined;
+  private stopping = false;
+
+  private constructor(
+    private readonly options: EdgeNodeOptions,
+    private readonly identity: NodeIdentity,
+    private readonly worker: types.Worker,
+    private readonly client: ControlPlaneClient,
+    private readonly games: Map<string, GameLaunch>,
+    private readonly logger: Logger,
+    private signalling: SignallingServer | undefined,
+  ) {}
+
+  static async start(options: EdgeNodeOptions): Promise<EdgeNode> {
+    const logger = (options.logger ?? pino({ name: 'edge-node' })).child({ component: 'edge-node' });
+    const identity = await loadOrCreateIdentity(options.keyPath);
+    const mediasoup = await loadMediasoup();
+    const worker = await mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: 40000, rtcMaxPort: 49999 });
+    const client = new ControlPlaneClient(options.controlPlaneUrl, identity, logger);
+    const node = new EdgeNode(options, identity, worker, client, options.games ?? defaultGameLibrary(), logger, undefined);
+    worker.on('died', (error) => {
+      logger.fatal({ err: error }, 'mediasoup worker died; ending every session');
+      for (const session of node.sessions.values()) session.end('media_failed');
+    });
+    try {
+      node.signalling = await SignallingServer.listen({
+        host: options.host ?? '127.0.0.1',
+        port: options.port ?? 0,
+        publicUrl: options.publicUrl,
+        sessions: node,
+        logger,
+      });
+      await node.register();
+    } catch (error) {
+      await node.stop();
+      throw error;
+    }
+    return node;
+  }
+
+  get nodeId(): string {
+    if (!this.nodeIdValue) throw new Error('the node is not registered');
+    return this.nodeIdValue;
+  }
+
+  get signallingUrl(): string {
+    if (!this.signalling) throw new Error('the signalling server is not listening');
+    return this.signalling.url;
+  }
+
+  get freeSlots(): number {
+    return (this.options.slots ?? 1) - this.sessions.size;
+  }
+
+  async admit(ticket: unknown): Promise<SessionTicketClaims> {
+    if (this.stopping) throw new AppError('NODE_SHUTTING_DOWN');
+    if (!this.verifier) throw new AppError('NODE_SHUTTING_DOWN', 'The edge node is not registered yet.');
+    const claims = await this.verifier.verify(ticket);
+    if (this.freeSlots <= 0) throw new AppError('SLOT_UNAVAILABLE');
+    if (!this.games.has(claims.gameId)) throw new AppError('GAME_NOT_FOUND', `This edge node cannot run ${claims.gameId}.`);
+    return claims;
+  }
+
+  async open(claims: SessionTicketClaims): Promise<{ session: StreamSession; accepted: Omit<JoinAccepted, 'routerRtpCapabilities'> }> {
+    if (this.freeSlots <= 0) throw new AppError('SLOT_UNAVAILABLE');
+    const game = this.games.get(claims.gameId);
+    if (!game) throw new AppError('GAME_NOT_FOUND');
+    const idleTimeoutMs = this.options.idleTimeoutMs ?? 5 * 60_000;
+    const session = await StreamSession.start({
+      claims,
+      worker: this.worker,
+      game,
+      listenIp: this.options.listenIp ?? '127.0.0.1',
+      announcedAddress: this.options.announcedAddress,
+      lowLatency: this.options.lowLatency ?? true,
+      encoder: this.options.encoder,
+      latencyStrip: this.options.latencyStrip ?? false,
+      idleTimeoutMs,
+      logger: this.logger,
+    });
+    this.sessions.set(session.id, session);
+    session.once('ended', (reason, usage) => this.onSessionEnded(session, reason, usage));
+    void this.client.reportStart({ nodeId: this.nodeId, sessionId: session.id, startedAt: session.startedAt });
+    return {
+      session,
+      accepted: { sessionId: session.id, video: { width: game.width, height: game.height, fps: game.fps }, idleTimeoutS: Math.round(idleTimeoutMs / 1000) },
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.heartbeatTimer);
+    for (const session of this.sessions.values()) session.end('node_shutdown');
+    await this.signalling?.close();
+    this.worker.close();
+  }
+
+  private onSessionEnded(session: StreamSession, reason: SessionEndReason, usage: SessionUsage): void {
+    this.sessions.delete(session.id);
+    this.endedSessions.push({ sessionId: session.id, reason, usage });
+    void this.client.reportEnd({ nodeId: this.nodeId, sessionId: session.id, reason, ...usage });
+  }
+
+  private async register(): Promise<void> {
+    const registered = await this.client.register(this.options.operatorToken, {
+      publicKey: this.identity.publicKey,
+      name: this.options.name ?? 'local-rig',
+      location: this.options.location ?? { lat: 52.52, lng: 13.405 },
+      gpu: this.options.gpu ?? { model: 'software (x264)', vramMb: 0 },
+      encoders: ['h264'],
+      slots: this.options.slots ?? 1,
+      pricePerHour: this.options.pricePerHour ?? 0.5,
+      signallingUrl: this.signallingUrl,
+      builds: [],
+    });
+    this.nodeIdValue = registered.nodeId;
+    this.verifier = await TicketVerifier.create(registered.ticketPublicJwk, registered.nodeId);
+    this.logger.info({ nodeId: registered.nodeId, signallingUrl: this.signallingUrl }, 'registered with the control plane');
+    clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = setInterval(() => void this.beat(), registered.heartbeatIntervalMs);
+    this.heartbeatTimer.unref();
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      await this.client.heartbeat(this.nodeId, [...this.sessions.keys()]);
+    } catch (error) {
+      // The control plane forgot us (it restarted, or we were silent past the TTL): join again.
+      if (error instanceof ControlPlaneError && error.code === 'NODE_NOT_FOUND') {
+        await this.register().catch((e: unknown) => this.logger.warn({ err: e }, 're-registration failed'));
+        return;
+      }
+      this.logger.warn({ err: error }, 'heartbeat failed; streams go on');
+    }
+  }
+}

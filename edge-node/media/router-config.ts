@@ -1,0 +1,33 @@
+/** The media every session's router speaks: H.264 constrained baseline, the one profile Chromium here always offers. */
+import type { types } from 'mediasoup';
+
+export const H264_PAYLOAD_TYPE = 102;
+export const PLAYOUT_DELAY_URI = 'http://www.webrtc.org/experiments/rtp-hdrext/playout-delay';
+/** The id our packetizer writes; mediasoup maps it to whatever each consumer negotiated. */
+export const PLAYOUT_DELAY_EXTENSION_ID = 14;
+
+const h264Parameters = {
+  'packetization-mode': 1,
+  'profile-level-id': '42e01f',
+  'level-asymmetry-allowed': 1,
+};
+
+export const routerMediaCodecs: types.RouterRtpCodecCapability[] = [
+  { kind: 'video', mimeType: 'video/H264', clockRate: 90000, parameters: h264Parameters },
+];
+
+export function videoProducerParameters(ssrc: number, withPlayoutDelay: boolean): types.RtpParameters {
+  return {
+    codecs: [
+      {
+        mimeType: 'video/H264',
+        payloadType: H264_PAYLOAD_TYPE,
+        clockRate: 90000,
+        parameters: h264Parameters,
+        rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
+      },
+    ],
+    encodings: [{ ssrc }],
+    headerExtensions: withPlayoutDelay ? [{ uri: PLAYOUT_DELAY_URI, id: PLAYOUT_DELAY_EXTENSION_ID }] : [],
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * Turns game frames into RTP on a mediasoup DirectTransport: encode in-process, packetize,
+ * send. A frame that arrives while the previous one is still encoding is dropped (a stale
+ * frame is worth less than a fresh one); keyframe requests from the router are answered on
+ * the very next frame.
+ */
+import { randomInt } from 'node:crypto';
+import type { types } from 'mediasoup';
+import type { Logger } from 'pino';
+import type { FrameHeader } from '../../protocol/game-protocol.js';
+import { splitAnnexB } from './annexb.js';
+import { H264Packetizer } from './h264-packetizer.js';
+import { requestsKeyframe } from './rtcp-feedback.js';
+import { H264_PAYLOAD_TYPE, PLAYOUT_DELAY_EXTENSION_ID, videoProducerParameters } from './router-config.js';
+import { VideoEncoder, type VideoEncoderOptions } from './video-encoder.js';
+
+export interface VideoSourceStats {
+  framesIn: number;
+  framesEncoded: number;
+  framesDropped: number;
+  keyframes: number;
+  keyframeRequests: number;
+  bytesSent: number;
+  packetsSent: number;
+  bitrateKbps: number;
+}
+
+export interface VideoSourceOptions {
+  router: types.Router;
+  width: number;
+  height: number;
+  fps: number;
+  /** Tag every packet with playout-delay 0/0 (the low-latency path). */
+  playoutDelay: boolean;
+  encoder: Partial<VideoEncoderOptions>;
+  logger: Logger;
+}
+
+export class VideoSource {
+  readonly stats: VideoSourceStats = {
+    framesIn: 0,
+    framesEncoded: 0,
+    framesDropped: 0,
+    keyframes: 0,
+    keyframeRequests: 0,
+    bytesSent: 0,
+    packetsSent: 0,
+    bitrateKbps: 0,
+  };
+  private closed = false;
+
+  private constructor(
+    readonly transport: types.DirectTransport,
+    readonly producer: types.Producer,
+    private readonly encoder: VideoEncoder,
+    private readonly packetizer: H264Packetizer,
+    private readonly logger: Logger,
+  ) {
+    transport.on('rtcp', (packet: Buffer) => {
+      if (!requestsKeyframe(packet)) return;
+      this.stats.keyframeRequests++;
+      this.encoder.requestKeyframe();
+    });
+    this.stats.bitrateKbps = encoder.bitrateKbps;
+  }
+
+  static async create(options: VideoSourceOptions): Promise<VideoSource> {
+    const transport = await options.router.createDirectTransport();
+    const ssrc = randomInt(1, 0xffffffff);
+    const producer = await transport.produce({ kind: 'video', rtpParameters: videoProducerParameters(ssrc, options.playoutDelay) });
+    const encoder = new VideoEncoder({ width: options.width, height: options.height, fps: options.fps, ...options.encoder });
+    const packetizer = new H264Packetizer({
+      ssrc,
+      payloadType: H264_PAYLOAD_TYPE,
+      playoutDelayExtensionId: options.playoutDelay ? PLAYOUT_DELAY_EXTENSION_ID : undefined,
+    });
+    return new VideoSource(transport, producer, encoder, packetizer, options.logger);
+  }
+
+  /** Offers a frame; `pixels` is only valid during this call, so it is copied into the encoder synchronously. */
+  pushFrame(header: FrameHeader, pixels: Buffer): void {
+    if (this.closed) return;
+    this.stats.framesIn++;
+    if (this.encoder.busy) {
+      this.stats.framesDropped++;
+      return;
+    }
+    this.encoder
+      .encode(pixels, header.renderTimeMs)
+      .then((encoded) => {
+        if (!encoded || this.closed) return;
+        this.stats.framesEncoded++;
+        if (encoded.keyframe) this.stats.keyframes++;
+        // A buffering encoder returns older frames, so the timestamp comes from what it returned.
+        for (const packet of this.packetizer.packetize(splitAnnexB(encoded.data), Math.round(encoded.ptsMs * 90))) {
+          this.producer.send(packet);
+          this.stats.packetsSent++;
+          this.stats.bytesSent += packet.length;
+        }
+      })
+      .catch((error: unknown) => {
+        if (!this.closed) this.logger.error({ err: error }, 'encoding a frame failed');
+      });
+  }
+
+  /** Follows the bandwidth the player's transport estimates, leaving headroom for retransmissions. */
+  setAvailableBitrate(bitsPerSecond: number): void {
+    this.encoder.setBitrate(Math.floor((bitsPerSecond * 0.85) / 1000));
+    this.stats.bitrateKbps = this.encoder.bitrateKbps;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.encoder.close();
+    this.transport.close();
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * One player on one slot: the game process, its video on a router of its own, the player's
+ * WebRTC transports, and the input data channel back into the game. It ends exactly once, for a
+ * reason (player left, game exited or crashed, idle, shutdown), and then releases everything.
+ */
+import { EventEmitter } from 'node:events';
+import type { types } from 'mediasoup';
+import type { Logger } from 'pino';
+import { AppError } from '../../protocol/errors.js';
+import type { SessionEndReason } from '../../protocol/http.js';
+import type { SessionTicketClaims } from '../../protocol/ticket.js';
+import type { ConsumerOptions, TransportOptions } from '../../protocol/signalling.js';
+import { GameProcess } from '../game/game-process.js';
+import { InputGate } from '../input/input-gate.js';
+import { VideoSource } from '../media/video-source.js';
+import type { VideoEncoderOptions } from '../media/video-encoder.js';
+import { routerMediaCodecs } from '../media/router-config.js';
+
+export interface GameLaunch {
+  command: string;
+  args: string[];
+  cwd?: string;
+  width: number;
+  height: number;
+  fps: number;
+}
+
+export interface StreamSessionOptions {
+  claims: SessionTicketClaims;
+  worker: types.Worker;
+  game: GameLaunch;
+  /** Address the player's browser reaches this node's WebRTC ports on. */
+  listenIp: string;
+  announcedAddress?: string;
+  lowLatency: boolean;
+  encoder?: Partial<VideoEncoderOptions>;
+  latencyStrip: boolean;
+  idleTimeoutMs: number;
+  logger: Logger;
+}
+
+export interface SessionUsage {
+  startedAt: number;
+  endedAt: number;
+  framesSent: number;
+  bytesSent: number;
+  width: number;
+  height: number;
+}
+
+interface StreamSessionEvents {
+  ended: [reason: SessionEndReason, usage: SessionUsage];
+}
+
+export class StreamSession extends EventEmitter<StreamSessionEvents> {
+  readonly id: string;
+  readonly startedAt = Date.now();
+  readonly input = new InputGate();
+  private readonly transports = new Map<string, types.WebRtcTransport>();
+  private consumer: types.Consumer | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private endedReason: SessionEndReason | undefined;
+
+  private constructor(
+    private readonly options: StreamSessionOptions,
+    readonly router: types.Router,
+    readonly video: VideoSource,
+    readonly game: GameProcess,
+    private readonly logger: Logger,
+  ) {
+    super();
+    this.id = options.claims.sid;
+    game.on('frame', (header, pixels) => video.pushFrame(header, pixels));
+    game.on('exit', ({ crashed }) => this.end(crashed ? 'game_crashed' : 'game_exited'));
+    this.touch();
+  }
+
+  static async start(options: StreamSessionOptions): Promise<StreamSession> {
+    const logger = options.logger.child({ sessionId: options.claims.sid });
+    const router = await options.worker.createRouter({ mediaCodecs: routerMediaCodecs });
+    const { width, height, fps } = options.game;
+    let video: VideoSource | undefined;
+    try {
+      video = await VideoSource.create({ router, width, height, fps, playoutDelay: options.lowLatency, encoder: options.encoder ?? {}, logger });
+      const game = GameProcess.start({ ...options.game, latencyStrip: options.latencyStrip, env: {} });
+      logger.info({ gameId: options.claims.gameId, width, height, fps, lowLatency: options.lowLatency }, 'session started');
+      return new StreamSession(options, router, video, game, logger);
+    } catch (error) {
+      video?.close();
+      router.close();
+      logger.error({ err: error }, 'session could not start');
+      throw new AppError('GAME_START_FAILED');
+    }
+  }
+
+  get ended(): boolean {
+    return this.endedReason !== undefined;
+  }
+
+  get rtpCapabilities(): types.RtpCapabilities {
+    return this.router.rtpCapabilities;
+  }
+
+  async createTransport(direction: 'send' | 'recv'): Promise<TransportOptions> {
+    const transport = await this.router.createWebRtcTransport({
+      listenInfos: [
+        { protocol: 'udp', ip: this.options.listenIp, announcedAddress: this.options.announcedAddress },
+        { protocol: 'tcp', ip: this.options.listenIp, announcedAddress: this.options.announcedAddress },
+      ],
+      preferUdp: true,
+      enableSctp: direction === 'send',
+      initialAvailableOutgoingBitrate: 6_000_000,
+      appData: { direction },
+    });
+    this.transports.set(transport.id, transport);
+    if (direction === 'recv') {
+      await transport.enableTraceEvent(['bwe']);
+      transport.on('trace', (trace) => {
+        const available = (trace.info as { availableBitrate?: number }).availableBitrate;
+        if (trace.type === 'bwe' && typeof available === 'number' && available > 0) this.video.setAvailableBitrate(available);
+      });
+    }
+    transport.on('dtlsstatechange', (state) => {
+      if (state === 'failed' || state === 'closed') this.end('media_failed');
+    });
+    return {
+      id: transport.id,
+      iceParameters: transport.iceParameters,
+      iceCandidates: transport.iceCandidates,
+      dtlsParameters: transport.dtlsParameters,
+      sctpParameters: transport.sctpParameters,
+    };
+  }
+
+  async connectTransport(transportId: string, dtlsParameters: types.DtlsParameters): Promise<void> {
+    await this.transport(transportId).connect({ dtlsParameters });
+  }
+
+  async consumeVideo(rtpCapabilities: types.RtpCapabilities): Promise<ConsumerOptions> {
+    const recv = [...this.transports.values()].find((t) => t.appData['direction'] === 'recv');
+    if (!recv) throw new AppError('VALIDATION_FAILED', 'Create a recv transport before consuming video.');
+    if (!this.router.canConsume({ producerId: this.video.producer.id, rtpCapabilities })) {
+      throw new AppError('MEDIA_FAILED', 'This browser cannot decode H.264 constrained baseline video.');
+    }
+    this.consumer?.close();
+    const consumer = await recv.consume({ producerId: this.video.producer.id, rtpCapabilities, paused: true });
+    this.consumer = consumer;
+    return { id: consumer.id, producerId: consumer.producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters };
+  }
+
+  async resumeVideo(): Promise<void> {
+    if (!this.consumer) throw new AppError('VALIDATION_FAILED', 'Consume the video before resuming it.');
+    await this.consumer.resume();
+    await this.consumer.requestKeyFrame();
+  }
+
+  /** The player's input channel: their DataProducer, read here through a DataConsumer on the direct transport. */
+  async produceInput(transportId: string, sctpStreamParameters: types.SctpStreamParameters, label: string): Promise<string> {
+    const dataProducer = await this.transport(transportId).produceData({ sctpStreamParameters, label, protocol: 'json' });
+    await this.attachInput(dataProducer);
+    return dataProducer.id;
+  }
+
+  /** Feeds a data producer on this session's router into the input gate and on to the game. */
+  async attachInput(dataProducer: types.DataProducer): Promise<void> {
+    const dataConsumer = await this.video.transport.consumeData({ dataProducerId: dataProducer.id });
+    dataConsumer.on('message', (message: Buffer) => this.onInput(message));
+  }
+
+  end(reason: SessionEndReason): void {
+    if (this.endedReason) return;
+    this.endedReason = reason;
+    clearTimeout(this.idleTimer);
+    this.game.removeAllListeners('frame');
+    void this.game.stop(1000);
+    this.video.close();
+    this.router.close();
+    const usage: SessionUsage = {
+      startedAt: this.startedAt,
+      endedAt: Date.now(),
+      framesSent: this.video.stats.framesEncoded,
+      bytesSent: this.video.stats.bytesSent,
+      width: this.options.game.width,
+      height: this.options.game.height,
+    };
+    this.logger.info({ reason, video: this.video.stats, input: this.input.stats }, 'session ended');
+    this.emit('ended', reason, usage);
+  }
+
+  private onInput(message: Buffer): void {
+    const result = this.input.admit(message);
+    if (!result.ok) {
+      if (this.input.dropped % 100 === 1) this.logger.warn({ reason: result.reason, input: this.input.stats }, 'input dropped');
+      return;
+    }
+    this.touch();
+    this.game.sendInput(result.event);
+  }
+
+  private touch(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.end('idle_timeout'), this.options.idleTimeoutMs);
+    this.idleTimer.unref();
+  }
+
+  private transport(id: string): types.WebRtcTransport {
+    const transport = this.transports.get(id);
+    if (!transport) throw new AppError('VALIDATION_FAILED', `No transport ${id} in this session.`);
+    return transport;
+  }
+}

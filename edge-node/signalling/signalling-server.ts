@@ -1,0 +1,132 @@
+/**
+ * The node's own socket.io endpoint: a player joins with a ticket, then negotiates WebRTC for
+ * their session. Every payload is checked against the shared schemas before it is used, and
+ * every failure is answered with a catalogued error code.
+ */
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { types } from 'mediasoup';
+import type { Logger } from 'pino';
+import { Server, type Socket } from 'socket.io';
+import { AppError, type ErrorBody } from '../../protocol/errors.js';
+import {
+  signallingCheckers,
+  type Ack,
+  type ClientToNodeEvents,
+  type JoinAccepted,
+  type NodeToClientEvents,
+} from '../../protocol/signalling.js';
+import type { SessionTicketClaims } from '../../protocol/ticket.js';
+import type { StreamSession } from '../session/stream-session.js';
+
+/** What the signalling server needs from the node: admit a ticket and open a session for it. */
+export interface SessionHost {
+  admit(ticket: unknown): Promise<SessionTicketClaims>;
+  open(claims: SessionTicketClaims): Promise<{ session: StreamSession; accepted: Omit<JoinAccepted, 'routerRtpCapabilities'> }>;
+}
+
+type EventName = keyof ClientToNodeEvents;
+type RequestOf<E extends EventName> = Parameters<ClientToNodeEvents[E]>[0];
+type ResponseOf<E extends EventName> = Parameters<ClientToNodeEvents[E]>[1] extends (r: Ack<infer R>) => void ? R : never;
+type PlayerSocket = Socket<ClientToNodeEvents, NodeToClientEvents>;
+type UntypedSocket = { on(event: string, listener: (request: unknown, ack: unknown) => void): void };
+
+export class SignallingServer {
+  private constructor(
+    private readonly http: HttpServer,
+    private readonly io: Server<ClientToNodeEvents, NodeToClientEvents>,
+    readonly url: string,
+  ) {}
+
+  static async listen(options: { host: string; port: number; publicUrl?: string; sessions: SessionHost; logger: Logger }): Promise<SignallingServer> {
+    const http = createServer();
+    const io = new Server<ClientToNodeEvents, NodeToClientEvents>(http, {
+      cors: { origin: true },
+      maxHttpBufferSize: 64 * 1024,
+      serveClient: false,
+    });
+    io.on('connection', (socket) => attach(socket, options.sessions, options.logger));
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(options.port, options.host, () => resolve());
+    });
+    const { port } = http.address() as AddressInfo;
+    return new SignallingServer(http, io, options.publicUrl ?? `http://${options.host}:${port}`);
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.io.close(() => resolve()));
+    this.http.closeAllConnections();
+  }
+}
+
+function attach(socket: PlayerSocket, host: SessionHost, parentLogger: Logger): void {
+  const logger = parentLogger.child({ socketId: socket.id });
+  let session: StreamSession | undefined;
+  let joining = false;
+
+  const current = (): StreamSession => {
+    if (!session || session.ended) throw new AppError('SESSION_NOT_JOINED');
+    return session;
+  };
+
+  const handle = <E extends EventName>(event: E, run: (request: RequestOf<E>) => Promise<ResponseOf<E>>): void => {
+    // Payloads are untrusted: take them as unknown and check them before typing them.
+    (socket as unknown as UntypedSocket).on(event, async (request: unknown, ack: unknown) => {
+      if (typeof ack !== 'function') return;
+      const reply = ack as (response: Ack<ResponseOf<E>>) => void;
+      try {
+        if (!signallingCheckers[event].Check(request)) {
+          const first = [...signallingCheckers[event].Errors(request)][0];
+          throw new AppError('VALIDATION_FAILED', `Invalid ${event} request: ${first ? `${first.path} ${first.message}` : 'bad shape'}.`);
+        }
+        reply({ ok: true, data: await run(request as RequestOf<E>) });
+      } catch (error) {
+        reply({ ok: false, error: toErrorBody(error, logger, event) });
+      }
+    });
+  };
+
+  handle('session:join', async ({ ticket }) => {
+    if (session || joining) throw new AppError('VALIDATION_FAILED', 'This connection has already joined a session.');
+    joining = true;
+    try {
+      const claims = await host.admit(ticket);
+      const opened = await host.open(claims);
+      session = opened.session;
+      session.once('ended', (reason) => {
+        const notice = reason === 'game_crashed' ? new AppError('GAME_CRASHED') : reason === 'idle_timeout' ? new AppError('SESSION_IDLE_TIMEOUT') : undefined;
+        socket.emit('session:ended', { reason, code: notice?.code, message: notice?.message ?? `The session ended (${reason.replace('_', ' ')}).` });
+      });
+      logger.info({ sessionId: claims.sid, playerId: claims.sub }, 'player joined');
+      return { ...opened.accepted, routerRtpCapabilities: session.rtpCapabilities };
+    } finally {
+      joining = false;
+    }
+  });
+  handle('transport:create', ({ direction }) => current().createTransport(direction));
+  handle('transport:connect', async ({ transportId, dtlsParameters }) => {
+    await current().connectTransport(transportId, dtlsParameters);
+    return {};
+  });
+  handle('video:consume', ({ rtpCapabilities }) => current().consumeVideo(rtpCapabilities as types.RtpCapabilities));
+  handle('video:resume', async () => {
+    await current().resumeVideo();
+    return {};
+  });
+  handle('input:produce', async ({ transportId, sctpStreamParameters, label }) => ({
+    id: await current().produceInput(transportId, sctpStreamParameters as types.SctpStreamParameters, label),
+  }));
+  handle('session:leave', async () => {
+    current().end('player_left');
+    return {};
+  });
+
+  socket.on('disconnect', () => session?.end('player_left'));
+}
+
+function toErrorBody(error: unknown, logger: Logger, event: string): ErrorBody {
+  if (error instanceof AppError) return error.toBody();
+  logger.error({ err: error, event }, 'signalling request failed');
+  return new AppError('INTERNAL').toBody();
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Brings a clone to a runnable state and is quick when it already is: system packages,
+# node modules, the mediasoup worker, the x264 encoder binding, the web client bundle.
+# `--test` also installs what the test suite needs (redis-server, Debian's chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+apt_install() {
+  local missing=() pkg
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  ((${#missing[@]})) || return 0
+  local sudo=""
+  [[ $EUID -eq 0 ]] || sudo=sudo
+  log "installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+apt_install g++ make python3 pkg-config
+[[ "${1:-}" == "--test" ]] && apt_install redis-server chromium
+
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  log "installing node modules"
+  # mediasoup's postinstall would try a GitHub download, then a networked build; build-worker.sh covers both cases offline.
+  MEDIASOUP_WORKER_BIN=skip npm ci --no-audit --no-fund --loglevel=error
+fi
+
+log "mediasoup worker: $(bash infra/mediasoup/build-worker.sh | tail -n1)"
+bash infra/build-encoder.sh
+npm run --silent build >&2

@@ -1,0 +1,131 @@
+/**
+ * Assembles the control plane: the store, the services over it, and the HTTP API in front of them.
+ * Instances keep nothing in memory that matters once the store is Redis, so several can run side
+ * by side (given the same ticket key, guest token secret and operator tokens).
+ */
+import { resolve } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify from 'fastify';
+import { authRoutes } from './auth/auth-routes.js';
+import { GuestAuth } from './auth/guest-auth.js';
+import { OperatorTokens } from './auth/operator-tokens.js';
+import { Catalogue } from './catalogue/catalogue.js';
+import { catalogueRoutes } from './catalogue/catalogue-routes.js';
+import { addCorsHeaders, answerPreflight } from './http/cors.js';
+import { errorHandler, notFoundHandler } from './http/error-handling.js';
+import { createLogger, type Logger, type LoggerOptions } from './logging/logger.js';
+import { ControlPlaneMetrics } from './metrics/metrics.js';
+import { metricsRoutes } from './metrics/metrics-routes.js';
+import { SimplePlacement } from './placement/simple-placement.js';
+import { NodeRegistry } from './registry/node-registry.js';
+import { nodeRoutes } from './registry/node-routes.js';
+import { SessionService } from './sessions/session-service.js';
+import { sessionRoutes } from './sessions/session-routes.js';
+import { MemoryStore } from './store/memory-store.js';
+import { RedisStore } from './store/redis-store.js';
+import type { Store } from './store/store.js';
+import { TicketIssuer, type TicketPublicJwk } from './tickets/ticket-issuer.js';
+
+export interface ControlPlaneOptions {
+  host?: string;
+  /** 0 picks a free port; `url` tells which. */
+  port?: number;
+  /** The embedded in-process store (one machine), or Redis (several instances). */
+  store?: 'memory' | { redisUrl: string; keyPrefix?: string };
+  /** Tokens operators register nodes with; without any, one is generated and returned. */
+  operatorTokens?: string[];
+  /** A folder of static files served at / (the web client), index.html included. */
+  webRoot?: string;
+  /** A pino logger to log through, or options for a new one. */
+  logger?: Logger | LoggerOptions;
+  /** How often nodes are asked to heartbeat. */
+  heartbeatIntervalMs?: number;
+  /** A node not heard from for this long drops out of placement. */
+  nodeTtlMs?: number;
+  /** How long a slot stays reserved for a player who has not joined. */
+  reservationTtlMs?: number;
+  ticketTtlS?: number;
+  /** PKCS#8 PEM of the Ed25519 ticket-signing key; generated per process when absent. */
+  ticketKeyPath?: string;
+  /** HS256 secret (at least 32 bytes) for player tokens; generated per process when absent. */
+  guestTokenSecret?: string;
+}
+
+export interface ControlPlane {
+  /** Where the API listens, e.g. http://127.0.0.1:8080 */
+  url: string;
+  /** An operator token nodes can register with (the generated one when none was given). */
+  operatorToken: string;
+  ticketPublicJwk: TicketPublicJwk;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export async function createControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const log = createLogger(options.logger);
+  const operatorToken = options.operatorTokens?.[0] ?? OperatorTokens.generateToken();
+  const operatorTokens = new OperatorTokens(options.operatorTokens?.length ? options.operatorTokens : [operatorToken]);
+  const tickets = await TicketIssuer.create(options.ticketKeyPath === undefined ? {} : { privateKeyPath: options.ticketKeyPath });
+  const guestAuth = new GuestAuth(options.guestTokenSecret);
+  const redis = options.store === undefined || options.store === 'memory' ? undefined : options.store;
+  const store = redis === undefined ? new MemoryStore() : await RedisStore.connect(redis.redisUrl, { keyPrefix: redis.keyPrefix, log: log.child({ component: 'store' }) });
+
+  try {
+    const metrics = new ControlPlaneMetrics();
+    const catalogue = new Catalogue();
+    const registry = new NodeRegistry({
+      store,
+      tickets,
+      metrics,
+      log,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2_000,
+      nodeTtlMs: options.nodeTtlMs ?? 6_000,
+    });
+    const sessions = new SessionService({
+      store,
+      catalogue,
+      placement: new SimplePlacement(store),
+      tickets,
+      metrics,
+      log,
+      reservationTtlMs: options.reservationTtlMs ?? 30_000,
+      ticketTtlS: options.ticketTtlS ?? 30,
+    });
+
+    const app = Fastify({
+      loggerInstance: log.child({ component: 'http' }),
+      // Reject what the schemas do not allow rather than repair it: signed payloads must arrive byte for byte.
+      ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    }).withTypeProvider<TypeBoxTypeProvider>();
+    app.setErrorHandler(errorHandler);
+    app.setNotFoundHandler(notFoundHandler);
+    app.addHook('onRequest', addCorsHeaders);
+    app.options('*', answerPreflight);
+
+    await app.register(authRoutes, { guestAuth });
+    await app.register(catalogueRoutes, { catalogue });
+    await app.register(nodeRoutes, { registry, sessions, operatorTokens });
+    await app.register(sessionRoutes, { sessions, guestAuth });
+    await app.register(metricsRoutes, { metrics });
+    if (options.webRoot !== undefined) {
+      await app.register(fastifyStatic, { root: resolve(options.webRoot), index: 'index.html' });
+    }
+
+    const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+    log.child({ component: 'control-plane' }).info({ url, store: redis === undefined ? 'memory' : 'redis' }, 'control plane listening');
+    return {
+      url,
+      operatorToken,
+      ticketPublicJwk: tickets.publicJwk,
+      store,
+      close: async () => {
+        await app.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Edge nodes joining and staying in the network. Operators are not trusted: a node is known by its
+ * Ed25519 key, and everything it reports after registering is signed with that key.
+ */
+import type { KeyObject } from 'node:crypto';
+import { AppError } from '../../protocol/errors.js';
+import type { HeartbeatAck, NodeList, NodeRegistered, NodeRegistration, NodeView, SignedHeartbeat } from '../../protocol/http.js';
+import { publicKeyFromRaw, verifyPayload } from '../../protocol/signing.js';
+import { TICKET_ISSUER } from '../../protocol/ticket.js';
+import type { Logger } from '../logging/logger.js';
+import type { ControlPlaneMetrics } from '../metrics/metrics.js';
+import type { NodeRecord, Store } from '../store/store.js';
+import type { TicketIssuer } from '../tickets/ticket-issuer.js';
+import { nodeIdForPublicKey } from './node-id.js';
+
+/** How far a heartbeat's sentAt may be from our clock; bounds how long a captured heartbeat stays replayable. */
+const MAX_HEARTBEAT_SKEW_MS = 30_000;
+
+export interface NodeRegistryOptions {
+  store: Store;
+  tickets: TicketIssuer;
+  metrics: ControlPlaneMetrics;
+  log: Logger;
+  heartbeatIntervalMs: number;
+  nodeTtlMs: number;
+}
+
+export class NodeRegistry {
+  readonly #options: NodeRegistryOptions;
+  readonly #log: Logger;
+
+  constructor(options: NodeRegistryOptions) {
+    this.#options = options;
+    this.#log = options.log.child({ component: 'node-registry' });
+  }
+
+  /** Registering again with the same key refreshes the node's record and keeps its sessions. */
+  async register(operatorId: string, registration: NodeRegistration): Promise<NodeRegistered> {
+    const { store, tickets, heartbeatIntervalMs, nodeTtlMs } = this.#options;
+    parsePublicKey(registration.publicKey);
+    const nodeId = nodeIdForPublicKey(registration.publicKey);
+    const record: NodeRecord = { nodeId, operatorId, ...registration, lastHeartbeatAt: Date.now() };
+    const outcome = await store.upsertNode(record, nodeTtlMs);
+    const log = this.#log.child({ nodeId });
+    if (outcome === 'operator_mismatch') {
+      log.warn({ operatorId }, 'registration refused: the node is live under another operator');
+      throw new AppError('FORBIDDEN', 'This node is registered by another operator.');
+    }
+    log.info({ outcome, name: registration.name, slots: registration.slots, signallingUrl: registration.signallingUrl }, 'node registered');
+    return { nodeId, heartbeatIntervalMs, nodeTtlMs, ticketPublicJwk: tickets.publicJwk, ticketIssuer: TICKET_ISSUER };
+  }
+
+  async heartbeat(nodeId: string, heartbeat: SignedHeartbeat): Promise<HeartbeatAck> {
+    const { heartbeats } = this.#options.metrics;
+    try {
+      const ack = await this.#acceptHeartbeat(nodeId, heartbeat);
+      heartbeats.inc({ outcome: 'accepted' });
+      return ack;
+    } catch (error) {
+      heartbeats.inc({ outcome: error instanceof AppError ? error.code.toLowerCase() : 'error' });
+      throw error;
+    }
+  }
+
+  /**
+   * The live node that signed `payload`. The payload must name the node the URL names, because
+   * the signature covers the payload and not the URL.
+   */
+  async authenticate(
+    nodeId: string,
+    payload: { nodeId: string },
+    signature: string,
+    invalidCode: 'HEARTBEAT_SIGNATURE_INVALID' | 'SIGNATURE_INVALID' = 'SIGNATURE_INVALID',
+  ): Promise<NodeRecord> {
+    if (payload.nodeId !== nodeId) {
+      throw new AppError('VALIDATION_FAILED', `The payload names node ${payload.nodeId}, the URL names ${nodeId}.`);
+    }
+    const node = await this.#options.store.getNode(nodeId);
+    if (node === null) throw nodeNotFound();
+    if (!verifyPayload(payload, signature, parsePublicKey(node.publicKey))) {
+      this.#log.warn({ nodeId }, 'signature does not verify');
+      throw new AppError(invalidCode);
+    }
+    return node;
+  }
+
+  async list(): Promise<NodeList> {
+    const { store } = this.#options;
+    const nodes = await store.listNodes();
+    const views = await Promise.all(
+      nodes.map(async (node): Promise<NodeView> => {
+        const slots = await store.nodeSlots(node.nodeId);
+        return {
+          nodeId: node.nodeId,
+          name: node.name,
+          location: node.location,
+          gpu: node.gpu,
+          slots: slots.capacity,
+          freeSlots: slots.free,
+          reservedSlots: slots.reserved,
+          busySlots: slots.busy,
+          signallingUrl: node.signallingUrl,
+          lastHeartbeatAt: node.lastHeartbeatAt,
+        };
+      }),
+    );
+    return { nodes: views };
+  }
+
+  async #acceptHeartbeat(nodeId: string, { payload, signature }: SignedHeartbeat): Promise<HeartbeatAck> {
+    const { store, nodeTtlMs } = this.#options;
+    const log = this.#log.child({ nodeId });
+    await this.authenticate(nodeId, payload, signature, 'HEARTBEAT_SIGNATURE_INVALID');
+    const now = Date.now();
+    if (Math.abs(payload.sentAt - now) > MAX_HEARTBEAT_SKEW_MS) {
+      log.warn({ sentAt: payload.sentAt, now }, 'heartbeat refused: clock skew');
+      throw new AppError('HEARTBEAT_CLOCK_SKEW', `The heartbeat was sent at ${payload.sentAt}; the control plane clock reads ${now}.`);
+    }
+    const outcome = await store.acceptHeartbeat(nodeId, payload.seq, now, nodeTtlMs);
+    if (outcome === 'replayed') {
+      log.warn({ seq: payload.seq }, 'heartbeat refused: sequence number not above the last one');
+      throw new AppError('HEARTBEAT_REPLAYED');
+    }
+    if (outcome === 'unknown_node') throw nodeNotFound();
+    log.debug({ seq: payload.seq }, 'heartbeat accepted');
+    return { nodeId, seq: payload.seq };
+  }
+}
+
+function parsePublicKey(rawBase64Url: string): KeyObject {
+  try {
+    return publicKeyFromRaw(rawBase64Url);
+  } catch {
+    throw new AppError('VALIDATION_FAILED', 'publicKey is not an Ed25519 public key.');
+  }
+}
+
+/** A node learns it expired (missed heartbeats, or the store was reset) and must register again. */
+function nodeNotFound(): AppError {
+  return new AppError('NODE_NOT_FOUND', 'There is no live edge node with that id: register again.');
+}

@@ -1,0 +1,90 @@
+/** The API edge nodes speak: registration with an operator token, then messages signed with the node key. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import {
+  HeartbeatAck,
+  Id,
+  NodeList,
+  NodeRegistered,
+  NodeRegistration,
+  SessionView,
+  SignedHeartbeat,
+  SignedSessionEnd,
+  SignedSessionStart,
+} from '../../protocol/http.js';
+import { AppError } from '../../protocol/errors.js';
+import type { OperatorTokens } from '../auth/operator-tokens.js';
+import { bearerToken } from '../http/bearer.js';
+import { errorResponses } from '../http/error-handling.js';
+import type { SessionService } from '../sessions/session-service.js';
+import type { NodeRegistry } from './node-registry.js';
+
+export interface NodeRoutesOptions {
+  registry: NodeRegistry;
+  sessions: SessionService;
+  operatorTokens: OperatorTokens;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The operator whose token registers a node, on the registration route. */
+    operatorId: string;
+  }
+}
+
+const NodeParams = Type.Object({ nodeId: Id });
+const NodeSessionParams = Type.Object({ nodeId: Id, sessionId: Id });
+
+export const nodeRoutes: FastifyPluginAsyncTypebox<NodeRoutesOptions> = async (app, { registry, sessions, operatorTokens }) => {
+  app.decorateRequest('operatorId', '');
+  app.post(
+    '/v1/nodes/register',
+    {
+      // The operator token is checked before the body is parsed, so strangers learn nothing from validation.
+      onRequest: async (request) => {
+        request.operatorId = operatorTokens.authenticate(bearerToken(request));
+      },
+      schema: { body: NodeRegistration, response: { 200: NodeRegistered, ...errorResponses } },
+    },
+    async (request) => registry.register(request.operatorId, request.body),
+  );
+
+  app.get('/v1/nodes', { schema: { response: { 200: NodeList, ...errorResponses } } }, async () => registry.list());
+
+  app.post(
+    '/v1/nodes/:nodeId/heartbeat',
+    // Every node heartbeats every few seconds: log only what goes wrong.
+    { logLevel: 'warn', schema: { params: NodeParams, body: SignedHeartbeat, response: { 200: HeartbeatAck, ...errorResponses } } },
+    async (request) => registry.heartbeat(request.params.nodeId, request.body),
+  );
+
+  app.post(
+    '/v1/nodes/:nodeId/sessions/:sessionId/start',
+    { schema: { params: NodeSessionParams, body: SignedSessionStart, response: { 200: SessionView, ...errorResponses } } },
+    async (request) => {
+      const { nodeId, sessionId } = request.params;
+      const { payload, signature } = request.body;
+      checkSessionId(sessionId, payload.sessionId);
+      await registry.authenticate(nodeId, payload, signature);
+      return sessions.markStarted(nodeId, payload);
+    },
+  );
+
+  app.post(
+    '/v1/nodes/:nodeId/sessions/:sessionId/end',
+    { schema: { params: NodeSessionParams, body: SignedSessionEnd, response: { 200: SessionView, ...errorResponses } } },
+    async (request) => {
+      const { nodeId, sessionId } = request.params;
+      const { payload, signature } = request.body;
+      checkSessionId(sessionId, payload.sessionId);
+      await registry.authenticate(nodeId, payload, signature);
+      return sessions.markEnded(nodeId, payload);
+    },
+  );
+};
+
+function checkSessionId(inUrl: string, inPayload: string): void {
+  if (inUrl !== inPayload) {
+    throw new AppError('VALIDATION_FAILED', `The payload names session ${inPayload}, the URL names ${inUrl}.`);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * A session's life on the control plane: placed and reserved when a player launches, active when
+ * its node reports the game started, ended when the node reports usage (or when the reservation
+ * lapses unused).
+ */
+import { randomBytes } from 'node:crypto';
+import { AppError } from '../../protocol/errors.js';
+import type { SessionCreated, SessionEndPayload, SessionStartPayload, SessionView } from '../../protocol/http.js';
+import type { Catalogue } from '../catalogue/catalogue.js';
+import type { Logger } from '../logging/logger.js';
+import type { ControlPlaneMetrics } from '../metrics/metrics.js';
+import type { Placement } from '../placement/placement.js';
+import type { SessionRecord, Store } from '../store/store.js';
+import type { TicketIssuer } from '../tickets/ticket-issuer.js';
+
+/** How long session records stay readable after they are written, ended or not. */
+const SESSION_RECORD_TTL_MS = 24 * 60 * 60 * 1000;
+
+export interface SessionServiceOptions {
+  store: Store;
+  catalogue: Catalogue;
+  placement: Placement;
+  tickets: TicketIssuer;
+  metrics: ControlPlaneMetrics;
+  log: Logger;
+  /** How long a slot stays reserved for a player who has not joined yet. */
+  reservationTtlMs: number;
+  ticketTtlS: number;
+}
+
+export class SessionService {
+  readonly #options: SessionServiceOptions;
+  readonly #log: Logger;
+
+  constructor(options: SessionServiceOptions) {
+    this.#options = options;
+    this.#log = options.log.child({ component: 'sessions' });
+  }
+
+  async create(playerId: string, gameId: string): Promise<SessionCreated> {
+    const { store, catalogue, placement, tickets, metrics, reservationTtlMs, ticketTtlS } = this.#options;
+    const game = catalogue.get(gameId);
+    const sessionId = `s${randomBytes(16).toString('hex')}`;
+    const log = this.#log.child({ sessionId, playerId, gameId });
+
+    const placed = await placement.place({ sessionId, game, reservationTtlMs });
+    if (placed === null) {
+      metrics.placementsFailed.inc();
+      log.info('no node has a free slot');
+      throw new AppError('NO_CAPACITY');
+    }
+    const { node, reservation } = placed;
+    const createdAt = Date.now();
+    // The ticket must not outlive the reservation: a node accepting it finds the slot still held.
+    const expiresAt = Math.floor(Math.min(createdAt + ticketTtlS * 1000, reservation.expiresAt) / 1000) * 1000;
+
+    try {
+      const record: SessionRecord = {
+        sessionId,
+        nodeId: node.nodeId,
+        playerId,
+        gameId,
+        buildId: game.buildId,
+        state: 'reserved',
+        createdAt,
+        reservationExpiresAt: reservation.expiresAt,
+      };
+      await store.putSession(record, SESSION_RECORD_TTL_MS);
+      const ticket = await tickets.issue({ sessionId, nodeId: node.nodeId, playerId, gameId, buildId: game.buildId, expiresAt });
+      metrics.sessionsCreated.inc();
+      log.info({ nodeId: node.nodeId }, 'session placed');
+      return { sessionId, nodeId: node.nodeId, signallingUrl: node.signallingUrl, ticket, expiresAt, game };
+    } catch (error) {
+      await store.releaseSlot(node.nodeId, sessionId);
+      throw error;
+    }
+  }
+
+  /** The session as its player sees it; another player's session does not exist for them. */
+  async view(playerId: string, sessionId: string): Promise<SessionView> {
+    const record = await this.#options.store.getSession(sessionId);
+    if (record === null || record.playerId !== playerId) throw new AppError('SESSION_NOT_FOUND');
+    return toView(record);
+  }
+
+  async markStarted(nodeId: string, report: SessionStartPayload): Promise<SessionView> {
+    const { store } = this.#options;
+    const log = this.#log.child({ nodeId, sessionId: report.sessionId });
+    const record = await this.#nodeSession(nodeId, report.sessionId);
+    if (record.state === 'active') return toView(record);
+    if (record.state === 'ended') throw new AppError('SESSION_ENDED');
+
+    if (!(await store.activateSession(nodeId, report.sessionId))) {
+      await store.transitionSession(report.sessionId, ['reserved'], {
+        state: 'ended',
+        endedAt: record.reservationExpiresAt,
+        endReason: 'ticket_unused',
+      });
+      log.info('start reported after the reservation lapsed');
+      throw new AppError('RESERVATION_EXPIRED');
+    }
+    const started = await store.transitionSession(report.sessionId, ['reserved'], { state: 'active', startedAt: report.startedAt });
+    if (started === null) {
+      // An end report overtook this start report: the session is over, so the slot must not stay busy.
+      await store.releaseSlot(nodeId, report.sessionId);
+      throw new AppError('SESSION_ENDED');
+    }
+    log.info('session started');
+    return toView(started);
+  }
+
+  /** Frees the slot and records usage. Repeating the report changes nothing. */
+  async markEnded(nodeId: string, report: SessionEndPayload): Promise<SessionView> {
+    const { store, metrics } = this.#options;
+    const record = await this.#nodeSession(nodeId, report.sessionId);
+    await store.releaseSlot(nodeId, report.sessionId);
+    const { startedAt, endedAt, framesSent, bytesSent, width, height } = report;
+    const ended = await store.transitionSession(report.sessionId, ['reserved', 'active'], {
+      state: 'ended',
+      startedAt: record.startedAt ?? startedAt,
+      endedAt,
+      endReason: report.reason,
+      usage: { startedAt, endedAt, framesSent, bytesSent, width, height },
+    });
+    if (ended === null) return toView((await store.getSession(report.sessionId)) ?? record);
+    metrics.sessionsEnded.inc({ reason: report.reason });
+    this.#log.info({ nodeId, sessionId: report.sessionId, reason: report.reason, seconds: Math.max(0, (endedAt - startedAt) / 1000) }, 'session ended');
+    return toView(ended);
+  }
+
+  /** Only the node a session was placed on may report on it. */
+  async #nodeSession(nodeId: string, sessionId: string): Promise<SessionRecord> {
+    const record = await this.#options.store.getSession(sessionId);
+    if (record === null || record.nodeId !== nodeId) throw new AppError('SESSION_NOT_FOUND');
+    return record;
+  }
+}
+
+/** A reservation nobody used is over even before any node reports it. */
+function toView(record: SessionRecord): SessionView {
+  const lapsed = record.state === 'reserved' && record.reservationExpiresAt <= Date.now();
+  const view: SessionView = {
+    sessionId: record.sessionId,
+    nodeId: record.nodeId,
+    playerId: record.playerId,
+    gameId: record.gameId,
+    state: lapsed ? 'ended' : record.state,
+    createdAt: record.createdAt,
+  };
+  if (lapsed) {
+    view.endedAt = record.reservationExpiresAt;
+    view.endReason = 'ticket_unused';
+  } else {
+    if (record.endedAt !== undefined) view.endedAt = record.endedAt;
+    if (record.endReason !== undefined) view.endReason = record.endReason;
+  }
+  return view;
+}

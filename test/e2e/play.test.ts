@@ -1,0 +1,78 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalSystem, type LocalSystem } from '../../infra/local/system.js';
+import type { PlayerSnapshot } from '../../web-client/src/lib/player-session.js';
+import { nodeSlots } from '../support/api.js';
+import { launchBrowser, type Browser } from '../support/browser.js';
+
+const snapshot = (page: Page): Promise<PlayerSnapshot | null> => page.evaluate(() => window.edgeplay?.snapshot() ?? null);
+
+describe('playing the demo game in Chromium', () => {
+  let system: LocalSystem;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    system = await startLocalSystem({ logger: pino({ level: 'warn' }), nodes: [{ name: 'e2e', slots: 1, latencyStrip: true }] });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await system?.close();
+  });
+
+  it('launches from the catalogue, streams decoded 720p video, reacts to keys, and frees the slot when the tab closes', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${system.url}/`);
+    const card = page.locator('[data-game-id="demo-arena"]');
+    await expect.poll(() => card.locator('h3').textContent()).toBe('Neon Arena');
+    await card.getByRole('button', { name: 'Play' }).click();
+
+    await page.waitForFunction(() => (window.edgeplay?.snapshot()?.framesSeen ?? 0) > 60, null, { timeout: 30_000 });
+    await expect.poll(async () => (await snapshot(page))?.stats?.width, { timeout: 10_000 }).toBe(1280);
+    expect((await snapshot(page))?.stats?.height).toBe(720);
+    const nodeId = system.nodes[0]!.nodeId;
+    expect(await nodeSlots(system.url, nodeId)).toMatchObject({ busySlots: 1, freeSlots: 0 });
+
+    const before = await page.locator('#video').screenshot();
+    await page.locator('#video').focus();
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.down('KeyD');
+      await page.waitForTimeout(60);
+      await page.keyboard.up('KeyD');
+    }
+    const sent = (await snapshot(page))!.lastInputSeq;
+    expect(sent).toBe(24);
+    // The game drew the sequence number of the last key it applied into a decoded frame.
+    await page.waitForFunction((seq) => window.edgeplay?.snapshot()?.lastFrameSeq === seq, sent, { timeout: 10_000 });
+    const after = await page.locator('#video').screenshot({ path: join(tmpdir(), 'edgeplay-e2e-playing.png') });
+    expect(after.equals(before)).toBe(false);
+    expect((await snapshot(page))!.latencySamples.length).toBeGreaterThan(0);
+    expect(await page.locator('#overlay').textContent()).toMatch(/fps\s+\d+/);
+
+    await page.close();
+    await expect.poll(() => nodeSlots(system.url, nodeId), { timeout: 15_000 }).toMatchObject({ freeSlots: 1, busySlots: 0, reservedSlots: 0 });
+    expect(system.nodes[0]!.endedSessions.at(-1)?.reason).toBe('player_left');
+  });
+
+  it('tells the player clearly when every node is busy', async () => {
+    const first = await browser.context.newPage();
+    await first.goto(`${system.url}/`);
+    await first.locator('[data-game-id="demo-arena"]').getByRole('button', { name: 'Play' }).click();
+    await first.waitForFunction(() => (window.edgeplay?.snapshot()?.framesSeen ?? 0) > 5, null, { timeout: 30_000 });
+
+    const second = await browser.context.newPage();
+    await second.goto(`${system.url}/`);
+    await second.locator('[data-game-id="demo-arena"]').getByRole('button', { name: 'Play' }).click();
+    const message = second.getByRole('alert');
+    await expect.poll(() => message.textContent(), { timeout: 10_000 }).toContain('NO_CAPACITY');
+    expect(await second.locator('#player').isHidden()).toBe(true);
+
+    await first.getByRole('button', { name: 'Leave game' }).click();
+    await expect.poll(() => first.getByRole('alert').textContent()).toContain('You left the game');
+    await expect.poll(() => nodeSlots(system.url, system.nodes[0]!.nodeId), { timeout: 15_000 }).toMatchObject({ freeSlots: 1 });
+    await Promise.all([first.close(), second.close()]);
+  });
+});

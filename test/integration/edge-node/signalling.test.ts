@@ -1,0 +1,109 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalSystem, type LocalSystem } from '../../../infra/local/system.js';
+import { createSession, nodeSlots } from '../../support/api.js';
+import { connectSignalling } from '../../support/signalling-client.js';
+
+const logger = pino({ level: 'silent' });
+const errorCode = (ack: { ok: boolean; error?: { code: string } }): string | undefined => (ack.ok ? undefined : ack.error?.code);
+
+describe('edge node signalling: who may join', () => {
+  let system: LocalSystem;
+
+  beforeAll(async () => {
+    system = await startLocalSystem({ logger, nodes: [{ name: 'a', slots: 1 }, { name: 'b', slots: 1 }] });
+  });
+  afterAll(() => system?.close());
+
+  const nodeById = (id: string) => system.nodes.find((n) => n.nodeId === id)!;
+
+  it('accepts a valid ticket once, refuses its reuse, and frees the slot when the player disconnects', async () => {
+    const session = await createSession(system.url);
+    const node = nodeById(session.nodeId);
+    expect(await nodeSlots(system.url, node.nodeId)).toMatchObject({ reservedSlots: 1, freeSlots: 0 });
+
+    const player = await connectSignalling(session.signallingUrl);
+    const joined = await player.request('session:join', { ticket: session.ticket });
+    expect(joined).toMatchObject({ ok: true, data: { sessionId: session.sessionId, video: { width: 1280, height: 720, fps: 60 } } });
+    await expect.poll(() => nodeSlots(system.url, node.nodeId)).toMatchObject({ busySlots: 1, freeSlots: 0 });
+
+    const thief = await connectSignalling(session.signallingUrl);
+    expect(errorCode(await thief.request('session:join', { ticket: session.ticket }))).toBe('TICKET_REUSED');
+    thief.close();
+
+    player.close();
+    await expect.poll(() => nodeSlots(system.url, node.nodeId), { timeout: 10_000 }).toMatchObject({ freeSlots: 1, busySlots: 0, reservedSlots: 0 });
+    expect(node.endedSessions.at(-1)).toMatchObject({ sessionId: session.sessionId, reason: 'player_left' });
+  });
+
+  it('refuses a ticket for another node, a forged one, and malformed or out-of-order requests, with codes', async () => {
+    const session = await createSession(system.url);
+    const other = system.nodes.find((n) => n.nodeId !== session.nodeId)!;
+    const client = await connectSignalling(other.signallingUrl);
+    expect(errorCode(await client.request('session:join', { ticket: session.ticket }))).toBe('TICKET_WRONG_NODE');
+
+    const [h, p, s] = session.ticket.split('.');
+    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString());
+    const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, aud: other.nodeId })).toString('base64url')}.${s}`;
+    expect(errorCode(await client.request('session:join', { ticket: forged }))).toBe('TICKET_INVALID');
+    expect(errorCode(await client.request('session:join', {}))).toBe('VALIDATION_FAILED');
+    expect(errorCode(await client.request('session:join', { ticket: 42 }))).toBe('VALIDATION_FAILED');
+    expect(errorCode(await client.request('transport:create', { direction: 'recv' }))).toBe('SESSION_NOT_JOINED');
+    expect(errorCode(await client.request('transport:create', { direction: 'sideways' }))).toBe('VALIDATION_FAILED');
+    client.close();
+  });
+});
+
+describe('edge node signalling: sessions that end on their own', () => {
+  let system: LocalSystem;
+
+  beforeAll(async () => {
+    system = await startLocalSystem({
+      logger,
+      controlPlane: { ticketTtlS: 1 },
+      nodes: [
+        {
+          name: 'crashy',
+          slots: 1,
+          games: new Map([['demo-arena', { command: process.execPath, args: ['-e', 'setTimeout(() => process.exit(3), 300)'], width: 1280, height: 720, fps: 60 }]]),
+        },
+      ],
+    });
+  });
+  afterAll(() => system?.close());
+
+  it('ends the session cleanly when the game crashes, tells the player, and frees the slot', async () => {
+    const session = await createSession(system.url);
+    const player = await connectSignalling(session.signallingUrl);
+    expect((await player.request('session:join', { ticket: session.ticket })).ok).toBe(true);
+    expect(await player.ended).toMatchObject({ reason: 'game_crashed', code: 'GAME_CRASHED' });
+    await expect.poll(() => nodeSlots(system.url, session.nodeId), { timeout: 10_000 }).toMatchObject({ freeSlots: 1, busySlots: 0 });
+    player.close();
+  });
+
+  it('refuses an expired ticket', async () => {
+    const session = await createSession(system.url);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const player = await connectSignalling(session.signallingUrl);
+    expect(errorCode(await player.request('session:join', { ticket: session.ticket }))).toBe('TICKET_EXPIRED');
+    player.close();
+  });
+});
+
+describe('edge node signalling: idle players', () => {
+  let system: LocalSystem;
+
+  beforeAll(async () => {
+    system = await startLocalSystem({ logger, nodes: [{ name: 'idle', slots: 1, idleTimeoutMs: 1500 }] });
+  });
+  afterAll(() => system?.close());
+
+  it('ends a session that receives no input and frees the slot', async () => {
+    const session = await createSession(system.url);
+    const player = await connectSignalling(session.signallingUrl);
+    expect((await player.request('session:join', { ticket: session.ticket })).ok).toBe(true);
+    expect(await player.ended).toMatchObject({ reason: 'idle_timeout', code: 'SESSION_IDLE_TIMEOUT' });
+    await expect.poll(() => nodeSlots(system.url, session.nodeId), { timeout: 10_000 }).toMatchObject({ freeSlots: 1 });
+    player.close();
+  });
+});

@@ -1,0 +1,78 @@
+/**
+ * A throwaway redis-server for integration tests: no persistence, on a free port, killed on teardown.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { freePort } from './ports.js';
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const REDIS_SERVER_BIN = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
+const START_ATTEMPTS = 3;
+const READY_TIMEOUT_MS = 10_000;
+
+export async function startRedis(): Promise<RedisServer> {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+    const port = await freePort();
+    try {
+      return await startOn(port);
+    } catch (error) {
+      // Most often another process took the port between freePort() and the bind.
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+async function startOn(port: number): Promise<RedisServer> {
+  const child = spawn(
+    REDIS_SERVER_BIN,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+  const url = `redis://127.0.0.1:${port}`;
+  try {
+    await waitForPing(url, child);
+  } catch (error) {
+    await kill(child);
+    throw new Error(`redis-server on port ${port} did not start: ${(error as Error).message}\n${output}`, { cause: error });
+  }
+  return { url, port, stop: () => kill(child) };
+}
+
+async function waitForPing(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      if ((await client.ping()) === 'PONG') return;
+    } catch {
+      // not listening yet
+    } finally {
+      client.disconnect();
+    }
+    await sleep(50);
+  }
+  throw new Error('no PONG in time');
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
+}

@@ -1,0 +1,21 @@
+/** Bundles the web client into web-client/dist (served by the control plane). */
+import { build } from 'esbuild';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const dist = `${root}dist`;
+
+await mkdir(dist, { recursive: true });
+await build({
+  entryPoints: [`${root}src/main.ts`],
+  bundle: true,
+  format: 'esm',
+  target: 'chrome110',
+  sourcemap: true,
+  minify: true,
+  outfile: `${dist}/app.js`,
+  logLevel: 'warning',
+});
+await Promise.all(['index.html', 'styles.css'].map((file) => copyFile(`${root}${file}`, `${dist}/${file}`)));
+console.log(`web client built into ${dist}`);

@@ -1,0 +1,55 @@
+/** The control plane's HTTP API as the page sees it; every failure becomes an ApiError with a catalogued code. */
+import type { ErrorResponse, Game, GameList, GuestToken, SessionCreated } from '../../../protocol/http.js';
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+export class ApiClient {
+  private guest: GuestToken | undefined;
+
+  constructor(private readonly baseUrl: string = location.origin) {}
+
+  async games(): Promise<Game[]> {
+    return (await this.request<GameList>('GET', '/v1/games')).games;
+  }
+
+  async createSession(gameId: string): Promise<SessionCreated> {
+    const guest = await this.guestToken();
+    return this.request<SessionCreated>('POST', '/v1/sessions', { gameId }, guest.token);
+  }
+
+  private async guestToken(): Promise<GuestToken> {
+    this.guest ??= await this.request<GuestToken>('POST', '/v1/auth/guest', {});
+    return this.guest;
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, this.baseUrl), {
+        method,
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      throw new ApiError('NETWORK', 'The service cannot be reached. Check your connection and try again.', 0);
+    }
+    const parsed: unknown = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const error = (parsed as Partial<ErrorResponse>).error;
+      throw new ApiError(error?.code ?? 'INTERNAL', error?.message ?? `The service answered ${response.status}.`, response.status);
+    }
+    return parsed as T;
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Captures keyboard, mouse (pointer lock, relative motion), wheel and gamepads on an element
+ * and turns them into numbered InputEvents. Each event's send time is kept by sequence number
+ * so the latency meter can match it with the frame that shows it.
+ */
+import type { InputEvent } from '../../../protocol/input.js';
+
+type Sender = (event: InputEvent) => boolean;
+type Payload = InputEvent extends infer E ? (E extends InputEvent ? Omit<E, 'seq'> : never) : never;
+
+export class InputCapture {
+  private seq = 0;
+  readonly sentAt = new Map<number, number>();
+  private readonly pressed = new Set<string>();
+  private readonly padState = new Map<number, string>();
+  private padTimer: number | undefined;
+  private readonly teardown: (() => void)[] = [];
+
+  constructor(
+    private readonly surface: HTMLElement,
+    private readonly sendEvent: Sender,
+  ) {}
+
+  start(): void {
+    const on = <K extends keyof DocumentEventMap>(target: Document | HTMLElement, type: K, handler: (e: DocumentEventMap[K]) => void): void => {
+      target.addEventListener(type, handler as EventListener);
+      this.teardown.push(() => target.removeEventListener(type, handler as EventListener));
+    };
+    on(this.surface, 'click', () => {
+      if (document.pointerLockElement !== this.surface) void this.surface.requestPointerLock?.();
+      this.surface.focus();
+    });
+    on(document, 'keydown', (e) => {
+      if (!this.captures() || e.code === 'Escape') return;
+      e.preventDefault();
+      if (e.repeat || this.pressed.has(e.code)) return;
+      this.pressed.add(e.code);
+      this.send({ t: 'key', code: e.code, down: true });
+    });
+    on(document, 'keyup', (e) => {
+      if (!this.pressed.delete(e.code)) return;
+      e.preventDefault();
+      this.send({ t: 'key', code: e.code, down: false });
+    });
+    on(document, 'mousemove', (e) => {
+      if (document.pointerLockElement !== this.surface || (e.movementX === 0 && e.movementY === 0)) return;
+      this.send({ t: 'mmove', dx: clamp(e.movementX, 4096), dy: clamp(e.movementY, 4096) });
+    });
+    on(document, 'mousedown', (e) => {
+      if (document.pointerLockElement === this.surface && e.button <= 4) this.send({ t: 'mbtn', button: e.button, down: true });
+    });
+    on(document, 'mouseup', (e) => {
+      if (document.pointerLockElement === this.surface && e.button <= 4) this.send({ t: 'mbtn', button: e.button, down: false });
+    });
+    on(document, 'wheel', (e) => {
+      if (document.pointerLockElement === this.surface) this.send({ t: 'wheel', dy: clamp(e.deltaY, 10000) });
+    });
+    // Releasing keys when focus leaves avoids a ship that keeps flying after alt-tab.
+    const blur = (): void => this.releaseAll();
+    window.addEventListener('blur', blur);
+    this.teardown.push(() => window.removeEventListener('blur', blur));
+    this.padTimer = window.setInterval(() => this.pollGamepads(), 8);
+  }
+
+  stop(): void {
+    this.releaseAll();
+    for (const undo of this.teardown.splice(0)) undo();
+    window.clearInterval(this.padTimer);
+    if (document.pointerLockElement === this.surface) document.exitPointerLock();
+  }
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  private captures(): boolean {
+    return document.pointerLockElement === this.surface || document.activeElement === this.surface;
+  }
+
+  private releaseAll(): void {
+    for (const code of this.pressed) this.send({ t: 'key', code, down: false });
+    this.pressed.clear();
+  }
+
+  private pollGamepads(): void {
+    for (const pad of navigator.getGamepads?.() ?? []) {
+      if (!pad || pad.index > 3) continue;
+      const axes = pad.axes.slice(0, 8).map((a) => Math.round(Math.max(-1, Math.min(1, a)) * 100) / 100);
+      const buttons = pad.buttons.slice(0, 20).map((b) => Math.round(b.value * 100) / 100);
+      const key = JSON.stringify([axes, buttons]);
+      if (this.padState.get(pad.index) === key) continue;
+      this.padState.set(pad.index, key);
+      this.send({ t: 'pad', index: pad.index, axes, buttons });
+    }
+  }
+
+  private send(payload: Payload): void {
+    const seq = (this.seq + 1) & 0xffffff;
+    const event = { ...payload, seq } as InputEvent;
+    if (!this.sendEvent(event)) return;
+    this.seq = seq;
+    this.sentAt.set(seq, performance.now());
+    if (this.sentAt.size > 4096) this.sentAt.delete(this.sentAt.keys().next().value as number);
+  }
+}
+
+function clamp(value: number, limit: number): number {
+  return Math.max(-limit, Math.min(limit, value));
+}

@@ -1,0 +1,56 @@
+/** Turns WebRTC stats into the numbers a player cares about: fps, bitrate, round trip, decode time. */
+export interface StreamStats {
+  fps: number;
+  bitrateKbps: number;
+  rttMs: number | null;
+  decodeMs: number | null;
+  framesDecoded: number;
+  framesDropped: number;
+  packetsLost: number;
+  width: number;
+  height: number;
+}
+
+interface Snapshot {
+  at: number;
+  bytes: number;
+  frames: number;
+  decodeS: number;
+}
+
+export class StatsMonitor {
+  private previous: Snapshot | undefined;
+
+  update(reports: (RTCStatsReport | undefined)[]): StreamStats | null {
+    let inbound: Record<string, number> | undefined;
+    let rttMs: number | null = null;
+    for (const report of reports) {
+      report?.forEach((s: Record<string, unknown>) => {
+        if (s['type'] === 'inbound-rtp' && s['kind'] === 'video') inbound = s as Record<string, number>;
+        if (s['type'] === 'candidate-pair' && s['nominated'] && typeof s['currentRoundTripTime'] === 'number') rttMs = (s['currentRoundTripTime'] as number) * 1000;
+      });
+    }
+    if (!inbound) return null;
+    const now: Snapshot = {
+      at: inbound['timestamp'] ?? performance.now(),
+      bytes: inbound['bytesReceived'] ?? 0,
+      frames: inbound['framesDecoded'] ?? 0,
+      decodeS: inbound['totalDecodeTime'] ?? 0,
+    };
+    const before = this.previous;
+    this.previous = now;
+    const seconds = before ? (now.at - before.at) / 1000 : 0;
+    const frames = before ? now.frames - before.frames : 0;
+    return {
+      fps: seconds > 0 ? frames / seconds : 0,
+      bitrateKbps: seconds > 0 && before ? ((now.bytes - before.bytes) * 8) / 1000 / seconds : 0,
+      rttMs,
+      decodeMs: frames > 0 && before ? ((now.decodeS - before.decodeS) * 1000) / frames : null,
+      framesDecoded: now.frames,
+      framesDropped: inbound['framesDropped'] ?? 0,
+      packetsLost: inbound['packetsLost'] ?? 0,
+      width: inbound['frameWidth'] ?? 0,
+      height: inbound['frameHeight'] ?? 0,
+    };
+  }
+}

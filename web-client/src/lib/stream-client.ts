@@ -1,0 +1,130 @@
+/**
+ * Connects to the edge node the control plane chose: joins with the ticket, receives the video
+ * through mediasoup-client and opens the input data channel. UI-free, so any page can embed it.
+ */
+import { Device, type types } from 'mediasoup-client';
+import { io, type Socket } from 'socket.io-client';
+import type { Ack, ClientToNodeEvents, JoinAccepted, NodeToClientEvents, SessionEndedNotice } from '../../../protocol/signalling.js';
+import { INPUT_CHANNEL_LABEL, type InputEvent } from '../../../protocol/input.js';
+import type { SessionCreated } from '../../../protocol/http.js';
+
+export class StreamError extends Error {
+  override name = 'StreamError';
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type NodeSocket = Socket<NodeToClientEvents, ClientToNodeEvents>;
+type EventName = keyof ClientToNodeEvents;
+
+export interface StreamClientEvents {
+  ended: (notice: SessionEndedNotice) => void;
+}
+
+export class StreamClient {
+  readonly device = new Device();
+  private socket: NodeSocket | undefined;
+  private recvTransport: types.Transport | undefined;
+  private sendTransport: types.Transport | undefined;
+  private inputChannel: types.DataProducer | undefined;
+  private consumer: types.Consumer | undefined;
+  private endedListeners: ((notice: SessionEndedNotice) => void)[] = [];
+  joined: JoinAccepted | undefined;
+
+  onEnded(listener: (notice: SessionEndedNotice) => void): void {
+    this.endedListeners.push(listener);
+  }
+
+  /** Joins the session and resolves with the video track once it is flowing. */
+  async start(session: SessionCreated): Promise<MediaStreamTrack> {
+    const socket: NodeSocket = io(session.signallingUrl, { transports: ['websocket'], reconnection: false, timeout: 5000 });
+    this.socket = socket;
+    socket.on('session:ended', (notice) => this.emitEnded(notice));
+    socket.on('disconnect', (reason) => {
+      if (reason !== 'io client disconnect') this.emitEnded({ reason: 'media_failed', code: 'STREAM_LOST', message: 'The connection to the game server was lost.' });
+    });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', () => reject(new StreamError('NODE_UNREACHABLE', 'The game server cannot be reached.')));
+    });
+
+    this.joined = await this.request('session:join', { ticket: session.ticket });
+    await this.device.load({ routerRtpCapabilities: this.joined.routerRtpCapabilities });
+
+    this.recvTransport = this.device.createRecvTransport(await this.request('transport:create', { direction: 'recv' }));
+    this.wireConnect(this.recvTransport);
+    const consumerOptions = await this.request('video:consume', { rtpCapabilities: this.device.recvRtpCapabilities });
+    this.consumer = await this.recvTransport.consume(consumerOptions);
+
+    this.sendTransport = this.device.createSendTransport(await this.request('transport:create', { direction: 'send' }));
+    this.wireConnect(this.sendTransport);
+    this.sendTransport.on('producedata', ({ sctpStreamParameters, label }, callback, errback) => {
+      this.request('input:produce', { transportId: this.sendTransport!.id, sctpStreamParameters, label: label ?? INPUT_CHANNEL_LABEL })
+        .then(({ id }) => callback({ id }))
+        .catch(errback);
+    });
+    this.inputChannel = await this.sendTransport.produceData({ ordered: true, label: INPUT_CHANNEL_LABEL });
+
+    await this.request('video:resume', {});
+    return this.consumer.track;
+  }
+
+  /** Sends one input event; dropped silently while the channel is not open (nothing to queue for a late key). */
+  send(event: InputEvent): boolean {
+    if (this.inputChannel?.readyState !== 'open') return false;
+    this.inputChannel.send(JSON.stringify(event));
+    return true;
+  }
+
+  async stats(): Promise<{ video?: RTCStatsReport; transport?: RTCStatsReport }> {
+    return { video: await this.consumer?.getStats(), transport: await this.recvTransport?.getStats() };
+  }
+
+  async leave(): Promise<void> {
+    if (this.socket?.connected) await this.request('session:leave', {}).catch(() => undefined);
+    this.close();
+  }
+
+  close(): void {
+    this.inputChannel?.close();
+    this.consumer?.close();
+    this.sendTransport?.close();
+    this.recvTransport?.close();
+    this.socket?.disconnect();
+  }
+
+  private emitEnded(notice: SessionEndedNotice): void {
+    const listeners = this.endedListeners;
+    this.endedListeners = [];
+    for (const listener of listeners) listener(notice);
+  }
+
+  private wireConnect(transport: types.Transport): void {
+    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+      this.request('transport:connect', { transportId: transport.id, dtlsParameters })
+        .then(() => callback())
+        .catch(errback);
+    });
+  }
+
+  private request<E extends EventName>(
+    event: E,
+    payload: Parameters<ClientToNodeEvents[E]>[0],
+  ): Promise<Parameters<ClientToNodeEvents[E]>[1] extends (r: Ack<infer R>) => void ? R : never> {
+    const socket = this.socket;
+    if (!socket) return Promise.reject(new StreamError('NOT_CONNECTED', 'Not connected to a game server.'));
+    return new Promise((resolve, reject) => {
+      // The typed emit cannot express a generic event name; the ack shape is checked by Ack below.
+      const timed = socket.timeout(10_000) as unknown as { emit(event: string, payload: unknown, ack: (err: Error | null, response: Ack<never>) => void): void };
+      timed.emit(event, payload, (err, response) => {
+        if (err) reject(new StreamError('SIGNALLING_TIMEOUT', 'The game server did not answer in time.'));
+        else if (response.ok) resolve(response.data);
+        else reject(new StreamError(response.error.code, response.error.message));
+      });
+    });
+  }
+}

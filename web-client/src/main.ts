@@ -1,0 +1,3 @@
+import { App } from './ui/app.js';
+
+void new App().start();
