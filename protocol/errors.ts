@@ -30,6 +30,16 @@ export const errorCatalogue = {
   SESSION_IDLE_TIMEOUT: { status: 408, message: 'The session ended because no input arrived for too long.' },
   NODE_SHUTTING_DOWN: { status: 503, message: 'The edge node is shutting down.' },
   MEDIA_FAILED: { status: 500, message: 'The video stream could not be set up.' },
+  LOCATION_UNKNOWN: { status: 400, message: 'We could not tell where you are. Send your coordinates with the request.' },
+  PLACEMENT_NOT_FOUND: { status: 404, message: 'There is no placement with that id.' },
+  PLACEMENT_EXPIRED: { status: 410, message: 'This placement offer has expired. Ask for a new one.' },
+  PLACEMENT_IN_PROGRESS: { status: 409, message: 'You are already being placed; finish or cancel that first.' },
+  RTT_FOR_UNOFFERED_NODE: { status: 400, message: 'A measurement names a node that was not offered.' },
+  RTT_OUT_OF_RANGE: { status: 400, message: 'A round-trip time must be between 0 and 2000 ms.' },
+  PROBE_TOKEN_INVALID: { status: 401, message: 'The probe token is not valid.' },
+  PROBE_TOKEN_EXPIRED: { status: 401, message: 'The probe token has expired.' },
+  PROBE_WRONG_NODE: { status: 403, message: 'The probe token was not issued for this node.' },
+  PROBE_RATE_LIMITED: { status: 429, message: 'Too many probes; slow down.' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

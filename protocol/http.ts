@@ -25,6 +25,16 @@ export const GameManifest = Type.Object(
     inputs: Type.Array(Type.Union([Type.Literal('keyboard'), Type.Literal('mouse'), Type.Literal('gamepad'), Type.Literal('touch')]), {
       maxItems: 4,
     }),
+    /** What a node must offer to run the build; placement only considers nodes that meet it. */
+    requirements: Type.Optional(
+      Type.Object(
+        {
+          minVramMb: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_048_576 })),
+          encoders: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { maxItems: 8 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

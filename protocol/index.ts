@@ -5,3 +5,4 @@ export * from './ticket.js';
 export * from './signalling.js';
 export * from './game-protocol.js';
 export * from './latency-strip.js';
+export * from './placement.js';

@@ -54,13 +54,12 @@ describe('edge node signalling: who may join', () => {
   });
 });
 
-describe('edge node signalling: sessions that end on their own', () => {
+describe('edge node signalling: a game that crashes', () => {
   let system: LocalSystem;
 
   beforeAll(async () => {
     system = await startLocalSystem({
       logger,
-      controlPlane: { ticketTtlS: 1 },
       nodes: [
         {
           name: 'crashy',
@@ -72,18 +71,28 @@ describe('edge node signalling: sessions that end on their own', () => {
   });
   afterAll(() => system?.close());
 
-  it('ends the session cleanly when the game crashes, tells the player, and frees the slot', async () => {
+  it('ends the session cleanly, tells the player, and frees the slot', async () => {
     const session = await createSession(system.url);
     const player = await connectSignalling(session.signallingUrl);
     expect((await player.request('session:join', { ticket: session.ticket })).ok).toBe(true);
     expect(await player.ended).toMatchObject({ reason: 'game_crashed', code: 'GAME_CRASHED' });
     await expect.poll(() => nodeSlots(system.url, session.nodeId), { timeout: 10_000 }).toMatchObject({ freeSlots: 1, busySlots: 0 });
+    expect(system.nodes[0]!.endedSessions.at(-1)?.reason).toBe('game_crashed');
     player.close();
   });
+});
 
-  it('refuses an expired ticket', async () => {
+describe('edge node signalling: a ticket used too late', () => {
+  let system: LocalSystem;
+
+  beforeAll(async () => {
+    system = await startLocalSystem({ logger, controlPlane: { ticketTtlS: 1 }, nodes: [{ name: 'late', slots: 1 }] });
+  });
+  afterAll(() => system?.close());
+
+  it('is refused as expired', async () => {
     const session = await createSession(system.url);
-    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, session.expiresAt - Date.now()) + 1100));
     const player = await connectSignalling(session.signallingUrl);
     expect(errorCode(await player.request('session:join', { ticket: session.ticket }))).toBe('TICKET_EXPIRED');
     player.close();
