@@ -13,6 +13,8 @@ import { ControlPlaneClient, ControlPlaneError } from './control-plane/control-p
 import { defaultGameLibrary } from './game-library.js';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity.js';
 import { loadMediasoup } from './media/mediasoup-loader.js';
+import { ProbeEndpoint } from './probe/probe-endpoint.js';
+import { ProbeTokenVerifier } from './probe/probe-token-verifier.js';
 import type { VideoEncoderOptions } from './media/video-encoder.js';
 import { StreamSession, type GameLaunch, type SessionUsage } from './session/stream-session.js';
 import { SignallingServer, type SessionHost } from './signalling/signalling-server.js';
@@ -54,36 +56,37 @@ export class EdgeNode implements SessionHost {
   readonly endedSessions: EdgeNodeEvents['sessionEnded'][] = [];
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private verifier: TicketVerifier | undefined;
+  private readonly probe: ProbeEndpoint;
   private nodeIdValue: string | undefined;
   private stopping = false;
+  private worker: types.Worker | undefined;
 
   private constructor(
     private readonly options: EdgeNodeOptions,
     private readonly identity: NodeIdentity,
-    private readonly worker: types.Worker,
+    private readonly mediasoup: typeof import('mediasoup'),
     private readonly client: ControlPlaneClient,
     private readonly games: Map<string, GameLaunch>,
     private readonly logger: Logger,
     private signalling: SignallingServer | undefined,
-  ) {}
+  ) {
+    this.probe = new ProbeEndpoint({ logger });
+  }
 
   static async start(options: EdgeNodeOptions): Promise<EdgeNode> {
     const logger = (options.logger ?? pino({ name: 'edge-node' })).child({ component: 'edge-node' });
     const identity = await loadOrCreateIdentity(options.keyPath);
     const mediasoup = await loadMediasoup();
-    const worker = await mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: 40000, rtcMaxPort: 49999 });
     const client = new ControlPlaneClient(options.controlPlaneUrl, identity, logger);
-    const node = new EdgeNode(options, identity, worker, client, options.games ?? defaultGameLibrary(), logger, undefined);
-    worker.on('died', (error) => {
-      logger.fatal({ err: error }, 'mediasoup worker died; ending every session');
-      for (const session of node.sessions.values()) session.end('media_failed');
-    });
+    const node = new EdgeNode(options, identity, mediasoup, client, options.games ?? defaultGameLibrary(), logger, undefined);
     try {
+      await node.startWorker();
       node.signalling = await SignallingServer.listen({
         host: options.host ?? '127.0.0.1',
         port: options.port ?? 0,
         publicUrl: options.publicUrl,
         sessions: node,
+        probe: node.probe,
         logger,
       });
       await node.register();
@@ -104,6 +107,11 @@ export class EdgeNode implements SessionHost {
     return this.signalling.url;
   }
 
+  /** The running mediasoup worker's process id (operators' monitoring and tests watch it). */
+  get mediaWorkerPid(): number | undefined {
+    return this.worker?.closed ? undefined : this.worker?.pid;
+  }
+
   get freeSlots(): number {
     return (this.options.slots ?? 1) - this.sessions.size;
   }
@@ -122,6 +130,7 @@ export class EdgeNode implements SessionHost {
     const game = this.games.get(claims.gameId);
     if (!game) throw new AppError('GAME_NOT_FOUND');
     const idleTimeoutMs = this.options.idleTimeoutMs ?? 5 * 60_000;
+    if (!this.worker || this.worker.closed) throw new AppError('MEDIA_FAILED', 'The media engine is restarting; try again in a moment.');
     const session = await StreamSession.start({
       claims,
       worker: this.worker,
@@ -148,7 +157,21 @@ export class EdgeNode implements SessionHost {
     clearInterval(this.heartbeatTimer);
     for (const session of this.sessions.values()) session.end('node_shutdown');
     await this.signalling?.close();
-    this.worker.close();
+    this.worker?.close();
+  }
+
+  /** A worker that dies takes its sessions with it, but the node lives on with a fresh one. */
+  private async startWorker(): Promise<void> {
+    const worker = await this.mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: 40000, rtcMaxPort: 49999 });
+    this.worker = worker;
+    worker.on('died', (error) => {
+      this.logger.error({ err: error }, 'mediasoup worker died; ending its sessions and starting a new one');
+      for (const session of this.sessions.values()) session.end('media_failed');
+      if (this.stopping) return;
+      setTimeout(() => {
+        if (!this.stopping) this.startWorker().catch((e: unknown) => this.logger.fatal({ err: e }, 'could not restart the mediasoup worker'));
+      }, 1000).unref();
+    });
   }
 
   private onSessionEnded(session: StreamSession, reason: SessionEndReason, usage: SessionUsage): void {
@@ -171,6 +194,7 @@ export class EdgeNode implements SessionHost {
     });
     this.nodeIdValue = registered.nodeId;
     this.verifier = await TicketVerifier.create(registered.ticketPublicJwk, registered.nodeId);
+    this.probe.useVerifier(await ProbeTokenVerifier.create(registered.ticketPublicJwk, registered.nodeId));
     this.logger.info({ nodeId: registered.nodeId, signallingUrl: this.signallingUrl }, 'registered with the control plane');
     clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = setInterval(() => void this.beat(), registered.heartbeatIntervalMs);

@@ -74,3 +74,16 @@ export const PlacementResult = Type.Union([
   }),
 ]);
 export type PlacementResult = Static<typeof PlacementResult>;
+
+/** What a probe token says: the node checks its own id is in `aud` before answering a probe. */
+export interface ProbeTokenClaims {
+  iss: typeof PROBE_TOKEN_ISSUER;
+  /** The player id. */
+  sub: string;
+  /** The offered node ids. */
+  aud: string[];
+  /** The placement the probes are for. */
+  pid: string;
+  iat: number;
+  exp: number;
+}

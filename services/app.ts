@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
+import type { GeoPoint } from '../protocol/http.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { GuestAuth } from './auth/guest-auth.js';
 import { OperatorTokens } from './auth/operator-tokens.js';
@@ -17,13 +18,16 @@ import { errorHandler, notFoundHandler } from './http/error-handling.js';
 import { createLogger, type Logger, type LoggerOptions } from './logging/logger.js';
 import { ControlPlaneMetrics } from './metrics/metrics.js';
 import { metricsRoutes } from './metrics/metrics-routes.js';
-import { SimplePlacement } from './placement/simple-placement.js';
+import { GeoLocator } from './matchmaker/geo-locator.js';
+import { Matchmaker } from './matchmaker/matchmaker.js';
+import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from './matchmaker/placement-queue.js';
+import { placementRoutes } from './matchmaker/placement-routes.js';
 import { NodeRegistry } from './registry/node-registry.js';
 import { nodeRoutes } from './registry/node-routes.js';
 import { SessionService } from './sessions/session-service.js';
 import { sessionRoutes } from './sessions/session-routes.js';
 import { MemoryStore } from './store/memory-store.js';
-import { RedisStore } from './store/redis-store.js';
+import { RedisStore, type RedisTarget } from './store/redis-store.js';
 import type { Store } from './store/store.js';
 import { TicketIssuer, type TicketPublicJwk } from './tickets/ticket-issuer.js';
 
@@ -31,8 +35,21 @@ export interface ControlPlaneOptions {
   host?: string;
   /** 0 picks a free port; `url` tells which. */
   port?: number;
-  /** The embedded in-process store (one machine), or Redis (several instances). */
-  store?: 'memory' | { redisUrl: string; keyPrefix?: string };
+  /** The embedded in-process store (one machine), or Redis or a Redis Cluster (several instances). */
+  store?: 'memory' | (RedisTarget & { keyPrefix?: string });
+  /**
+   * Believe X-Forwarded-For from these proxies (fastify's trustProxy: true, addresses, CIDRs), so
+   * players are geolocated by their own address rather than the proxy's.
+   */
+  trustProxy?: boolean | string | string[];
+  /** Where players connecting over loopback are taken to be; unset, they must send coordinates. */
+  assumedLocationForLocalClients?: GeoPoint;
+  /** How many nearby nodes a placement offer names for the page to probe. */
+  candidateCount?: number;
+  /** How long a player has to report probe results after an offer. */
+  placementOfferTtlMs?: number;
+  /** The queue's latency bounds, length and polling (services/matchmaker/placement-queue.ts). */
+  queue?: Partial<QueuePolicy>;
   /** Tokens operators register nodes with; without any, one is generated and returned. */
   operatorTokens?: string[];
   /** A folder of static files served at / (the web client), index.html included. */
@@ -69,7 +86,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
   const tickets = await TicketIssuer.create(options.ticketKeyPath === undefined ? {} : { privateKeyPath: options.ticketKeyPath });
   const guestAuth = new GuestAuth(options.guestTokenSecret);
   const redis = options.store === undefined || options.store === 'memory' ? undefined : options.store;
-  const store = redis === undefined ? new MemoryStore() : await RedisStore.connect(redis.redisUrl, { keyPrefix: redis.keyPrefix, log: log.child({ component: 'store' }) });
+  const store = redis === undefined ? new MemoryStore() : await RedisStore.connect(redis, { keyPrefix: redis.keyPrefix, log: log.child({ component: 'store' }) });
 
   try {
     const metrics = new ControlPlaneMetrics();
@@ -82,18 +99,23 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2_000,
       nodeTtlMs: options.nodeTtlMs ?? 6_000,
     });
-    const sessions = new SessionService({
+    const sessions = new SessionService({ store, tickets, metrics, log, ticketTtlS: options.ticketTtlS ?? 30 });
+    const matchmaker = new Matchmaker({
       store,
       catalogue,
-      placement: new SimplePlacement(store),
+      sessions,
       tickets,
+      geoLocator: new GeoLocator({ assumedLocationForLocalClients: options.assumedLocationForLocalClients }),
       metrics,
       log,
+      candidateCount: options.candidateCount ?? 5,
+      offerTtlMs: options.placementOfferTtlMs ?? 30_000,
       reservationTtlMs: options.reservationTtlMs ?? 30_000,
-      ticketTtlS: options.ticketTtlS ?? 30,
+      queue: { ...DEFAULT_QUEUE_POLICY, ...options.queue },
     });
 
     const app = Fastify({
+      trustProxy: options.trustProxy ?? false,
       loggerInstance: log.child({ component: 'http' }),
       // Reject what the schemas do not allow rather than repair it: signed payloads must arrive byte for byte.
       ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
@@ -106,14 +128,16 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     await app.register(authRoutes, { guestAuth });
     await app.register(catalogueRoutes, { catalogue });
     await app.register(nodeRoutes, { registry, sessions, operatorTokens });
-    await app.register(sessionRoutes, { sessions, guestAuth });
+    await app.register(sessionRoutes, { sessions, matchmaker, guestAuth });
+    await app.register(placementRoutes, { matchmaker, guestAuth });
     await app.register(metricsRoutes, { metrics });
     if (options.webRoot !== undefined) {
       await app.register(fastifyStatic, { root: resolve(options.webRoot), index: 'index.html' });
     }
 
     const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
-    log.child({ component: 'control-plane' }).info({ url, store: redis === undefined ? 'memory' : 'redis' }, 'control plane listening');
+    const storeKind = redis === undefined ? 'memory' : 'redisCluster' in redis ? 'redis-cluster' : 'redis';
+    log.child({ component: 'control-plane' }).info({ url, store: storeKind }, 'control plane listening');
     return {
       url,
       operatorToken,

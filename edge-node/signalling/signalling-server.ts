@@ -1,7 +1,8 @@
 /**
  * The node's own socket.io endpoint: a player joins with a ticket, then negotiates WebRTC for
  * their session. Every payload is checked against the shared schemas before it is used, and
- * every failure is answered with a catalogued error code.
+ * every failure is answered with a catalogued error code. The same HTTP server answers the
+ * matchmaker's RTT probes, so a probe times the very path the stream's signalling will take.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +18,7 @@ import {
   type NodeToClientEvents,
 } from '../../protocol/signalling.js';
 import type { SessionTicketClaims } from '../../protocol/ticket.js';
+import { sendError, type ProbeEndpoint } from '../probe/probe-endpoint.js';
 import type { StreamSession } from '../session/stream-session.js';
 
 /** What the signalling server needs from the node: admit a ticket and open a session for it. */
@@ -38,8 +40,18 @@ export class SignallingServer {
     readonly url: string,
   ) {}
 
-  static async listen(options: { host: string; port: number; publicUrl?: string; sessions: SessionHost; logger: Logger }): Promise<SignallingServer> {
-    const http = createServer();
+  static async listen(options: {
+    host: string;
+    port: number;
+    publicUrl?: string;
+    sessions: SessionHost;
+    probe: ProbeEndpoint;
+    logger: Logger;
+  }): Promise<SignallingServer> {
+    // socket.io takes its own path first and hands every other request to this handler.
+    const http = createServer((request, response) => {
+      if (!options.probe.handle(request, response)) sendError(response, new AppError('ROUTE_NOT_FOUND'));
+    });
     const io = new Server<ClientToNodeEvents, NodeToClientEvents>(http, {
       cors: { origin: true },
       maxHttpBufferSize: 64 * 1024,
@@ -96,7 +108,7 @@ function attach(socket: PlayerSocket, host: SessionHost, parentLogger: Logger): 
       session = opened.session;
       session.once('ended', (reason) => {
         const notice = reason === 'game_crashed' ? new AppError('GAME_CRASHED') : reason === 'idle_timeout' ? new AppError('SESSION_IDLE_TIMEOUT') : undefined;
-        socket.emit('session:ended', { reason, code: notice?.code, message: notice?.message ?? `The session ended (${reason.replace('_', ' ')}).` });
+        socket.emit('session:ended', { reason, code: notice?.code, message: notice?.message ?? `The session ended (${reason.replaceAll('_', ' ')}).` });
       });
       logger.info({ sessionId: claims.sid, playerId: claims.sub }, 'player joined');
       return { ...opened.accepted, routerRtpCapabilities: session.rtpCapabilities };

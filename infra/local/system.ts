@@ -9,6 +9,12 @@ import { createControlPlane } from '../../services/app.js';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
+/**
+ * On one machine the player connects over loopback, which no IP database can place, so the
+ * control plane assumes players on this machine stand where the local nodes are.
+ */
+export const LOCAL_SITE = { lat: 52.52, lng: 13.405 };
+
 export interface LocalSystemOptions {
   port?: number;
   redisUrl?: string;
@@ -33,6 +39,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     store: options.redisUrl ? { redisUrl: options.redisUrl } : 'memory',
     webRoot: `${repoRoot}web-client/dist`,
     logger: options.logger,
+    assumedLocationForLocalClients: LOCAL_SITE,
     ...options.controlPlane,
   });
   const nodes: EdgeNode[] = [];
@@ -42,7 +49,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
   };
   try {
     for (const node of options.nodes) {
-      nodes.push(await EdgeNode.start({ ...node, controlPlaneUrl: controlPlane.url, operatorToken: controlPlane.operatorToken, logger: options.logger }));
+      nodes.push(await EdgeNode.start({ location: LOCAL_SITE, ...node, controlPlaneUrl: controlPlane.url, operatorToken: controlPlane.operatorToken, logger: options.logger }));
     }
   } catch (error) {
     await close();

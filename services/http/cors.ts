@@ -12,7 +12,7 @@ export async function addCorsHeaders(_request: FastifyRequest, reply: FastifyRep
 
 export async function answerPreflight(_request: FastifyRequest, reply: FastifyReply): Promise<void> {
   reply
-    .header('access-control-allow-methods', 'GET, HEAD, POST, OPTIONS')
+    .header('access-control-allow-methods', 'GET, HEAD, POST, DELETE, OPTIONS')
     .header('access-control-allow-headers', 'authorization, content-type')
     .header('access-control-max-age', String(PREFLIGHT_MAX_AGE_S))
     .status(204)

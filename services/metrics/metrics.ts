@@ -15,7 +15,13 @@ export class ControlPlaneMetrics {
 
   readonly placementsFailed = new Counter({
     name: 'edgeplay_placements_failed_total',
-    help: 'Session requests refused because no node had a free slot.',
+    help: 'Placements refused because no node had a free slot (or the queue was full).',
+    registers: [this.registry],
+  });
+
+  readonly placementsQueued = new Counter({
+    name: 'edgeplay_placements_queued_total',
+    help: 'Players queued because no node within their latency bound had a free slot.',
     registers: [this.registry],
   });
 

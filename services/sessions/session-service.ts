@@ -1,16 +1,14 @@
 /**
- * A session's life on the control plane: placed and reserved when a player launches, active when
+ * A session's life on the control plane: opened on a slot the matchmaker reserved, active when
  * its node reports the game started, ended when the node reports usage (or when the reservation
  * lapses unused).
  */
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../protocol/errors.js';
-import type { SessionCreated, SessionEndPayload, SessionStartPayload, SessionView } from '../../protocol/http.js';
-import type { Catalogue } from '../catalogue/catalogue.js';
+import type { Game, SessionCreated, SessionEndPayload, SessionStartPayload, SessionView } from '../../protocol/http.js';
 import type { Logger } from '../logging/logger.js';
 import type { ControlPlaneMetrics } from '../metrics/metrics.js';
-import type { Placement } from '../placement/placement.js';
-import type { SessionRecord, Store } from '../store/store.js';
+import type { Reservation, SessionRecord, Store } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
 
 /** How long session records stay readable after they are written, ended or not. */
@@ -18,14 +16,23 @@ const SESSION_RECORD_TTL_MS = 24 * 60 * 60 * 1000;
 
 export interface SessionServiceOptions {
   store: Store;
-  catalogue: Catalogue;
-  placement: Placement;
   tickets: TicketIssuer;
   metrics: ControlPlaneMetrics;
   log: Logger;
-  /** How long a slot stays reserved for a player who has not joined yet. */
-  reservationTtlMs: number;
   ticketTtlS: number;
+}
+
+/** What the matchmaker hands over once it has reserved a slot. */
+export interface PlacedSession {
+  sessionId: string;
+  playerId: string;
+  game: Game;
+  node: { nodeId: string; signallingUrl: string };
+  reservation: Reservation;
+}
+
+export function newSessionId(): string {
+  return `s${randomBytes(16).toString('hex')}`;
 }
 
 export class SessionService {
@@ -37,38 +44,27 @@ export class SessionService {
     this.#log = options.log.child({ component: 'sessions' });
   }
 
-  async create(playerId: string, gameId: string): Promise<SessionCreated> {
-    const { store, catalogue, placement, tickets, metrics, reservationTtlMs, ticketTtlS } = this.#options;
-    const game = catalogue.get(gameId);
-    const sessionId = `s${randomBytes(16).toString('hex')}`;
-    const log = this.#log.child({ sessionId, playerId, gameId });
-
-    const placed = await placement.place({ sessionId, game, reservationTtlMs });
-    if (placed === null) {
-      metrics.placementsFailed.inc();
-      log.info('no node has a free slot');
-      throw new AppError('NO_CAPACITY');
-    }
-    const { node, reservation } = placed;
+  /** Records the session on its reserved slot and issues its ticket; the slot is freed if that fails. */
+  async open({ sessionId, playerId, game, node, reservation }: PlacedSession): Promise<SessionCreated> {
+    const { store, tickets, metrics, ticketTtlS } = this.#options;
     const createdAt = Date.now();
     // The ticket must not outlive the reservation: a node accepting it finds the slot still held.
     const expiresAt = Math.floor(Math.min(createdAt + ticketTtlS * 1000, reservation.expiresAt) / 1000) * 1000;
-
     try {
       const record: SessionRecord = {
         sessionId,
         nodeId: node.nodeId,
         playerId,
-        gameId,
+        gameId: game.id,
         buildId: game.buildId,
         state: 'reserved',
         createdAt,
         reservationExpiresAt: reservation.expiresAt,
       };
       await store.putSession(record, SESSION_RECORD_TTL_MS);
-      const ticket = await tickets.issue({ sessionId, nodeId: node.nodeId, playerId, gameId, buildId: game.buildId, expiresAt });
+      const ticket = await tickets.issue({ sessionId, nodeId: node.nodeId, playerId, gameId: game.id, buildId: game.buildId, expiresAt });
       metrics.sessionsCreated.inc();
-      log.info({ nodeId: node.nodeId }, 'session placed');
+      this.#log.info({ sessionId, playerId, gameId: game.id, nodeId: node.nodeId }, 'session placed');
       return { sessionId, nodeId: node.nodeId, signallingUrl: node.signallingUrl, ticket, expiresAt, game };
     } catch (error) {
       await store.releaseSlot(node.nodeId, sessionId);

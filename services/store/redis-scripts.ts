@@ -1,9 +1,10 @@
 /**
- * The Redis store's atomic operations. Each script touches only one node's keys
- * (KEYS[1] node hash, KEYS[2] reservations sorted set, KEYS[3] busy set), which share a hash tag,
- * so they run unchanged on Redis Cluster. Reservation expiry uses the server clock (TIME), the
- * one clock every control plane instance shares. The slot keys expire with the node hash, so a
- * node that stops heartbeating leaves nothing behind.
+ * The Redis store's atomic operations. Each script touches the keys of one hash tag only, so they
+ * run unchanged on Redis Cluster: a node's scripts take its keys (KEYS[1] node hash, KEYS[2]
+ * reservations sorted set, KEYS[3] busy set, KEYS[4] cached builds set, KEYS[5] reputation), a
+ * queue's take its keys. Expiry uses the server clock (TIME), the one clock every control plane
+ * instance shares. A node's keys expire with its hash, except its reputation, which must outlive a
+ * silent spell, so a node that stops heartbeating leaves no slots behind.
  */
 import { LuaScript } from './lua-script.js';
 
@@ -21,33 +22,51 @@ local ttl = redis.call('PTTL', KEYS[1])
 if ttl > 0 then
   redis.call('PEXPIRE', KEYS[2], ttl)
   redis.call('PEXPIRE', KEYS[3], ttl)
+  redis.call('PEXPIRE', KEYS[4], ttl)
 end
 `;
 
-/** ARGV: record JSON, slots, lastHeartbeatAt, operatorId, ttlMs. Returns the UpsertNodeOutcome. */
+/**
+ * ARGV: record JSON, slots, lastHeartbeatAt, operatorId, ttlMs, summary JSON, index cells (comma
+ * separated), default reputation, then the cached build ids. Returns { UpsertNodeOutcome, the
+ * cells the node was indexed in before ('' when new) }.
+ */
 export const upsertNodeScript = new LuaScript(`
+local previousCells = ''
 local outcome = 'refreshed'
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('DEL', KEYS[2], KEYS[3])
   outcome = 'created'
 elseif redis.call('HGET', KEYS[1], 'operator') ~= ARGV[4] then
-  return 'operator_mismatch'
+  return { 'operator_mismatch', '' }
+else
+  previousCells = redis.call('HGET', KEYS[1], 'cells') or ''
 end
-redis.call('HSET', KEYS[1], 'record', ARGV[1], 'slots', ARGV[2], 'hb', ARGV[3], 'operator', ARGV[4])
+${NOW_MS}
+redis.call('HSET', KEYS[1], 'record', ARGV[1], 'slots', ARGV[2], 'hb', ARGV[3], 'operator', ARGV[4], 'summary', ARGV[6], 'cells', ARGV[7], 'indexedAt', now)
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('DEL', KEYS[4])
+for i = 9, #ARGV do redis.call('SADD', KEYS[4], ARGV[i]) end
+redis.call('SET', KEYS[5], ARGV[8], 'NX')
 ${FOLLOW_NODE_TTL}
-return outcome
+return { outcome, previousCells }
 `);
 
-/** ARGV: seq, lastHeartbeatAt, ttlMs. Returns the HeartbeatOutcome. */
+/**
+ * ARGV: seq, lastHeartbeatAt, ttlMs, how often (ms) the node should be put back in the cell index.
+ * Returns { HeartbeatOutcome }, or { 'accepted', summary JSON, index cells } when that is due.
+ */
 export const acceptHeartbeatScript = new LuaScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'unknown_node' end
+if redis.call('EXISTS', KEYS[1]) == 0 then return { 'unknown_node' } end
 local last = tonumber(redis.call('HGET', KEYS[1], 'seq'))
-if last and tonumber(ARGV[1]) <= last then return 'replayed' end
+if last and tonumber(ARGV[1]) <= last then return { 'replayed' } end
 redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'hb', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 ${FOLLOW_NODE_TTL}
-return 'accepted'
+${NOW_MS}
+if tonumber(redis.call('HGET', KEYS[1], 'indexedAt') or 0) + tonumber(ARGV[4]) > now then return { 'accepted' } end
+redis.call('HSET', KEYS[1], 'indexedAt', now)
+return { 'accepted', redis.call('HGET', KEYS[1], 'summary'), redis.call('HGET', KEYS[1], 'cells') }
 `);
 
 /**
@@ -96,10 +115,24 @@ return { slots, redis.call('ZCARD', KEYS[2]), redis.call('SCARD', KEYS[3]) }
 `);
 
 /**
- * KEYS[1]: the session hash. ARGV[1]: the allowed current states, comma separated; then field/value
- * pairs to set. Returns the updated hash (HGETALL), or false when the session is gone or in another state.
+ * ARGV: a build id. Returns { summary JSON, registered slots, live reservations, busy, 1 if the
+ * build is cached, reputation }, or false for an unknown node. It only reads (counting the live
+ * reservations rather than purging the lapsed ones), since searches run it for many nodes.
  */
-export const transitionSessionScript = new LuaScript(`
+export const nodeSummaryScript = new LuaScript(`
+local fields = redis.call('HMGET', KEYS[1], 'summary', 'slots')
+if not fields[1] then return false end
+${NOW_MS}
+local reserved = redis.call('ZCOUNT', KEYS[2], '(' .. now, '+inf')
+return { fields[1], tonumber(fields[2]), reserved, redis.call('SCARD', KEYS[3]), redis.call('SISMEMBER', KEYS[4], ARGV[1]), redis.call('GET', KEYS[5]) }
+`);
+
+/**
+ * KEYS[1]: a hash with a 'state' field. ARGV[1]: the allowed current states, comma separated;
+ * ARGV[2]: a new TTL in ms, or '' to keep it; then field/value pairs to set. Returns the updated
+ * hash (HGETALL), or false when the hash is gone or in another state.
+ */
+export const transitionHashScript = new LuaScript(`
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return false end
 local allowed = false
@@ -107,6 +140,83 @@ for candidate in string.gmatch(ARGV[1], '[^,]+') do
   if candidate == state then allowed = true end
 end
 if not allowed then return false end
-if #ARGV > 1 then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end
+if #ARGV > 2 then redis.call('HSET', KEYS[1], unpack(ARGV, 3)) end
+if ARGV[2] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return redis.call('HGETALL', KEYS[1])
+`);
+
+/** KEYS[1]: the player's claim. ARGV: placementId, ttlMs. Returns false once claimed, else the holder. */
+export const claimPlayerScript = new LuaScript(`
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return holder end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return false
+`);
+
+/** KEYS[1]: the player's claim. ARGV: placementId. */
+export const releasePlayerScript = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+`);
+
+/**
+ * A queue's keys: KEYS[1] the entries by arrival number, KEYS[2] the entries by when they lapse,
+ * KEYS[3] a hash of 'seq' (arrivals so far), 'last' (when a player last left placed), 'mean' (the
+ * mean serve interval). Every queue script first drops the lapsed entries.
+ */
+const PURGE_LAPSED_ENTRIES = `
+${NOW_MS}
+for _, lapsed in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do
+  redis.call('ZREM', KEYS[1], lapsed)
+  redis.call('ZREM', KEYS[2], lapsed)
+end
+`;
+
+/** Queue statistics live as long as the queue is in use, and a day after. */
+const QUEUE_STATS_TTL_MS = 24 * 60 * 60 * 1000;
+
+const STANDING = `
+redis.call('PEXPIRE', KEYS[3], ${QUEUE_STATS_TTL_MS})
+return { redis.call('ZRANK', KEYS[1], ARGV[1]) + 1, redis.call('ZCARD', KEYS[1]), redis.call('HGET', KEYS[3], 'mean') }
+`;
+
+/** ARGV: placementId, entryTtlMs, maxLength. Returns { position, length, mean serve interval }, or false when full. */
+export const enqueueScript = new LuaScript(`
+${PURGE_LAPSED_ENTRIES}
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return false end
+  redis.call('ZADD', KEYS[1], redis.call('HINCRBY', KEYS[3], 'seq', 1), ARGV[1])
+end
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
+${STANDING}
+`);
+
+/** ARGV: placementId, entryTtlMs. Returns { position, length, mean serve interval }, or false when not queued. */
+export const queueStandingScript = new LuaScript(`
+${PURGE_LAPSED_ENTRIES}
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return false end
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
+${STANDING}
+`);
+
+export const queueLengthScript = new LuaScript(`
+${PURGE_LAPSED_ENTRIES}
+return redis.call('ZCARD', KEYS[1])
+`);
+
+/** ARGV: placementId, '1' when it leaves placed, the mean's weight, the gap cap in ms. */
+export const dequeueScript = new LuaScript(`
+${NOW_MS}
+redis.call('ZREM', KEYS[2], ARGV[1])
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 or ARGV[2] ~= '1' then return 0 end
+local last = tonumber(redis.call('HGET', KEYS[3], 'last'))
+if last then
+  local gap = math.min(math.max(now - last, 0), tonumber(ARGV[4]))
+  local mean = tonumber(redis.call('HGET', KEYS[3], 'mean'))
+  if mean then mean = mean + tonumber(ARGV[3]) * (gap - mean) else mean = gap end
+  redis.call('HSET', KEYS[3], 'mean', string.format('%.3f', mean))
+end
+redis.call('HSET', KEYS[3], 'last', now)
+redis.call('PEXPIRE', KEYS[3], ${QUEUE_STATS_TTL_MS})
+return 1
 `);

@@ -1,28 +1,52 @@
 /**
- * The store over Redis, shared by every control plane instance. A node's keys carry the hash tag
- * `{node:<id>}` so the scripts that touch them together stay on one Cluster slot.
+ * The store over Redis or Redis Cluster, shared by every control plane instance. Keys that a script
+ * touches together share a hash tag, so each script runs on one Cluster slot: a node's keys carry
+ * `{node:<id>}`, a queue's `{queue:<name>}`. The cell index (one GEO set per H3 cell, tagged
+ * `{cell:<h3>}`) spreads cells over the Cluster's shards. Commands are auto-pipelined, so the
+ * reads a search fans out over many cells or nodes cost one round trip per step.
  */
-import { Redis, type Cluster } from 'ioredis';
-import type { SessionEndReason, SessionState } from '../../protocol/http.js';
+import { Cluster, Redis } from 'ioredis';
+import type { GeoPoint, SessionEndReason, SessionState } from '../../protocol/http.js';
+import { indexCells } from '../matchmaker/cell-index.js';
+import { distanceKm } from '../matchmaker/great-circle.js';
 import type { Logger } from '../logging/logger.js';
 import {
   acceptHeartbeatScript,
   activateSessionScript,
+  claimPlayerScript,
+  dequeueScript,
+  enqueueScript,
   nodeSlotsScript,
+  nodeSummaryScript,
+  queueLengthScript,
+  queueStandingScript,
+  releasePlayerScript,
   releaseSlotScript,
   reserveSlotScript,
-  transitionSessionScript,
+  transitionHashScript,
   upsertNodeScript,
 } from './redis-scripts.js';
 import {
+  DEFAULT_NODE_REPUTATION,
+  SERVE_INTERVAL_CAP_MS,
+  SERVE_INTERVAL_WEIGHT,
   slotCounts,
   type HeartbeatOutcome,
+  type IndexedNode,
+  type NearbyNodes,
+  type NearbyQuery,
   type NodeRecord,
+  type NodeSummary,
+  type PlacementPatch,
+  type PlacementRecord,
+  type PlacementState,
+  type QueueStanding,
   type Reservation,
   type SessionPatch,
   type SessionRecord,
   type SlotCounts,
   type Store,
+  type StoredNode,
   type UpsertNodeOutcome,
 } from './store.js';
 
@@ -33,13 +57,30 @@ export interface RedisStoreOptions {
   keyPrefix?: string;
 }
 
+/** One Redis server, or the seed nodes of a Redis Cluster ("host:port" or redis:// URLs). */
+export type RedisTarget = { redisUrl: string } | { redisCluster: string[] };
+
 /**
  * Index entries outlive their node by this much before they are pruned: the index is written with
  * each instance's own clock, and the node hash, not the index, decides whether a node is live.
  */
 const NODE_INDEX_GRACE_MS = 60_000;
 
+/** Redis GEO sets cover latitudes up to ±85.05°; a node nearer a pole is indexed at that latitude. */
+const GEO_MAX_LATITUDE = 85.05112878;
+
+/**
+ * A heartbeat puts its node back in the cell index this often. Registration indexes a node, but
+ * an instance that died between writing a node and indexing it, or a search that dropped an entry
+ * just as its expired node registered again, would otherwise leave a live node unfindable.
+ */
+const CELL_INDEX_REFRESH_MS = 30_000;
+
+/** Bulk registration sends this many nodes' commands at once: enough to fill pipelines, not memory. */
+const BULK_UPSERT_CHUNK = 1_000;
+
 type StaticNodeFields = Omit<NodeRecord, 'nodeId' | 'slots' | 'lastHeartbeatAt' | 'operatorId'>;
+type StoredSummary = Pick<NodeSummary, 'location' | 'vramMb' | 'encoders' | 'pricePerHour' | 'signallingUrl'>;
 
 export class RedisStore implements Store {
   readonly #client: Redis | Cluster;
@@ -50,10 +91,18 @@ export class RedisStore implements Store {
     this.#prefix = options.keyPrefix ?? 'ep:';
   }
 
-  /** Connects and checks the server answers, so a wrong URL fails at start rather than on first use. */
-  static async connect(redisUrl: string, options: { keyPrefix?: string; log?: Logger } = {}): Promise<RedisStore> {
+  /** Connects and checks the server answers, so a wrong address fails at start rather than on first use. */
+  static async connect(target: string | RedisTarget, options: { keyPrefix?: string; log?: Logger } = {}): Promise<RedisStore> {
     const { keyPrefix, log } = options;
-    const client = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    const resolved = typeof target === 'string' ? { redisUrl: target } : target;
+    const client =
+      'redisUrl' in resolved
+        ? new Redis(resolved.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3, enableAutoPipelining: true })
+        : new Cluster(resolved.redisCluster.map(clusterNode), {
+            lazyConnect: true,
+            enableAutoPipelining: true,
+            redisOptions: { maxRetriesPerRequest: 3 },
+          });
     // ioredis reconnects by itself; without a listener it would print each failure to the console.
     client.on('error', (error: Error) => log?.warn({ err: error }, 'redis connection error'));
     try {
@@ -67,20 +116,47 @@ export class RedisStore implements Store {
   }
 
   async upsertNode(record: NodeRecord, ttlMs: number): Promise<UpsertNodeOutcome> {
-    const { nodeId, slots, lastHeartbeatAt, operatorId, ...fields } = record;
-    const outcome = await upsertNodeScript.run(this.#client, this.#nodeKeys(nodeId), [
-      JSON.stringify(fields satisfies StaticNodeFields),
+    const { nodeId, slots, lastHeartbeatAt, operatorId, location, ...rest } = record;
+    const cells = indexCells(location);
+    const summary: StoredSummary = {
+      location,
+      vramMb: rest.gpu.vramMb,
+      encoders: rest.encoders,
+      pricePerHour: rest.pricePerHour,
+      signallingUrl: rest.signallingUrl,
+    };
+    const [outcome, previousCells] = (await upsertNodeScript.run(this.#client, this.#nodeKeys(nodeId), [
+      JSON.stringify({ location, ...rest } satisfies StaticNodeFields),
       slots,
       lastHeartbeatAt,
       operatorId,
       ttlMs,
+      JSON.stringify(summary),
+      cells.join(','),
+      DEFAULT_NODE_REPUTATION,
+      ...rest.builds,
+    ])) as [UpsertNodeOutcome, string];
+    if (outcome === 'operator_mismatch') return outcome;
+    const movedFrom = previousCells.split(',').filter((cell) => cell !== '' && !cells.includes(cell));
+    await Promise.all([
+      this.#indexNode(nodeId, ttlMs, location, cells),
+      ...movedFrom.map((cell) => this.#client.zrem(this.#cellKey(cell), nodeId)),
     ]);
-    if (outcome !== 'operator_mismatch') await this.#indexNode(nodeId, ttlMs);
-    return outcome as UpsertNodeOutcome;
+    return outcome;
   }
 
-  async getNode(nodeId: string): Promise<NodeRecord | null> {
-    const hash = await this.#client.hgetall(this.#nodeKeys(nodeId)[0]);
+  async upsertNodes(records: readonly NodeRecord[], ttlMs: number): Promise<UpsertNodeOutcome[]> {
+    const outcomes: UpsertNodeOutcome[] = [];
+    for (let start = 0; start < records.length; start += BULK_UPSERT_CHUNK) {
+      const chunk = records.slice(start, start + BULK_UPSERT_CHUNK);
+      outcomes.push(...(await Promise.all(chunk.map((record) => this.upsertNode(record, ttlMs)))));
+    }
+    return outcomes;
+  }
+
+  async getNode(nodeId: string): Promise<StoredNode | null> {
+    const [node, , , , reputationKey] = this.#nodeKeys(nodeId);
+    const [hash, reputation] = await Promise.all([this.#client.hgetall(node), this.#client.get(reputationKey)]);
     if (hash.record === undefined) return null;
     const fields = JSON.parse(hash.record) as StaticNodeFields;
     return {
@@ -89,20 +165,35 @@ export class RedisStore implements Store {
       operatorId: hash.operator ?? '',
       slots: Number(hash.slots),
       lastHeartbeatAt: Number(hash.hb),
+      reputation: reputation === null ? DEFAULT_NODE_REPUTATION : Number(reputation),
     };
   }
 
-  async listNodes(): Promise<NodeRecord[]> {
+  async listNodes(): Promise<StoredNode[]> {
     const indexKey = this.#nodeIndexKey();
     await this.#client.zremrangebyscore(indexKey, '-inf', Date.now() - NODE_INDEX_GRACE_MS);
     const nodeIds = await this.#client.zrange(indexKey, 0, -1);
     const nodes = await Promise.all(nodeIds.map((nodeId) => this.getNode(nodeId)));
-    return nodes.filter((node): node is NodeRecord => node !== null);
+    return nodes.filter((node): node is StoredNode => node !== null);
+  }
+
+  async setNodeReputation(nodeId: string, reputation: number): Promise<void> {
+    await this.#client.set(this.#nodeKeys(nodeId)[4], reputation);
   }
 
   async acceptHeartbeat(nodeId: string, seq: number, at: number, ttlMs: number): Promise<HeartbeatOutcome> {
-    const outcome = (await acceptHeartbeatScript.run(this.#client, this.#nodeKeys(nodeId), [seq, at, ttlMs])) as HeartbeatOutcome;
-    if (outcome === 'accepted') await this.#indexNode(nodeId, ttlMs);
+    const [outcome, summary, cells] = (await acceptHeartbeatScript.run(this.#client, this.#nodeKeys(nodeId), [
+      seq,
+      at,
+      ttlMs,
+      CELL_INDEX_REFRESH_MS,
+    ])) as [HeartbeatOutcome, string?, string?];
+    if (outcome !== 'accepted') return outcome;
+    if (summary === undefined || cells === undefined) {
+      await this.#client.zadd(this.#nodeIndexKey(), Date.now() + ttlMs, nodeId);
+    } else {
+      await this.#indexNode(nodeId, ttlMs, (JSON.parse(summary) as StoredSummary).location, cells.split(','));
+    }
     return outcome;
   }
 
@@ -124,11 +215,61 @@ export class RedisStore implements Store {
     return slotCounts(slots, reserved, busy);
   }
 
+  async nearbyNodes(query: NearbyQuery): Promise<NearbyNodes> {
+    const { center, radiusKm, perCellLimit } = query;
+    let completeKm = radiusKm;
+    const perCell = await Promise.all(
+      query.cells.map(async (cell) => {
+        const hits = (await this.#client.geosearch(
+          this.#cellKey(cell),
+          'FROMLONLAT',
+          center.lng,
+          geoLatitude(center.lat),
+          'BYRADIUS',
+          radiusKm,
+          'km',
+          'ASC',
+          'COUNT',
+          perCellLimit,
+          'WITHDIST',
+        )) as [nodeId: string, distanceKm: string][];
+        const nodes = hits.map(([nodeId, distance]): IndexedNode => ({ nodeId, cell, distanceKm: Number(distance) }));
+        if (nodes.length >= perCellLimit) completeKm = Math.min(completeKm, nodes.at(-1)?.distanceKm ?? 0);
+        return nodes;
+      }),
+    );
+    return { nodes: perCell.flat().sort((a, b) => a.distanceKm - b.distanceKm), completeKm };
+  }
+
+  async indexedNodeCounts(cells: readonly string[]): Promise<number[]> {
+    return Promise.all(cells.map((cell) => this.#client.zcard(this.#cellKey(cell))));
+  }
+
+  async nodeSummaries(nodeIds: readonly string[], buildId: string): Promise<(NodeSummary | null)[]> {
+    return Promise.all(
+      nodeIds.map(async (nodeId) => {
+        const reply = (await nodeSummaryScript.run(this.#client, this.#nodeKeys(nodeId), [buildId])) as
+          | [summary: string, slots: number, reserved: number, busy: number, cached: number, reputation?: string | null]
+          | null;
+        if (reply === null) return null;
+        const [summary, slots, reserved, busy, cached, reputation] = reply;
+        return {
+          nodeId,
+          ...(JSON.parse(summary) as StoredSummary),
+          reputation: reputation === undefined || reputation === null ? DEFAULT_NODE_REPUTATION : Number(reputation),
+          slots: slotCounts(slots, reserved, busy),
+          buildCached: cached === 1,
+        };
+      }),
+    );
+  }
+
+  async unindexNodes(entries: readonly Pick<IndexedNode, 'nodeId' | 'cell'>[]): Promise<void> {
+    await Promise.all(entries.map(({ nodeId, cell }) => this.#client.zrem(this.#cellKey(cell), nodeId)));
+  }
+
   async putSession(record: SessionRecord, ttlMs: number): Promise<void> {
-    const key = this.#sessionKey(record.sessionId);
-    const results = await this.#client.multi().del(key).hset(key, encodeSession(record)).pexpire(key, ttlMs).exec();
-    const failed = results?.find(([error]) => error !== null);
-    if (failed !== undefined) throw failed[0];
+    await this.#putHash(this.#sessionKey(record.sessionId), encodeSession(record), ttlMs);
   }
 
   async getSession(sessionId: string): Promise<SessionRecord | null> {
@@ -137,21 +278,64 @@ export class RedisStore implements Store {
   }
 
   async transitionSession(sessionId: string, from: readonly SessionState[], patch: SessionPatch): Promise<SessionRecord | null> {
-    const fieldValues = Object.entries(encodeSession(patch)).flat();
-    const flatHash = await transitionSessionScript.run(this.#client, [this.#sessionKey(sessionId)], [from.join(','), ...fieldValues]);
-    if (!Array.isArray(flatHash)) return null;
-    const hash: Record<string, string> = {};
-    for (let i = 0; i + 1 < flatHash.length; i += 2) hash[String(flatHash[i])] = String(flatHash[i + 1]);
-    return decodeSession(hash);
+    const hash = await this.#transitionHash(this.#sessionKey(sessionId), from, encodeSession(patch), undefined);
+    return hash === null ? null : decodeSession(hash);
+  }
+
+  async putPlacement(record: PlacementRecord, ttlMs: number): Promise<void> {
+    await this.#putHash(this.#placementKey(record.placementId), encodePlacement(record), ttlMs);
+  }
+
+  async getPlacement(placementId: string): Promise<PlacementRecord | null> {
+    const hash = await this.#client.hgetall(this.#placementKey(placementId));
+    return hash.state === undefined ? null : decodePlacement(hash);
+  }
+
+  async transitionPlacement(
+    placementId: string,
+    from: readonly PlacementState[],
+    patch: PlacementPatch,
+    ttlMs?: number,
+  ): Promise<PlacementRecord | null> {
+    const hash = await this.#transitionHash(this.#placementKey(placementId), from, encodePlacement(patch), ttlMs);
+    return hash === null ? null : decodePlacement(hash);
+  }
+
+  async claimPlayer(playerId: string, placementId: string, ttlMs: number): Promise<string | null> {
+    return (await claimPlayerScript.run(this.#client, [this.#claimKey(playerId)], [placementId, ttlMs])) as string | null;
+  }
+
+  async releasePlayer(playerId: string, placementId: string): Promise<void> {
+    await releasePlayerScript.run(this.#client, [this.#claimKey(playerId)], [placementId]);
+  }
+
+  async enqueue(queue: string, placementId: string, entryTtlMs: number, maxLength: number): Promise<QueueStanding | null> {
+    return decodeStanding(await enqueueScript.run(this.#client, this.#queueKeys(queue), [placementId, entryTtlMs, maxLength]));
+  }
+
+  async queueStanding(queue: string, placementId: string, entryTtlMs: number): Promise<QueueStanding | null> {
+    return decodeStanding(await queueStandingScript.run(this.#client, this.#queueKeys(queue), [placementId, entryTtlMs]));
+  }
+
+  async queueLength(queue: string): Promise<number> {
+    return (await queueLengthScript.run(this.#client, this.#queueKeys(queue), [])) as number;
+  }
+
+  async dequeue(queue: string, placementId: string, served: boolean): Promise<void> {
+    await dequeueScript.run(this.#client, this.#queueKeys(queue), [placementId, served ? '1' : '0', SERVE_INTERVAL_WEIGHT, SERVE_INTERVAL_CAP_MS]);
   }
 
   async close(): Promise<void> {
     await this.#client.quit();
   }
 
-  #nodeKeys(nodeId: string): [node: string, reserved: string, busy: string] {
+  #nodeKeys(nodeId: string): [node: string, reserved: string, busy: string, builds: string, reputation: string] {
     const tag = `${this.#prefix}{node:${nodeId}}`;
-    return [`${tag}:node`, `${tag}:reserved`, `${tag}:busy`];
+    return [`${tag}:node`, `${tag}:reserved`, `${tag}:busy`, `${tag}:builds`, `${tag}:reputation`];
+  }
+
+  #cellKey(cell: string): string {
+    return `${this.#prefix}{cell:${cell}}:nodes`;
   }
 
   #nodeIndexKey(): string {
@@ -162,9 +346,55 @@ export class RedisStore implements Store {
     return `${this.#prefix}session:${sessionId}`;
   }
 
-  async #indexNode(nodeId: string, ttlMs: number): Promise<void> {
-    await this.#client.zadd(this.#nodeIndexKey(), Date.now() + ttlMs, nodeId);
+  #placementKey(placementId: string): string {
+    return `${this.#prefix}placement:${placementId}`;
   }
+
+  #claimKey(playerId: string): string {
+    return `${this.#prefix}player:${playerId}:placing`;
+  }
+
+  #queueKeys(queue: string): [entries: string, lapses: string, stats: string] {
+    const tag = `${this.#prefix}{queue:${queue}}`;
+    return [`${tag}:entries`, `${tag}:lapses`, `${tag}:stats`];
+  }
+
+  /** Lists the node and puts it in its cells, in one round trip. */
+  async #indexNode(nodeId: string, ttlMs: number, location: GeoPoint, cells: readonly string[]): Promise<void> {
+    await Promise.all([
+      this.#client.zadd(this.#nodeIndexKey(), Date.now() + ttlMs, nodeId),
+      ...cells.map((cell) => this.#client.geoadd(this.#cellKey(cell), location.lng, geoLatitude(location.lat), nodeId)),
+    ]);
+  }
+
+  async #putHash(key: string, hash: Record<string, string>, ttlMs: number): Promise<void> {
+    const results = await this.#client.multi().del(key).hset(key, hash).pexpire(key, ttlMs).exec();
+    const failed = results?.find(([error]) => error !== null);
+    if (failed !== undefined) throw failed[0];
+  }
+
+  async #transitionHash(key: string, from: readonly string[], patch: Record<string, string>, ttlMs: number | undefined): Promise<Record<string, string> | null> {
+    const flatHash = await transitionHashScript.run(this.#client, [key], [from.join(','), ttlMs ?? '', ...Object.entries(patch).flat()]);
+    if (!Array.isArray(flatHash)) return null;
+    const hash: Record<string, string> = {};
+    for (let i = 0; i + 1 < flatHash.length; i += 2) hash[String(flatHash[i])] = String(flatHash[i + 1]);
+    return hash;
+  }
+}
+
+function geoLatitude(latitude: number): number {
+  return Math.max(-GEO_MAX_LATITUDE, Math.min(GEO_MAX_LATITUDE, latitude));
+}
+
+function clusterNode(address: string): { host: string; port: number } {
+  const url = new URL(address.includes('://') ? address : `redis://${address}`);
+  return { host: url.hostname, port: Number(url.port || 6379) };
+}
+
+function decodeStanding(reply: unknown): QueueStanding | null {
+  if (!Array.isArray(reply)) return null;
+  const [position, length, mean] = reply as [number, number, string | null | undefined];
+  return { position, length, meanServeIntervalMs: mean === null || mean === undefined ? null : Number(mean) };
 }
 
 function encodeSession(record: Partial<SessionRecord>): Record<string, string> {
@@ -192,4 +422,19 @@ function decodeSession(hash: Record<string, string>): SessionRecord {
   if (hash.endReason !== undefined) record.endReason = hash.endReason as SessionEndReason;
   if (hash.usage !== undefined) record.usage = JSON.parse(hash.usage) as SessionRecord['usage'];
   return record;
+}
+
+/** `state` stays plain, for the transition script to compare; every other field is JSON. */
+function encodePlacement(record: Partial<PlacementRecord>): Record<string, string> {
+  const hash: Record<string, string> = {};
+  for (const [field, value] of Object.entries(record)) {
+    if (value !== undefined) hash[field] = field === 'state' ? String(value) : JSON.stringify(value);
+  }
+  return hash;
+}
+
+function decodePlacement(hash: Record<string, string>): PlacementRecord {
+  const record: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(hash)) record[field] = field === 'state' ? value : JSON.parse(value);
+  return record as unknown as PlacementRecord;
 }

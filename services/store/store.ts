@@ -3,7 +3,11 @@
  * backend serves one machine, the Redis backend serves many instances. Both pass the same
  * contract suite (test/integration/services/store.contract.test.ts).
  */
-import type { GeoPoint, SessionEndReason, SessionState } from '../../protocol/http.js';
+import type { GeoPoint, SessionCreated, SessionEndReason, SessionState } from '../../protocol/http.js';
+import type { PlacementCandidate } from '../../protocol/placement.js';
+
+/** The reputation the control plane gives a node it has not judged yet. */
+export const DEFAULT_NODE_REPUTATION = 0.8;
 
 export interface NodeRecord {
   nodeId: string;
@@ -58,11 +62,107 @@ export interface SessionRecord {
 /** The fields a state transition may change. */
 export type SessionPatch = Partial<Pick<SessionRecord, 'state' | 'startedAt' | 'endedAt' | 'endReason' | 'usage'>>;
 
+/**
+ * A node as the control plane stores it: what it registered, plus its reputation (0..1), which the
+ * control plane keeps and the node cannot declare. It outlives the node's registration, so a node
+ * cannot shed a bad reputation by going silent and registering again.
+ */
+export interface StoredNode extends NodeRecord {
+  reputation: number;
+}
+
+/** What placement needs to know about a node, small enough to read for many nodes at once. */
+export interface NodeSummary {
+  nodeId: string;
+  location: GeoPoint;
+  vramMb: number;
+  encoders: string[];
+  pricePerHour: number;
+  reputation: number;
+  signallingUrl: string;
+  slots: SlotCounts;
+  /** Whether the node has the build that the read asked about. */
+  buildCached: boolean;
+}
+
+/** A node found in the cell index, and how far it is from where the search looked. */
+export interface IndexedNode {
+  nodeId: string;
+  /** The index cell it was found in. */
+  cell: string;
+  distanceKm: number;
+}
+
+export interface NearbyQuery {
+  /** H3 cells (from services/matchmaker/cell-index.ts) that together cover the circle. */
+  cells: readonly string[];
+  center: GeoPoint;
+  radiusKm: number;
+  /** A cell contributes at most this many of its nearest nodes. */
+  perCellLimit: number;
+}
+
+export interface NearbyNodes {
+  /** Nearest first. */
+  nodes: IndexedNode[];
+  /**
+   * Every indexed node nearer than this is in `nodes`: the radius, or less where a cell had more
+   * nodes within it than `perCellLimit` (the distance of that cell's farthest node returned).
+   */
+  completeKm: number;
+}
+
 export type UpsertNodeOutcome = 'created' | 'refreshed' | 'operator_mismatch';
 export type HeartbeatOutcome = 'accepted' | 'replayed' | 'unknown_node';
 
 export interface Reservation {
   expiresAt: number;
+}
+
+/**
+ * offered: candidates returned, waiting for the page's measurements; choosing: one request is
+ * placing it (a lock against the player asking twice); queued: waiting for a slot; placed: has a
+ * session; cancelled: the player gave it up.
+ */
+export type PlacementState = 'offered' | 'choosing' | 'queued' | 'placed' | 'cancelled';
+
+export interface PlacementRecord {
+  placementId: string;
+  playerId: string;
+  gameId: string;
+  location: GeoPoint;
+  candidates: PlacementCandidate[];
+  state: PlacementState;
+  createdAt: number;
+  /** Until when the offer may be chosen from. */
+  expiresAt: number;
+  /** The page's measurements, by node id: null where every probe failed. */
+  rtts?: Record<string, number | null>;
+  /** The queue the player waits in, once queued. */
+  queue?: string;
+  session?: SessionCreated;
+}
+
+export type PlacementPatch = Partial<Pick<PlacementRecord, 'state' | 'rtts' | 'queue' | 'session'>>;
+
+/**
+ * The mean serve interval is an exponentially weighted mean of the gaps between placements out of
+ * a queue; a gap longer than the cap (the queue was idle) counts as the cap.
+ */
+export const SERVE_INTERVAL_WEIGHT = 0.3;
+export const SERVE_INTERVAL_CAP_MS = 120_000;
+
+export function nextMeanServeInterval(mean: number | null, gapMs: number): number {
+  const sample = Math.min(Math.max(gapMs, 0), SERVE_INTERVAL_CAP_MS);
+  return mean === null ? sample : mean + SERVE_INTERVAL_WEIGHT * (sample - mean);
+}
+
+export interface QueueStanding {
+  /** 1-based. */
+  position: number;
+  length: number;
+  /** The recent mean time between two players leaving the queue placed; null before any has. */
+  meanServeIntervalMs: number | null;
 }
 
 export interface Store {
@@ -72,9 +172,12 @@ export interface Store {
    * node is live under another operator.
    */
   upsertNode(record: NodeRecord, ttlMs: number): Promise<UpsertNodeOutcome>;
+  /** Registers many nodes at once, pipelined: as upsertNode for each, in order. */
+  upsertNodes(records: readonly NodeRecord[], ttlMs: number): Promise<UpsertNodeOutcome[]>;
   /** The node, or null once its TTL lapsed. */
-  getNode(nodeId: string): Promise<NodeRecord | null>;
-  listNodes(): Promise<NodeRecord[]>;
+  getNode(nodeId: string): Promise<StoredNode | null>;
+  listNodes(): Promise<StoredNode[]>;
+  setNodeReputation(nodeId: string, reputation: number): Promise<void>;
   /** Accepts only a sequence number above every one seen for the node; accepting restarts the TTL. */
   acceptHeartbeat(nodeId: string, seq: number, at: number, ttlMs: number): Promise<HeartbeatOutcome>;
 
@@ -87,10 +190,51 @@ export interface Store {
   /** Always free + reserved + busy == capacity; an unknown node has no capacity. */
   nodeSlots(nodeId: string): Promise<SlotCounts>;
 
+  /**
+   * The nodes indexed in `cells` within `radiusKm` of `center`, nearest first; one round trip. The
+   * index may still hold nodes that expired since: their summaries are null.
+   */
+  nearbyNodes(query: NearbyQuery): Promise<NearbyNodes>;
+  /** How many nodes each cell indexes (expired ones included until dropped); one round trip. */
+  indexedNodeCounts(cells: readonly string[]): Promise<number[]>;
+  /** Summaries in the order asked, null for nodes that are not live; one round trip. */
+  nodeSummaries(nodeIds: readonly string[], buildId: string): Promise<(NodeSummary | null)[]>;
+  /** Drops index entries whose nodes were found expired (a null summary). */
+  unindexNodes(entries: readonly Pick<IndexedNode, 'nodeId' | 'cell'>[]): Promise<void>;
+
   putSession(record: SessionRecord, ttlMs: number): Promise<void>;
   getSession(sessionId: string): Promise<SessionRecord | null>;
   /** Applies `patch` only if the session is in one of the `from` states; returns the updated record, or null. */
   transitionSession(sessionId: string, from: readonly SessionState[], patch: SessionPatch): Promise<SessionRecord | null>;
+
+  putPlacement(record: PlacementRecord, ttlMs: number): Promise<void>;
+  getPlacement(placementId: string): Promise<PlacementRecord | null>;
+  /**
+   * Applies `patch` only if the placement is in one of the `from` states, and restarts its TTL when
+   * `ttlMs` is given; returns the updated record, or null.
+   */
+  transitionPlacement(placementId: string, from: readonly PlacementState[], patch: PlacementPatch, ttlMs?: number): Promise<PlacementRecord | null>;
+
+  /**
+   * Marks the player as being placed by `placementId` for `ttlMs`; claiming again with the same
+   * placement extends it. Returns null once the claim holds, or the placement that holds it.
+   */
+  claimPlayer(playerId: string, placementId: string, ttlMs: number): Promise<string | null>;
+  /** Ends the claim, if `placementId` holds it. */
+  releasePlayer(playerId: string, placementId: string): Promise<void>;
+
+  /**
+   * Joins a FIFO queue (or stays in it, keeping its place); null when it already holds `maxLength`
+   * others. An entry not refreshed (by joining or by queueStanding) within `entryTtlMs` is dropped:
+   * a player who stopped polling does not hold up the players behind.
+   */
+  enqueue(queue: string, placementId: string, entryTtlMs: number, maxLength: number): Promise<QueueStanding | null>;
+  /** Where the entry stands, refreshing it; null when it is not (or no longer) queued. */
+  queueStanding(queue: string, placementId: string, entryTtlMs: number): Promise<QueueStanding | null>;
+  /** Live entries. */
+  queueLength(queue: string): Promise<number>;
+  /** Leaves the queue; `served` when it leaves placed, which feeds the mean serve interval. */
+  dequeue(queue: string, placementId: string, served: boolean): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -62,14 +62,22 @@ export class TicketIssuer {
       gameId: request.gameId,
       buildId: request.buildId,
     };
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: TICKET_ALG, typ: 'JWT', kid: this.publicJwk.kid })
-      .setIssuer(TICKET_ISSUER)
-      .setAudience(request.nodeId)
-      .setSubject(request.playerId)
-      .setJti(request.sessionId)
-      .setIssuedAt()
-      .setExpirationTime(Math.floor(request.expiresAt / 1000))
-      .sign(this.#privateKey);
+    return this.sign(
+      new SignJWT(claims)
+        .setIssuer(TICKET_ISSUER)
+        .setAudience(request.nodeId)
+        .setSubject(request.playerId)
+        .setJti(request.sessionId)
+        .setIssuedAt()
+        .setExpirationTime(Math.floor(request.expiresAt / 1000)),
+    );
+  }
+
+  /**
+   * Signs any JWT with the ticket key. Probe tokens share it with tickets so that a node verifies
+   * both with the one JWK it received at registration; their issuers tell them apart.
+   */
+  async sign(jwt: SignJWT): Promise<string> {
+    return jwt.setProtectedHeader({ alg: TICKET_ALG, typ: 'JWT', kid: this.publicJwk.kid }).sign(this.#privateKey);
   }
 }

@@ -57,7 +57,7 @@ describe('playing the demo game in Chromium', () => {
     expect(system.nodes[0]!.endedSessions.at(-1)?.reason).toBe('player_left');
   });
 
-  it('tells the player clearly when every node is busy', async () => {
+  it('queues a second player with a visible position while the node is full, and places them when the slot frees', async () => {
     const first = await browser.context.newPage();
     await first.goto(`${system.url}/`);
     await first.locator('[data-game-id="demo-arena"]').getByRole('button', { name: 'Play' }).click();
@@ -66,13 +66,26 @@ describe('playing the demo game in Chromium', () => {
     const second = await browser.context.newPage();
     await second.goto(`${system.url}/`);
     await second.locator('[data-game-id="demo-arena"]').getByRole('button', { name: 'Play' }).click();
-    const message = second.getByRole('alert');
-    await expect.poll(() => message.textContent(), { timeout: 10_000 }).toContain('NO_CAPACITY');
+    await expect.poll(() => second.locator('#placement-status').textContent(), { timeout: 15_000 }).toMatch(/number 1 in the queue/);
     expect(await second.locator('#player').isHidden()).toBe(true);
 
     await first.getByRole('button', { name: 'Leave game' }).click();
     await expect.poll(() => first.getByRole('alert').textContent()).toContain('You left the game');
-    await expect.poll(() => nodeSlots(system.url, system.nodes[0]!.nodeId), { timeout: 15_000 }).toMatchObject({ freeSlots: 1 });
-    await Promise.all([first.close(), second.close()]);
+    await second.waitForFunction(() => (window.edgeplay?.snapshot()?.framesSeen ?? 0) > 5, null, { timeout: 30_000 });
+    expect(await second.locator('#player').isVisible()).toBe(true);
+
+    await second.close();
+    await expect.poll(() => nodeSlots(system.url, system.nodes[0]!.nodeId), { timeout: 15_000 }).toMatchObject({ freeSlots: 1, busySlots: 0, reservedSlots: 0 });
+    await first.close();
+  });
+
+  it('tells the player clearly when no node can run the game at all', async () => {
+    await Promise.all(system.nodes.map((node) => node.stop()));
+    await expect.poll(() => nodeSlots(system.url, system.nodes[0]!.nodeId), { timeout: 20_000 }).toBe(undefined);
+    const page = await browser.context.newPage();
+    await page.goto(`${system.url}/`);
+    await page.locator('[data-game-id="demo-arena"]').getByRole('button', { name: 'Play' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 10_000 }).toContain('NO_CAPACITY');
+    await page.close();
   });
 });

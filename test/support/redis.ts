@@ -18,23 +18,28 @@ const START_ATTEMPTS = 3;
 const READY_TIMEOUT_MS = 10_000;
 
 export async function startRedis(): Promise<RedisServer> {
+  return withFreshPorts(() => startRedisServer([]));
+}
+
+/** Retries `start` a few times: most often a start fails because another process took a port between freePort() and the bind. */
+export async function withFreshPorts<T>(start: () => Promise<T>): Promise<T> {
   let lastError: unknown;
   for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
-    const port = await freePort();
     try {
-      return await startOn(port);
+      return await start();
     } catch (error) {
-      // Most often another process took the port between freePort() and the bind.
       lastError = error;
     }
   }
   throw lastError;
 }
 
-async function startOn(port: number): Promise<RedisServer> {
+/** A redis-server on a free port, answering PING, with `extraArgs` added to the test defaults. */
+export async function startRedisServer(extraArgs: readonly string[]): Promise<RedisServer> {
+  const port = await freePort();
   const child = spawn(
     REDIS_SERVER_BIN,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

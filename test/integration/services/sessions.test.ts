@@ -17,7 +17,14 @@ describe.each(backends)('sessions ($name store)', (backend) => {
   const controlPlanes: ControlPlane[] = [];
 
   async function start(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
-    const controlPlane = await createControlPlane({ store: backend.store(), logger: { level: 'silent' }, nodeTtlMs: 60_000, ...options });
+    const controlPlane = await createControlPlane({
+      store: backend.store(),
+      logger: { level: 'silent' },
+      nodeTtlMs: 60_000,
+      // The test nodes stand in Berlin, and so, by assumption, does a player on this machine.
+      assumedLocationForLocalClients: { lat: 52.52, lng: 13.4 },
+      ...options,
+    });
     controlPlanes.push(controlPlane);
     return controlPlane;
   }
@@ -125,6 +132,23 @@ describe.each(backends)('sessions ($name store)', (backend) => {
       const response = await api<ErrorResponse>(controlPlane.url, '/v1/sessions', { body: { game: 'demo-arena' }, token: player.token });
       expect(response.status).toBe(400);
       expect(response.body.error.code).toBe('VALIDATION_FAILED');
+    });
+
+    it('answers 400 LOCATION_UNKNOWN to a player on this machine when no location is assumed for them', async () => {
+      const unassuming = await start({ assumedLocationForLocalClients: undefined });
+      const stranger = await guest(unassuming);
+      await liveNode(unassuming);
+      const response = await launch(unassuming, stranger.token);
+      expect(response.status).toBe(400);
+      expect((response.body as ErrorResponse).error.code).toBe('LOCATION_UNKNOWN');
+    });
+
+    it('places on the nearest node by the distance estimate', async () => {
+      const far = new TestEdgeNode(controlPlane.url, controlPlane.operatorToken, { location: { lat: 40.42, lng: -3.7 } });
+      const near = new TestEdgeNode(controlPlane.url, controlPlane.operatorToken, { location: { lat: 52.4, lng: 13.1 } });
+      await far.register();
+      await near.register();
+      expect((await launched(controlPlane, player.token)).nodeId).toBe(near.nodeId);
     });
 
     it('answers 503 NO_CAPACITY when no node is live', async () => {

@@ -1,14 +1,18 @@
 /**
- * One contract for every Store backend: the embedded in-process store and Redis (a real
- * redis-server started for this file) must behave the same.
+ * One contract for every Store backend: the embedded in-process store, Redis and Redis Cluster
+ * (a real redis-server and a real 3-master cluster started for this file) must behave the same.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { GeoPoint } from '../../../protocol/http.js';
+import { indexCells, searchSteps } from '../../../services/matchmaker/cell-index.js';
+import { distanceKm } from '../../../services/matchmaker/great-circle.js';
 import { MemoryStore } from '../../../services/store/memory-store.js';
-import { RedisStore } from '../../../services/store/redis-store.js';
-import type { NodeRecord, SessionRecord, Store } from '../../../services/store/store.js';
+import { RedisStore, type RedisTarget } from '../../../services/store/redis-store.js';
+import { DEFAULT_NODE_REPUTATION, type NearbyQuery, type NodeRecord, type PlacementRecord, type SessionRecord, type Store } from '../../../services/store/store.js';
 import { startRedis, type RedisServer } from '../../support/redis.js';
+import { startRedisCluster, type RedisCluster } from '../../support/redis-cluster.js';
 import { pollUntil } from './helpers/poll.js';
 
 interface OpenBackend {
@@ -19,12 +23,27 @@ interface OpenBackend {
 }
 
 let redis: RedisServer;
+let cluster: RedisCluster;
 beforeAll(async () => {
   redis = await startRedis();
+  cluster = await startRedisCluster();
 });
 afterAll(async () => {
   await redis?.stop();
+  await cluster?.stop();
 });
+
+async function openRedis(target: RedisTarget): Promise<OpenBackend> {
+  const prefix = `test:${randomUUID()}:`;
+  const handles = await Promise.all([0, 1, 2, 3].map(() => RedisStore.connect(target, { keyPrefix: prefix })));
+  return {
+    store: handles[0]!,
+    handles,
+    close: async () => {
+      await Promise.all(handles.map((handle) => handle.close()));
+    },
+  };
+}
 
 const backends: { name: string; open(): Promise<OpenBackend> }[] = [
   {
@@ -34,23 +53,25 @@ const backends: { name: string; open(): Promise<OpenBackend> }[] = [
       return { store, handles: [store], close: () => store.close() };
     },
   },
-  {
-    name: 'redis',
-    async open() {
-      const prefix = `test:${randomUUID()}:`;
-      const handles = await Promise.all([0, 1, 2, 3].map(() => RedisStore.connect(redis.url, { keyPrefix: prefix })));
-      return {
-        store: handles[0]!,
-        handles,
-        close: async () => {
-          await Promise.all(handles.map((handle) => handle.close()));
-        },
-      };
-    },
-  },
+  { name: 'redis', open: () => openRedis({ redisUrl: redis.url }) },
+  { name: 'redis-cluster', open: () => openRedis({ redisCluster: cluster.nodes }) },
 ];
 
 const LONG_TTL_MS = 60_000;
+const BUILD = 'b'.repeat(64);
+
+/** Cells covering `radiusKm` around `center` (the first search step reaching that far), at most `perCellLimit` from each. */
+function near(center: GeoPoint, radiusKm: number, perCellLimit = 100): NearbyQuery {
+  for (const step of searchSteps(center)) {
+    if (step.radiusKm >= radiusKm) return { cells: step.cells, center, radiusKm, perCellLimit };
+  }
+  throw new Error('unreachable: the last step covers the Earth');
+}
+
+/** `km` east of `from` (along its parallel, close enough at these distances). */
+function east(from: GeoPoint, km: number): GeoPoint {
+  return { lat: from.lat, lng: from.lng + km / (111.32 * Math.cos((from.lat * Math.PI) / 180)) };
+}
 
 function nodeRecord(overrides: Partial<NodeRecord> = {}): NodeRecord {
   return {
@@ -105,7 +126,7 @@ describe.each(backends)('$name store', (backend) => {
     it('registers a node, returns it and lists it while it is live', async () => {
       const node = nodeRecord();
       expect(await store.upsertNode(node, LONG_TTL_MS)).toBe('created');
-      expect(await store.getNode(node.nodeId)).toEqual(node);
+      expect(await store.getNode(node.nodeId)).toEqual({ ...node, reputation: DEFAULT_NODE_REPUTATION });
       expect((await store.listNodes()).map((listed) => listed.nodeId)).toContain(node.nodeId);
       expect(await store.nodeSlots(node.nodeId)).toEqual({ capacity: 3, reserved: 0, busy: 0, free: 3 });
     });
@@ -117,7 +138,7 @@ describe.each(backends)('$name store', (backend) => {
 
       const renamed = { ...node, name: 'rig-renamed', slots: 4, builds: ['c'.repeat(64)] };
       expect(await store.upsertNode(renamed, LONG_TTL_MS)).toBe('refreshed');
-      expect(await store.getNode(node.nodeId)).toEqual(renamed);
+      expect(await store.getNode(node.nodeId)).toEqual({ ...renamed, reputation: DEFAULT_NODE_REPUTATION });
       expect(await store.nodeSlots(node.nodeId)).toEqual({ capacity: 4, reserved: 1, busy: 0, free: 3 });
     });
 
@@ -127,7 +148,7 @@ describe.each(backends)('$name store', (backend) => {
       expect(await store.upsertNode({ ...node, operatorId: 'operator-b', signallingUrl: 'http://evil/' }, LONG_TTL_MS)).toBe(
         'operator_mismatch',
       );
-      expect(await store.getNode(node.nodeId)).toEqual(node);
+      expect(await store.getNode(node.nodeId)).toEqual({ ...node, reputation: DEFAULT_NODE_REPUTATION });
     });
 
     it('forgets a node that is not refreshed within its TTL, with its slots and heartbeat sequence', async () => {
@@ -138,6 +159,10 @@ describe.each(backends)('$name store', (backend) => {
 
       await pollUntil(() => store.getNode(node.nodeId), (found) => found === null);
       expect((await store.listNodes()).map((listed) => listed.nodeId)).not.toContain(node.nodeId);
+      expect(await store.nodeSummaries([node.nodeId], BUILD)).toEqual([null]);
+      // The index may still name it until a reader that found it expired drops the entry.
+      await store.unindexNodes((await store.nearbyNodes(near(node.location, 50))).nodes);
+      expect((await store.nearbyNodes(near(node.location, 50))).nodes.map((found) => found.nodeId)).not.toContain(node.nodeId);
       expect(await store.nodeSlots(node.nodeId)).toEqual({ capacity: 0, reserved: 0, busy: 0, free: 0 });
       expect(await store.acceptHeartbeat(node.nodeId, 6, node.lastHeartbeatAt, LONG_TTL_MS)).toBe('unknown_node');
 
@@ -248,6 +273,199 @@ describe.each(backends)('$name store', (backend) => {
       expect(await store.reserveSlot('nobody', 's1', LONG_TTL_MS)).toBeNull();
       expect(await store.activateSession('nobody', 's1')).toBe(false);
       expect(await store.releaseSlot('nobody', 's1')).toBe(false);
+    });
+  });
+
+  describe('reputation', () => {
+    it('starts every node at the default, is set by the control plane only, and outlives the registration', async () => {
+      const node = nodeRecord();
+      await store.upsertNode(node, 150);
+      expect((await store.getNode(node.nodeId))?.reputation).toBe(DEFAULT_NODE_REPUTATION);
+      await store.setNodeReputation(node.nodeId, 0.25);
+      expect((await store.getNode(node.nodeId))?.reputation).toBe(0.25);
+      expect((await store.nodeSummaries([node.nodeId], BUILD))[0]?.reputation).toBe(0.25);
+
+      await pollUntil(() => store.getNode(node.nodeId), (found) => found === null);
+      expect(await store.upsertNode(node, LONG_TTL_MS)).toBe('created');
+      expect((await store.getNode(node.nodeId))?.reputation).toBe(0.25);
+    });
+  });
+
+  describe('cell index', () => {
+    const paris = { lat: 48.8566, lng: 2.3522 };
+
+    it('registers many nodes at once', async () => {
+      const nodes = Array.from({ length: 40 }, (_, i) => nodeRecord({ location: east(paris, i) }));
+      expect(await store.upsertNodes(nodes, LONG_TTL_MS)).toEqual(Array(40).fill('created'));
+      expect(await store.upsertNodes([nodes[0]!, { ...nodes[1]!, operatorId: 'intruder' }], LONG_TTL_MS)).toEqual(['refreshed', 'operator_mismatch']);
+      const found = await store.nearbyNodes(near(paris, 45));
+      expect(found.nodes.map((node) => node.nodeId).sort()).toEqual(nodes.map((node) => node.nodeId).sort());
+    });
+
+    it('finds the nodes within the radius in the cells asked, nearest first, with their distances', async () => {
+      const [here, five, thirty, farther] = [0, 5, 30, 200].map((km) => nodeRecord({ location: east(paris, km) }));
+      const tokyo = nodeRecord({ location: { lat: 35.68, lng: 139.69 } });
+      await store.upsertNodes([farther!, tokyo, thirty!, here!, five!], LONG_TTL_MS);
+
+      const found = await store.nearbyNodes(near(paris, 50));
+      expect(found.nodes.map((node) => node.nodeId)).toEqual([here!.nodeId, five!.nodeId, thirty!.nodeId]);
+      found.nodes.forEach((node, i) => expect(node.distanceKm).toBeCloseTo([0, 5, 30][i]!, 0));
+      expect(found.completeKm).toBe(50);
+      const query = near(paris, 50);
+      expect(query.cells).toContain(found.nodes[0]!.cell);
+      expect((await store.nearbyNodes({ ...near(paris, 50), cells: [] })).nodes).toEqual([]);
+    });
+
+    it('gives each cell at most its nearest few, and says how far the answer is complete', async () => {
+      const nodes = [1, 2, 3, 4, 5].map((km) => nodeRecord({ location: east(paris, km) }));
+      await store.upsertNodes(nodes, LONG_TTL_MS);
+      const cell = indexCells(paris)[0]!;
+      expect(indexCells(nodes[4]!.location)[0]).toBe(cell);
+
+      const capped = await store.nearbyNodes({ cells: [cell], center: paris, radiusKm: 10, perCellLimit: 2 });
+      expect(capped.nodes.map((node) => node.nodeId)).toEqual([nodes[0]!.nodeId, nodes[1]!.nodeId]);
+      expect(capped.completeKm).toBeCloseTo(2, 0);
+      const whole = await store.nearbyNodes({ cells: [cell], center: paris, radiusKm: 10, perCellLimit: 10 });
+      expect(whole.nodes).toHaveLength(5);
+      expect(whole.completeKm).toBe(10);
+    });
+
+    it('counts the nodes of each cell, and moves a node that registers elsewhere', async () => {
+      const node = nodeRecord({ location: paris });
+      await store.upsertNodes([node, nodeRecord({ location: east(paris, 1) })], LONG_TTL_MS);
+      const parisCells = indexCells(paris);
+      expect(await store.indexedNodeCounts(parisCells)).toEqual([2, 2, 2]);
+
+      const madrid = { lat: 40.4168, lng: -3.7038 };
+      expect(await store.upsertNode({ ...node, location: madrid }, LONG_TTL_MS)).toBe('refreshed');
+      expect((await store.nearbyNodes(near(paris, 50))).nodes.map((found) => found.nodeId)).not.toContain(node.nodeId);
+      expect((await store.nearbyNodes(near(madrid, 50))).nodes.map((found) => found.nodeId)).toEqual([node.nodeId]);
+      expect(await store.indexedNodeCounts(parisCells)).toEqual([1, 1, 1]);
+    });
+
+    it('summarises nodes for placement: live slots, cached build, reputation; null for the unknown', async () => {
+      const node = nodeRecord({ slots: 3, builds: [BUILD], gpu: { model: 'RTX 4090', vramMb: 24_576 }, encoders: ['h264', 'av1'] });
+      await store.upsertNode(node, LONG_TTL_MS);
+      await store.reserveSlot(node.nodeId, 's1', LONG_TTL_MS);
+      await store.reserveSlot(node.nodeId, 's2', LONG_TTL_MS);
+      await store.activateSession(node.nodeId, 's2');
+      await store.reserveSlot(node.nodeId, 'lapsing', 50);
+
+      const [summary, unknown, other] = await store.nodeSummaries([node.nodeId, 'nobody', node.nodeId], 'c'.repeat(64));
+      expect(unknown).toBeNull();
+      expect(other).toMatchObject({ buildCached: false });
+      await pollUntil(() => store.nodeSummaries([node.nodeId], BUILD), ([live]) => live?.slots.reserved === 1);
+      expect((await store.nodeSummaries([node.nodeId], BUILD))[0]).toEqual({
+        nodeId: node.nodeId,
+        location: node.location,
+        vramMb: 24_576,
+        encoders: ['h264', 'av1'],
+        pricePerHour: node.pricePerHour,
+        reputation: DEFAULT_NODE_REPUTATION,
+        signallingUrl: node.signallingUrl,
+        slots: { capacity: 3, reserved: 1, busy: 1, free: 1 },
+        buildCached: true,
+      });
+      expect(summary?.slots.capacity).toBe(3);
+    });
+  });
+
+  describe('placements', () => {
+    function placementRecord(overrides: Partial<PlacementRecord> = {}): PlacementRecord {
+      return {
+        placementId: `pl${randomUUID().replaceAll('-', '')}`,
+        playerId: 'p0',
+        gameId: 'demo-arena',
+        location: { lat: 48.85, lng: 2.35 },
+        candidates: [{ nodeId: 'na', probeUrl: 'http://a/probe', distanceKm: 1.5, estimatedRttMs: 12.4 }],
+        state: 'offered',
+        createdAt: 1_700_000_000_000,
+        expiresAt: 1_700_000_030_000,
+        ...overrides,
+      };
+    }
+
+    it('stores a placement and moves it only from the allowed states', async () => {
+      const placement = placementRecord();
+      await store.putPlacement(placement, LONG_TTL_MS);
+      expect(await store.getPlacement(placement.placementId)).toEqual(placement);
+      expect(await store.getPlacement('plnothing')).toBeNull();
+
+      const rtts = { na: 12.25, nb: null };
+      const choosing = await store.transitionPlacement(placement.placementId, ['offered'], { state: 'choosing', rtts });
+      expect(choosing).toEqual({ ...placement, state: 'choosing', rtts });
+      expect(await store.transitionPlacement(placement.placementId, ['offered'], { state: 'choosing' })).toBeNull();
+      const queued = await store.transitionPlacement(placement.placementId, ['choosing'], { state: 'queued', queue: 'q1' });
+      expect(queued).toEqual({ ...placement, state: 'queued', rtts, queue: 'q1' });
+      expect(await store.getPlacement(placement.placementId)).toEqual(queued);
+      expect(await store.transitionPlacement('plnothing', ['offered'], { state: 'cancelled' })).toBeNull();
+    });
+
+    it('forgets a placement after its TTL unless a transition restarts it', async () => {
+      const lapsing = placementRecord();
+      const kept = placementRecord();
+      await store.putPlacement(lapsing, 100);
+      await store.putPlacement(kept, 300);
+      expect(await store.transitionPlacement(kept.placementId, ['offered'], { state: 'queued' }, LONG_TTL_MS)).not.toBeNull();
+      await pollUntil(() => store.getPlacement(lapsing.placementId), (found) => found === null);
+      await sleep(400);
+      expect(await store.getPlacement(kept.placementId)).toMatchObject({ state: 'queued' });
+    });
+
+    it('lets one placement at a time claim a player, however many ask at once', async () => {
+      const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => open.handles[i % open.handles.length]!.claimPlayer('p1', `pl${i}`, LONG_TTL_MS)));
+      const winners = claims.map((holder, i) => (holder === null ? `pl${i}` : undefined)).filter((id) => id !== undefined);
+      expect(winners).toHaveLength(1);
+      const winner = winners[0]!;
+      expect(new Set(claims.filter((holder) => holder !== null))).toEqual(new Set([winner]));
+
+      expect(await store.claimPlayer('p1', winner, LONG_TTL_MS)).toBeNull();
+      await store.releasePlayer('p1', 'plsomeoneelse');
+      expect(await store.claimPlayer('p1', 'plnext', LONG_TTL_MS)).toBe(winner);
+      await store.releasePlayer('p1', winner);
+      expect(await store.claimPlayer('p1', 'plnext', 100)).toBeNull();
+      await pollUntil(() => store.claimPlayer('p1', 'plafter', LONG_TTL_MS), (holder) => holder === null);
+    });
+  });
+
+  describe('queues', () => {
+    it('keeps arrival order and gives each player their place', async () => {
+      const ids = ['pla', 'plb', 'plc'];
+      for (const [i, id] of ids.entries()) expect(await store.enqueue('q', id, LONG_TTL_MS, 10)).toMatchObject({ position: i + 1, length: i + 1 });
+      expect(await store.enqueue('q', 'pla', LONG_TTL_MS, 10)).toMatchObject({ position: 1, length: 3 });
+      expect(await store.queueStanding('q', 'plb', LONG_TTL_MS)).toEqual({ position: 2, length: 3, meanServeIntervalMs: null });
+      expect(await store.queueStanding('q', 'plnobody', LONG_TTL_MS)).toBeNull();
+      expect(await store.queueStanding('other', 'plb', LONG_TTL_MS)).toBeNull();
+
+      await store.dequeue('q', 'pla', true);
+      expect(await store.queueStanding('q', 'plc', LONG_TTL_MS)).toMatchObject({ position: 2, length: 2 });
+      await store.dequeue('q', 'plb', true);
+      const standing = await store.queueStanding('q', 'plc', LONG_TTL_MS);
+      expect(standing).toMatchObject({ position: 1, length: 1 });
+      expect(standing?.meanServeIntervalMs).toBeGreaterThanOrEqual(0);
+      expect(await store.queueLength('q')).toBe(1);
+    });
+
+    it('turns newcomers away when full', async () => {
+      expect(await store.enqueue('q', 'pla', LONG_TTL_MS, 2)).not.toBeNull();
+      expect(await store.enqueue('q', 'plb', LONG_TTL_MS, 2)).not.toBeNull();
+      expect(await store.enqueue('q', 'plc', LONG_TTL_MS, 2)).toBeNull();
+      expect(await store.enqueue('q', 'plb', LONG_TTL_MS, 2)).toMatchObject({ position: 2 });
+      await store.dequeue('q', 'pla', false);
+      expect(await store.enqueue('q', 'plc', LONG_TTL_MS, 2)).toMatchObject({ position: 2, length: 2 });
+    });
+
+    it('drops a player who stops refreshing their place', async () => {
+      await store.enqueue('q', 'plgone', 150, 10);
+      await store.enqueue('q', 'plstays', LONG_TTL_MS, 10);
+      await pollUntil(() => store.queueLength('q'), (length) => length === 1);
+      expect(await store.queueStanding('q', 'plgone', LONG_TTL_MS)).toBeNull();
+      expect(await store.queueStanding('q', 'plstays', LONG_TTL_MS)).toMatchObject({ position: 1, length: 1 });
+    });
+
+    it('gives players joining at once distinct places', async () => {
+      const standings = await Promise.all(Array.from({ length: 30 }, (_, i) => open.handles[i % open.handles.length]!.enqueue('q', `pl${i}`, LONG_TTL_MS, 100)));
+      expect(standings.map((standing) => standing?.position).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     });
   });
 

@@ -1,5 +1,6 @@
 /** The control plane's HTTP API as the page sees it; every failure becomes an ApiError with a catalogued code. */
-import type { ErrorResponse, Game, GameList, GuestToken, SessionCreated } from '../../../protocol/http.js';
+import type { ErrorResponse, Game, GameList, GuestToken } from '../../../protocol/http.js';
+import type { PlacementChoice, PlacementOffer, PlacementRequest, PlacementResult } from '../../../protocol/placement.js';
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -21,9 +22,20 @@ export class ApiClient {
     return (await this.request<GameList>('GET', '/v1/games')).games;
   }
 
-  async createSession(gameId: string): Promise<SessionCreated> {
-    const guest = await this.guestToken();
-    return this.request<SessionCreated>('POST', '/v1/sessions', { gameId }, guest.token);
+  async createPlacement(request: PlacementRequest): Promise<PlacementOffer> {
+    return this.request<PlacementOffer>('POST', '/v1/placements', request, (await this.guestToken()).token);
+  }
+
+  async choosePlacement(placementId: string, choice: PlacementChoice): Promise<PlacementResult> {
+    return this.request<PlacementResult>('POST', `/v1/placements/${encodeURIComponent(placementId)}/choice`, choice, (await this.guestToken()).token);
+  }
+
+  async placement(placementId: string): Promise<PlacementResult> {
+    return this.request<PlacementResult>('GET', `/v1/placements/${encodeURIComponent(placementId)}`, undefined, (await this.guestToken()).token);
+  }
+
+  async cancelPlacement(placementId: string): Promise<void> {
+    await this.request<unknown>('DELETE', `/v1/placements/${encodeURIComponent(placementId)}`, undefined, (await this.guestToken()).token);
   }
 
   private async guestToken(): Promise<GuestToken> {
@@ -41,6 +53,8 @@ export class ApiClient {
           ...(token ? { authorization: `Bearer ${token}` } : {}),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
+        // A player who closes the tab while queued still leaves the queue.
+        keepalive: method === 'DELETE',
       });
     } catch {
       throw new ApiError('NETWORK', 'The service cannot be reached. Check your connection and try again.', 0);

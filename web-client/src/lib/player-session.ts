@@ -1,18 +1,29 @@
 /**
- * One play session in the page, end to end: ask the control plane for a node, stream from it,
- * capture input, measure latency and stats. The UI listens; tests and benchmarks read `snapshot()`.
+ * One play session in the page, end to end: get placed on the node with the lowest measured
+ * round trip, stream from it, capture input, measure latency and stats. The UI listens; tests and
+ * benchmarks read `snapshot()`.
  */
 import { ApiClient } from './api-client.js';
 import { InputCapture } from './input-capture.js';
 import { LatencyMeter } from './latency-meter.js';
+import { place, type PlacementProgress } from './placement-flow.js';
+import { measureCandidates } from './rtt-prober.js';
 import { StatsMonitor, type StreamStats } from './stats-monitor.js';
 import { StreamClient } from './stream-client.js';
 import type { SessionEndedNotice } from '../../../protocol/signalling.js';
-import type { SessionCreated } from '../../../protocol/http.js';
+import type { GeoPoint, SessionCreated } from '../../../protocol/http.js';
+import type { RttMeasurement } from '../../../protocol/placement.js';
 
 export interface PlayerSnapshot {
   sessionId: string | null;
+  /** The node the matchmaker chose. */
   nodeId: string | null;
+  /** Where placement stands; `placed` once the stream is being set up. */
+  placement: PlacementProgress | null;
+  /** The median probe RTT to each candidate (null: every probe failed). */
+  probes: RttMeasurement[];
+  /** The chosen node's probe RTT. */
+  probeRttMs: number | null;
   stats: StreamStats | null;
   latencyP50: number | null;
   latencyP95: number | null;
@@ -23,6 +34,15 @@ export interface PlayerSnapshot {
   ended: SessionEndedNotice | null;
 }
 
+export interface LaunchOptions {
+  location?: GeoPoint;
+  /** Aborting leaves the queue (or gives the offer up) while the player is not placed yet. */
+  signal?: AbortSignal;
+  onProgress?: (progress: PlacementProgress) => void;
+}
+
+const LEFT: SessionEndedNotice = { reason: 'player_left', message: 'You left the game.' };
+
 export class PlayerSession {
   private readonly stream = new StreamClient();
   private readonly statsMonitor = new StatsMonitor();
@@ -30,8 +50,11 @@ export class PlayerSession {
   private meter: LatencyMeter | undefined;
   private statsTimer: number | undefined;
   private created: SessionCreated | undefined;
+  private progress: PlacementProgress | null = null;
+  private probes: RttMeasurement[] = [];
   private lastStats: StreamStats | null = null;
   private endedNotice: SessionEndedNotice | null = null;
+  private leaving = false;
 
   constructor(
     private readonly api: ApiClient,
@@ -40,9 +63,19 @@ export class PlayerSession {
     private readonly onEnded: (notice: SessionEndedNotice) => void,
   ) {}
 
-  async launch(gameId: string): Promise<void> {
-    this.created = await this.api.createSession(gameId);
-    this.stream.onEnded((notice) => this.finish(notice));
+  async launch(gameId: string, options: LaunchOptions = {}): Promise<void> {
+    this.created = await place(this.api, {
+      gameId,
+      location: options.location,
+      signal: options.signal,
+      onProgress: (progress) => {
+        this.progress = progress;
+        options.onProgress?.(progress);
+      },
+      measure: async (offer, signal) => (this.probes = await measureCandidates(offer, { signal })),
+    });
+    // The node confirms a leave with its own notice; the player should read that they left.
+    this.stream.onEnded((notice) => this.finish(this.leaving ? LEFT : notice));
     const track = await this.stream.start(this.created);
     this.video.srcObject = new MediaStream([track]);
     await this.video.play().catch(() => undefined);
@@ -57,6 +90,9 @@ export class PlayerSession {
     return {
       sessionId: this.created?.sessionId ?? null,
       nodeId: this.created?.nodeId ?? null,
+      placement: this.progress,
+      probes: this.probes,
+      probeRttMs: this.probes.find((probe) => probe.nodeId === this.created?.nodeId)?.rttMs ?? null,
       stats: this.lastStats,
       latencyP50: this.meter?.percentile(50) ?? null,
       latencyP95: this.meter?.percentile(95) ?? null,
@@ -69,8 +105,9 @@ export class PlayerSession {
   }
 
   async leave(): Promise<void> {
+    this.leaving = true;
     await this.stream.leave();
-    this.finish({ reason: 'player_left', message: 'You left the game.' });
+    this.finish(LEFT);
   }
 
   private async pollStats(): Promise<void> {

@@ -1,9 +1,12 @@
-/** The page: the catalogue, the launch, the player view, and a clear message for every failure. */
+/** The page: the catalogue, the launch with its placement progress, the player view, and a clear message for every failure. */
 import { ApiClient, ApiError } from '../lib/api-client.js';
+import { browserLocation, locationFromQuery } from '../lib/page-location.js';
+import type { PlacementProgress } from '../lib/placement-flow.js';
+import { failureMessage, progressDetail, progressLabel } from '../lib/placement-messages.js';
 import { PlayerSession, type PlayerSnapshot } from '../lib/player-session.js';
 import { StreamError } from '../lib/stream-client.js';
 import { renderOverlay } from './overlay.js';
-import type { Game } from '../../../protocol/http.js';
+import type { GeoPoint, Game } from '../../../protocol/http.js';
 
 declare global {
   interface Window {
@@ -17,11 +20,14 @@ const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) 
 export class App {
   private readonly api = new ApiClient();
   private session: PlayerSession | undefined;
+  /** Set while the player is being placed: aborting it leaves the queue. */
+  private launching: AbortController | undefined;
 
   async start(): Promise<void> {
     window.edgeplay = { snapshot: () => this.session?.snapshot() ?? null, leave: () => this.leave() };
     $('leave').addEventListener('click', () => void this.leave());
-    window.addEventListener('pagehide', () => void this.session?.leave());
+    $('cancel-placement').addEventListener('click', () => this.launching?.abort());
+    window.addEventListener('pagehide', () => void this.leave());
     try {
       this.showCatalogue(await this.api.games());
     } catch (error) {
@@ -57,10 +63,12 @@ export class App {
 
   private async play(game: Game, button: HTMLButtonElement): Promise<void> {
     this.hideMessage();
-    button.disabled = true;
-    button.textContent = 'Finding a server…';
+    // One placement at a time: the control plane would refuse a second with PLACEMENT_IN_PROGRESS.
+    this.setPlayEnabled(false);
+    const launching = new AbortController();
+    this.launching = launching;
     const video = $<HTMLVideoElement>('video');
-    this.session = new PlayerSession(
+    const session = new PlayerSession(
       this.api,
       video,
       (snapshot) => renderOverlay($('overlay'), snapshot),
@@ -69,21 +77,52 @@ export class App {
         this.showMessage(notice.message, notice.reason === 'player_left' ? 'info' : 'error');
       },
     );
+    this.session = session;
+    const launch = (location: GeoPoint | undefined): Promise<void> =>
+      session.launch(game.id, { location, signal: launching.signal, onProgress: (progress) => this.showProgress(button, progress) });
     try {
-      await this.session.launch(game.id);
+      const given = locationFromQuery(window.location.search);
+      try {
+        await launch(given);
+      } catch (error) {
+        // Only the browser can say where a player is whose address does not; it asks them first.
+        if (given || !(error instanceof ApiError && error.code === 'LOCATION_UNKNOWN')) throw error;
+        button.textContent = 'Asking for your location…';
+        const location = await browserLocation();
+        if (!location) throw error;
+        await launch(location);
+      }
       this.showView('player');
       video.focus();
     } catch (error) {
       this.session = undefined;
       this.showView('catalogue');
-      this.showMessage(describe(error));
+      this.showMessage(describe(error), error instanceof ApiError && error.code === 'CANCELLED' ? 'info' : 'error');
     } finally {
-      button.disabled = false;
+      this.launching = undefined;
+      $('placement').hidden = true;
+      this.setPlayEnabled(true);
       button.textContent = 'Play';
     }
   }
 
+  private showProgress(button: HTMLButtonElement, progress: PlacementProgress): void {
+    button.textContent = progressLabel(progress);
+    $('placement-status').textContent = progressDetail(progress);
+    $('placement').hidden = false;
+    // Once placed, the slot is the player's; leaving goes through the player view.
+    $('cancel-placement').hidden = progress.stage === 'placed';
+  }
+
+  private setPlayEnabled(enabled: boolean): void {
+    for (const play of $('games').querySelectorAll('button')) play.disabled = !enabled;
+  }
+
   private async leave(): Promise<void> {
+    if (this.launching) {
+      this.launching.abort();
+      return;
+    }
     await this.session?.leave();
     this.session = undefined;
   }
@@ -106,6 +145,7 @@ export class App {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof ApiError || error instanceof StreamError) return `${error.message} (${error.code})`;
+  if (error instanceof ApiError) return `${failureMessage(error.code, error.message)} (${error.code})`;
+  if (error instanceof StreamError) return `${error.message} (${error.code})`;
   return 'Something went wrong. Please try again.';
 }

@@ -6,6 +6,7 @@ const fmt = (value: number | null | undefined, digits = 0, unit = ''): string =>
 export function renderOverlay(element: HTMLElement, snapshot: PlayerSnapshot): void {
   const s = snapshot.stats;
   element.textContent = [
+    `node ${snapshot.nodeId ?? '–'} · rtt probe ${fmt(snapshot.probeRttMs, 1, ' ms')}`,
     `fps        ${fmt(s?.fps, 0)}`,
     `bitrate    ${fmt(s ? s.bitrateKbps / 1000 : null, 2, ' Mb/s')}`,
     `rtt        ${fmt(s?.rttMs, 1, ' ms')}`,
