@@ -6,7 +6,7 @@
 import type { types } from 'mediasoup';
 import pino, { type Logger } from 'pino';
 import { AppError } from '../protocol/errors.js';
-import type { GeoPoint, SessionEndReason } from '../protocol/http.js';
+import type { GeoPoint, SessionEndReason, SessionUsage } from '../protocol/http.js';
 import type { JoinAccepted } from '../protocol/signalling.js';
 import type { SessionTicketClaims } from '../protocol/ticket.js';
 import { ControlPlaneClient, ControlPlaneError } from './control-plane/control-plane-client.js';
@@ -16,7 +16,7 @@ import { loadMediasoup } from './media/mediasoup-loader.js';
 import { ProbeEndpoint } from './probe/probe-endpoint.js';
 import { ProbeTokenVerifier } from './probe/probe-token-verifier.js';
 import type { VideoEncoderOptions } from './media/video-encoder.js';
-import { StreamSession, type GameLaunch, type SessionUsage } from './session/stream-session.js';
+import { StreamSession, type GameLaunch } from './session/stream-session.js';
 import { SignallingServer, type SessionHost } from './signalling/signalling-server.js';
 import { TicketVerifier } from './tickets/ticket-verifier.js';
 

@@ -126,11 +126,9 @@ export const SessionEndReason = Type.Union([
 ]);
 export type SessionEndReason = Static<typeof SessionEndReason>;
 
-export const SessionEndPayload = Type.Object(
+/** What a session used, as the node reports it: the basis of the operator's earnings. */
+export const SessionUsage = Type.Object(
   {
-    nodeId: Id,
-    sessionId: Id,
-    reason: SessionEndReason,
     startedAt: Type.Integer({ minimum: 0 }),
     endedAt: Type.Integer({ minimum: 0 }),
     framesSent: Type.Integer({ minimum: 0 }),
@@ -138,6 +136,12 @@ export const SessionEndPayload = Type.Object(
     width: Type.Integer({ minimum: 0 }),
     height: Type.Integer({ minimum: 0 }),
   },
+  { additionalProperties: false },
+);
+export type SessionUsage = Static<typeof SessionUsage>;
+
+export const SessionEndPayload = Type.Composite(
+  [Type.Object({ nodeId: Id, sessionId: Id, reason: SessionEndReason }), SessionUsage],
   { additionalProperties: false },
 );
 export type SessionEndPayload = Static<typeof SessionEndPayload>;

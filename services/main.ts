@@ -7,6 +7,8 @@ interface CliOptions {
   port: number;
   host: string;
   redisUrl?: string;
+  redisCluster?: string;
+  trustProxy?: boolean;
   operatorToken?: string[];
   webRoot?: string;
   ticketKey?: string;
@@ -30,6 +32,12 @@ const program = new Command()
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .addOption(new Option('--redis-url <url>', 'Redis for shared state (default: in-process store)').env('EDGEPLAY_REDIS_URL'))
   .addOption(
+    new Option('--redis-cluster <nodes>', 'Redis Cluster seed nodes for shared state, comma separated host:port')
+      .env('EDGEPLAY_REDIS_CLUSTER')
+      .conflicts('redisUrl'),
+  )
+  .option('--trust-proxy', 'geolocate players by X-Forwarded-For (behind a load balancer)')
+  .addOption(
     new Option('--operator-token <token>', 'token edge operators register with (repeatable; generated when absent)')
       .argParser(collect)
       .env('EDGEPLAY_OPERATOR_TOKEN'),
@@ -44,7 +52,13 @@ const log = createLogger({ level: cli.logLevel }).child({ component: 'cli' });
 const controlPlane = await createControlPlane({
   host: cli.host,
   port: cli.port,
-  store: cli.redisUrl === undefined ? 'memory' : { redisUrl: cli.redisUrl },
+  store:
+    cli.redisCluster !== undefined
+      ? { redisCluster: cli.redisCluster.split(',').filter((node) => node !== '') }
+      : cli.redisUrl !== undefined
+        ? { redisUrl: cli.redisUrl }
+        : 'memory',
+  trustProxy: cli.trustProxy ?? false,
   logger: { level: cli.logLevel },
   ...(cli.operatorToken === undefined ? {} : { operatorTokens: cli.operatorToken }),
   ...(cli.webRoot === undefined ? {} : { webRoot: cli.webRoot }),

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { AppError } from '../../protocol/errors.js';
-import type { SessionEndReason } from '../../protocol/http.js';
+import type { SessionEndReason, SessionUsage } from '../../protocol/http.js';
 import type { SessionTicketClaims } from '../../protocol/ticket.js';
 import type { ConsumerOptions, TransportOptions } from '../../protocol/signalling.js';
 import { GameProcess } from '../game/game-process.js';
@@ -37,15 +37,6 @@ export interface StreamSessionOptions {
   latencyStrip: boolean;
   idleTimeoutMs: number;
   logger: Logger;
-}
-
-export interface SessionUsage {
-  startedAt: number;
-  endedAt: number;
-  framesSent: number;
-  bytesSent: number;
-  width: number;
-  height: number;
 }
 
 interface StreamSessionEvents {

@@ -42,6 +42,12 @@ const PROBE_TOKEN_TTL_MS = 30_000;
 const CLAIM_MARGIN_MS = 5_000;
 /** Placements stay readable this long after they end or lapse, so late requests get a precise answer. */
 const PLACEMENT_RECORD_GRACE_MS = 10 * 60_000;
+/**
+ * Queued players this near the head try to be placed when they poll, each only if there are at
+ * least as many free slots within their bound as their position: several slots freeing at once are
+ * filled in one round of polls, yet nobody takes a slot someone ahead of them could have.
+ */
+const PLACING_WINDOW = 16;
 
 export interface MatchmakerOptions {
   store: Store;
@@ -126,7 +132,7 @@ export class Matchmaker {
     return this.#place(choosing, 'offered');
   }
 
-  /** A queued player's standing; the player at the head of their queue is placed if a node can take them now. */
+  /** A queued player's standing; players at the head of their queue are placed if a node can take them now. */
   async poll(playerId: string, placementId: string): Promise<PlacementResult> {
     const { store } = this.#options;
     const record = await this.#own(playerId, placementId);
@@ -143,9 +149,9 @@ export class Matchmaker {
       await store.releasePlayer(playerId, placementId);
       throw new AppError('PLACEMENT_EXPIRED', 'You stopped polling and left the queue. Ask for a new placement.');
     }
-    if (standing.position === 1) {
+    if (standing.position <= PLACING_WINDOW) {
       const choosing = await store.transitionPlacement(placementId, ['queued'], { state: 'choosing' });
-      if (choosing !== null) return this.#place(choosing, 'queued');
+      if (choosing !== null) return this.#place(choosing, 'queued', standing.position);
     }
     await this.#keepQueued(record);
     return this.#queue.view(standing, this.#queue.latencyBoundMs(Date.now() - record.createdAt));
@@ -189,9 +195,10 @@ export class Matchmaker {
 
   /**
    * Places a placement this request holds in 'choosing', or queues it. `from` is the state it came
-   * from: a player arriving from an offer joins the end of a non-empty queue rather than overtake it.
+   * from: a player arriving from an offer joins the end of a non-empty queue rather than overtake
+   * it, and a queued player at `position` leaves the first free slots to the players ahead.
    */
-  async #place(record: PlacementRecord, from: Extract<PlacementState, 'offered' | 'queued'>): Promise<PlacementResult> {
+  async #place(record: PlacementRecord, from: Extract<PlacementState, 'offered' | 'queued'>, position = 1): Promise<PlacementResult> {
     const { store, catalogue, metrics } = this.#options;
     const log = this.#log.child({ placementId: record.placementId, playerId: record.playerId });
     try {
@@ -200,7 +207,8 @@ export class Matchmaker {
       const boundMs = this.#queue.latencyBoundMs(Date.now() - record.createdAt);
       const overtaking = from === 'offered' && (await this.#queue.hasWaiting(queue));
       const placeable = overtaking ? [] : await this.#placeableNodes(record, game, from === 'queued', boundMs);
-      const session = await this.#reserveBest(placeable, record.playerId, game);
+      const freeSlots = placeable.reduce((sum, node) => sum + node.slots.free, 0);
+      const session = freeSlots >= position ? await this.#reserveBest(placeable, record.playerId, game) : null;
       if (session !== null) {
         await store.transitionPlacement(record.placementId, ['choosing'], { state: 'placed', session }, PLACEMENT_RECORD_GRACE_MS);
         if (from === 'queued') await this.#queue.leave(queue, record.placementId, true);

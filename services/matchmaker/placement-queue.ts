@@ -6,8 +6,9 @@
  *
  * A queue is per game and per region (the player's H3 resolution-1 cell, ~500 km across), since
  * players far apart do not compete for the same nodes. Queued players poll; each poll keeps their
- * entry alive, and the player at the head is the one re-placed when a slot frees, so a newcomer
- * cannot overtake a player already waiting. An entry that is not polled for `entryTtlMs` lapses.
+ * entry alive, and players at the head are the ones re-placed when slots free, first come first
+ * served; a newcomer joins the end of a queue that has anyone in it rather than overtake them. An
+ * entry that is not polled for `entryTtlMs` lapses.
  */
 import { latLngToCell } from 'h3-js';
 import type { GeoPoint } from '../../protocol/http.js';

@@ -13,6 +13,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ sessions: SessionService
 ) => {
   requirePlayer(app, guestAuth);
 
+  // Placement in one request, by distance alone: see Matchmaker.placeImmediately.
   app.post(
     '/v1/sessions',
     { schema: { body: CreateSessionRequest, response: { 201: SessionCreated, ...errorResponses } } },

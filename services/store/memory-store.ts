@@ -303,6 +303,7 @@ export class MemoryStore implements Store {
     return {
       nodeId,
       location: { ...location },
+      gpuModel: gpu.model,
       vramMb: gpu.vramMb,
       encoders: [...encoders],
       pricePerHour,

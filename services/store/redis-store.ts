@@ -1,14 +1,25 @@
 /**
  * The store over Redis or Redis Cluster, shared by every control plane instance. Keys that a script
- * touches together share a hash tag, so each script runs on one Cluster slot: a node's keys carry
- * `{node:<id>}`, a queue's `{queue:<name>}`. The cell index (one GEO set per H3 cell, tagged
- * `{cell:<h3>}`) spreads cells over the Cluster's shards. Commands are auto-pipelined, so the
- * reads a search fans out over many cells or nodes cost one round trip per step.
+ * touches together share a hash tag, so each script runs on one Cluster slot; cells and nodes are
+ * tagged apart, so the index and the nodes spread over the Cluster's shards. Commands are
+ * auto-pipelined: the reads a search fans out over many cells or nodes cost one round trip.
+ *
+ * Keys, after the prefix:
+ *   {node:<id>}:node        hash: record and summary JSON, slots, hb, seq, operator, cells, indexedAt (node TTL)
+ *   {node:<id>}:reserved    sorted set: session id -> reservation expiry (follows the node TTL)
+ *   {node:<id>}:busy        set of session ids (follows the node TTL)
+ *   {node:<id>}:builds      set of cached build ids (follows the node TTL)
+ *   {node:<id>}:reputation  the control plane's judgement of the node (no TTL)
+ *   {cell:<h3>}:nodes       GEO set of the nodes in an H3 cell, one cell per index resolution
+ *   nodes                   sorted set: node id -> expiry, behind GET /v1/nodes
+ *   session:<id>            hash (24 h)
+ *   placement:<id>          hash: state, and the other fields as JSON
+ *   player:<id>:placing     the placement that holds the player
+ *   {queue:<name>}:entries|lapses|stats   a placement queue (redis-scripts.ts)
  */
 import { Cluster, Redis } from 'ioredis';
 import type { GeoPoint, SessionEndReason, SessionState } from '../../protocol/http.js';
 import { indexCells } from '../matchmaker/cell-index.js';
-import { distanceKm } from '../matchmaker/great-circle.js';
 import type { Logger } from '../logging/logger.js';
 import {
   acceptHeartbeatScript,
@@ -55,6 +66,12 @@ export interface RedisStoreOptions {
   client: Redis | Cluster;
   /** Prepended to every key, so several deployments (or test runs) can share one Redis. */
   keyPrefix?: string;
+  /**
+   * A heartbeat puts its node back in the cell index this often. Registration indexes a node, but
+   * an instance that died between writing a node and indexing it, or a search that dropped an entry
+   * just as its expired node registered again, would otherwise leave a live node unfindable.
+   */
+  cellIndexRefreshMs?: number;
 }
 
 /** One Redis server, or the seed nodes of a Redis Cluster ("host:port" or redis:// URLs). */
@@ -69,31 +86,26 @@ const NODE_INDEX_GRACE_MS = 60_000;
 /** Redis GEO sets cover latitudes up to ±85.05°; a node nearer a pole is indexed at that latitude. */
 const GEO_MAX_LATITUDE = 85.05112878;
 
-/**
- * A heartbeat puts its node back in the cell index this often. Registration indexes a node, but
- * an instance that died between writing a node and indexing it, or a search that dropped an entry
- * just as its expired node registered again, would otherwise leave a live node unfindable.
- */
-const CELL_INDEX_REFRESH_MS = 30_000;
-
 /** Bulk registration sends this many nodes' commands at once: enough to fill pipelines, not memory. */
 const BULK_UPSERT_CHUNK = 1_000;
 
 type StaticNodeFields = Omit<NodeRecord, 'nodeId' | 'slots' | 'lastHeartbeatAt' | 'operatorId'>;
-type StoredSummary = Pick<NodeSummary, 'location' | 'vramMb' | 'encoders' | 'pricePerHour' | 'signallingUrl'>;
+type StoredSummary = Pick<NodeSummary, 'location' | 'gpuModel' | 'vramMb' | 'encoders' | 'pricePerHour' | 'signallingUrl'>;
 
 export class RedisStore implements Store {
   readonly #client: Redis | Cluster;
   readonly #prefix: string;
+  readonly #cellIndexRefreshMs: number;
 
   constructor(options: RedisStoreOptions) {
     this.#client = options.client;
     this.#prefix = options.keyPrefix ?? 'ep:';
+    this.#cellIndexRefreshMs = options.cellIndexRefreshMs ?? 30_000;
   }
 
   /** Connects and checks the server answers, so a wrong address fails at start rather than on first use. */
-  static async connect(target: string | RedisTarget, options: { keyPrefix?: string; log?: Logger } = {}): Promise<RedisStore> {
-    const { keyPrefix, log } = options;
+  static async connect(target: string | RedisTarget, options: Omit<RedisStoreOptions, 'client'> & { log?: Logger } = {}): Promise<RedisStore> {
+    const { log, ...storeOptions } = options;
     const resolved = typeof target === 'string' ? { redisUrl: target } : target;
     const client =
       'redisUrl' in resolved
@@ -112,7 +124,7 @@ export class RedisStore implements Store {
       client.disconnect();
       throw error;
     }
-    return new RedisStore({ client, keyPrefix });
+    return new RedisStore({ client, ...storeOptions });
   }
 
   async upsertNode(record: NodeRecord, ttlMs: number): Promise<UpsertNodeOutcome> {
@@ -120,6 +132,7 @@ export class RedisStore implements Store {
     const cells = indexCells(location);
     const summary: StoredSummary = {
       location,
+      gpuModel: rest.gpu.model,
       vramMb: rest.gpu.vramMb,
       encoders: rest.encoders,
       pricePerHour: rest.pricePerHour,
@@ -186,7 +199,7 @@ export class RedisStore implements Store {
       seq,
       at,
       ttlMs,
-      CELL_INDEX_REFRESH_MS,
+      this.#cellIndexRefreshMs,
     ])) as [HeartbeatOutcome, string?, string?];
     if (outcome !== 'accepted') return outcome;
     if (summary === undefined || cells === undefined) {

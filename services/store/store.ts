@@ -3,7 +3,7 @@
  * backend serves one machine, the Redis backend serves many instances. Both pass the same
  * contract suite (test/integration/services/store.contract.test.ts).
  */
-import type { GeoPoint, SessionCreated, SessionEndReason, SessionState } from '../../protocol/http.js';
+import type { GeoPoint, SessionCreated, SessionEndReason, SessionState, SessionUsage } from '../../protocol/http.js';
 import type { PlacementCandidate } from '../../protocol/placement.js';
 
 /** The reputation the control plane gives a node it has not judged yet. */
@@ -34,14 +34,6 @@ export interface SlotCounts {
   free: number;
 }
 
-export interface SessionUsage {
-  startedAt: number;
-  endedAt: number;
-  framesSent: number;
-  bytesSent: number;
-  width: number;
-  height: number;
-}
 
 export interface SessionRecord {
   sessionId: string;
@@ -75,6 +67,7 @@ export interface StoredNode extends NodeRecord {
 export interface NodeSummary {
   nodeId: string;
   location: GeoPoint;
+  gpuModel: string;
   vramMb: number;
   encoders: string[];
   pricePerHour: number;

@@ -328,6 +328,24 @@ describe.each(backends)('placements ($name store)', (backend) => {
       expect(await controlPlane.store.nodeSlots(node.nodeId)).toEqual({ capacity: 1, reserved: 1, busy: 0, free: 0 });
     });
 
+    it('fills several freed slots from the head of the queue, whoever polls first', async () => {
+      const node = await liveNode(BERLIN, { slots: 3 });
+      const sessions: Placed['session'][] = [];
+      for (let i = 0; i < 3; i++) sessions.push(((await (await join()).place({ [node.nodeId]: 10 })).result as Placed).session);
+      const waiting: { player: TestPlayer; placementId: string }[] = [];
+      for (let i = 0; i < 5; i++) {
+        const player = await join();
+        waiting.push({ player, placementId: (await queueFor(player, node)).placementId });
+      }
+      for (const session of sessions) expect((await node.reportEnd(session.sessionId)).status).toBe(200);
+
+      const states: string[] = [];
+      for (const { player, placementId } of [...waiting].reverse()) states.push(((await player.poll(placementId)).body as PlacementResult).state);
+      expect(states).toEqual(['queued', 'queued', 'placed', 'placed', 'placed']);
+      expect(await positions(waiting.slice(3))).toEqual([1, 2]);
+      expect(await controlPlane.store.nodeSlots(node.nodeId)).toEqual({ capacity: 3, reserved: 3, busy: 0, free: 0 });
+    });
+
     it('does not let a newcomer overtake a player already waiting', async () => {
       const node = await liveNode(BERLIN, { slots: 1 });
       const { session } = (await (await join()).place({ [node.nodeId]: 10 })).result as Placed;

@@ -7,7 +7,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { GeoPoint } from '../../../protocol/http.js';
 import { indexCells, searchSteps } from '../../../services/matchmaker/cell-index.js';
-import { distanceKm } from '../../../services/matchmaker/great-circle.js';
 import { MemoryStore } from '../../../services/store/memory-store.js';
 import { RedisStore, type RedisTarget } from '../../../services/store/redis-store.js';
 import { DEFAULT_NODE_REPUTATION, type NearbyQuery, type NodeRecord, type PlacementRecord, type SessionRecord, type Store } from '../../../services/store/store.js';
@@ -358,6 +357,7 @@ describe.each(backends)('$name store', (backend) => {
       expect((await store.nodeSummaries([node.nodeId], BUILD))[0]).toEqual({
         nodeId: node.nodeId,
         location: node.location,
+        gpuModel: 'RTX 4090',
         vramMb: 24_576,
         encoders: ['h264', 'av1'],
         pricePerHour: node.pricePerHour,
@@ -502,6 +502,29 @@ describe.each(backends)('$name store', (backend) => {
       await store.putSession(session, 100);
       await pollUntil(() => store.getSession(session.sessionId), (found) => found === null);
     });
+  });
+});
+
+describe('RedisStore cell index', () => {
+  it('puts a live node that lost its index entry back on a heartbeat', async () => {
+    const store = await RedisStore.connect(redis.url, { keyPrefix: `test:${randomUUID()}:`, cellIndexRefreshMs: 100 });
+    try {
+      const node = nodeRecord();
+      await store.upsertNode(node, LONG_TTL_MS);
+      const found = async () => (await store.nearbyNodes(near(node.location, 20))).nodes.map((entry) => entry.nodeId);
+      await store.unindexNodes((await store.nearbyNodes(near(node.location, 20))).nodes);
+      expect(await found()).toEqual([]);
+      let seq = 0;
+      await pollUntil(
+        async () => {
+          expect(await store.acceptHeartbeat(node.nodeId, ++seq, Date.now(), LONG_TTL_MS)).toBe('accepted');
+          return found();
+        },
+        (ids) => ids.includes(node.nodeId),
+      );
+    } finally {
+      await store.close();
+    }
   });
 });
 
