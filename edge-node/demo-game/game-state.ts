@@ -4,6 +4,7 @@
  */
 import type { InputEvent } from '../../protocol/input.js';
 import { applyInputEvent, createControls, movementVector, type PlayerControls } from './input-mapper.js';
+import { mulberry32 } from './rng.js';
 
 export const START_LIVES = 3;
 const ORB_COUNT = 6;
@@ -75,17 +76,6 @@ export interface GameStateOptions {
   seed: number;
 }
 
-/** mulberry32: tiny, fast and good enough for gameplay randomness. */
-function createRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class GameState {
   readonly width: number;
@@ -109,7 +99,7 @@ export class GameState {
     this.width = options.width;
     this.height = options.height;
     this.scale = Math.min(options.width / 1280, options.height / 720);
-    this.random = createRng(options.seed);
+    this.random = mulberry32(options.seed);
     this.arena = {
       left: BORDER * this.scale,
       top: HUD_HEIGHT * this.scale,

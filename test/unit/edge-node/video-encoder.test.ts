@@ -3,26 +3,16 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NalType, nalType, splitAnnexB } from '../../../edge-node/media/annexb.js';
 import { EncoderError, VideoEncoder, type VideoEncoderOptions } from '../../../edge-node/media/video-encoder.js';
+import { mulberry32 } from '../../../edge-node/demo-game/rng.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const W = 320;
 const H = 240;
 
-// Deterministic noise so that a failure reproduces.
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A textured picture that scrolls, with fresh grain every frame: hard to compress, like a game. */
 function movingFrames(width: number, height: number): (i: number) => Buffer {
-  const rnd = prng(42);
+  const rnd = mulberry32(42);
   const texW = width * 2;
   const texture = new Uint8Array(texW * height);
   for (let k = 0; k < texture.length; k++) texture[k] = Math.floor(rnd() * 256);
