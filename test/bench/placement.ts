@@ -13,7 +13,13 @@
  *  - placements per second through the HTTP API (POST /v1/sessions, one request each), with a load
  *    generator in its own process; and the probe-based flow (offer, then choice) the same way.
  * Prints a table and writes test/bench/results/placement.json (the largest world at the top level,
- * the smaller ones under `scales`).
+ * the smaller ones under `scales`; `diagnostics` say where the time went: Redis commands per
+ * search, each store call's wall time, GC pauses, CPU per placement by process, and, in the
+ * largest world, quality at larger K and search time without ioredis auto-pipelining).
+ *
+ * Nodes register 1,000 slots each, so capacity never decides a placement; in-process searches
+ * reserve nothing, and the HTTP placements' reservations are left to lapse (Redis is flushed
+ * between scales).
  *
  * Environment: BENCH_PLACEMENT_SCALES (comma-separated node counts), BENCH_PLACEMENT_SEED,
  * BENCH_PLACEMENT_GEO ('city', the default, or 'any': see placement/world.ts).
@@ -27,11 +33,12 @@ import { SCORE_WEIGHTS } from '../../services/matchmaker/score.js';
 import { RedisStore } from '../../services/store/redis-store.js';
 import { startRedis } from '../support/redis.js';
 import { BestNodeFinder, bestNodeByScan } from './placement/best-node.js';
+import { gcImpact, recordGcPauses, type GcImpact } from './placement/gc-pauses.js';
 import { LoadGenerator } from './placement/http-load.js';
 import { LATENCY_MODEL } from './placement/latency-model.js';
 import type { LoadResult } from './placement/load-protocol.js';
 import { addBaselineNodes, BENCH_KEY_PREFIX, NODE_SLOTS, registerNodes } from './placement/redis-world.js';
-import { quality, runBaselineSearches, runMatchmakerSearches, searchBreakdown, type Quality } from './placement/searches.js';
+import { compareStores, quality, runBaselineSearches, runMatchmakerSearches, searchBreakdown, type Quality, type SearchTimes } from './placement/searches.js';
 import { mean, percentile, round } from './placement/stats.js';
 import { buildWorld, nodePrefix, pointStats, type GeoPrecision, type World } from './placement/world.js';
 
@@ -44,8 +51,10 @@ const MIN_PLAYERS = 20_000;
 const K = 5;
 /** Larger K, tried on a sample of players in the largest world: what quality more probes would buy. */
 const K_SENSITIVITY = [10, 20, 40];
-const K_SAMPLE = 5_000;
+const K_SAMPLE = 3_000;
 const BREAKDOWN_SAMPLE = 3_000;
+/** Players searched again in the largest world, alternately through the store and through one whose ioredis client does not auto-pipeline. */
+const NO_AUTOPIPELINE_SAMPLE = 10_000;
 /** Players whose exact best node is checked against trying every node. */
 const BEST_CHECK_SAMPLE = 300;
 const HTTP_CONCURRENCY = 64;
@@ -106,6 +115,41 @@ async function commandStats(admin: Redis): Promise<Record<string, { calls: numbe
   return stats;
 }
 
+function roundGc(impact: GcImpact): Record<string, unknown> {
+  return {
+    pauses: impact.pauses,
+    pause_ms_by_kind: Object.fromEntries(Object.entries(impact.pauseMsByKind).map(([kind, ms]) => [kind, round(ms, 1)])),
+    slowest_1pct_overlapping_gc_pct: round(impact.slowCallsOverlappingGcPct, 1),
+    slowest_1pct_time_in_gc_pct: round(impact.slowCallsTimeInGcPct, 1),
+    all_time_in_gc_pct: round(impact.allCallsTimeInGcPct, 1),
+  };
+}
+
+/**
+ * CPU used while a load job runs, per placement, ms: by this process (the control plane serves from
+ * it, and nothing else runs here meanwhile), by redis-server, and by the load generator.
+ */
+async function cpuMeter(admin: Redis): Promise<(result: LoadResult) => Promise<Record<string, number>>> {
+  const redisCpuS = async () => {
+    const info = await admin.info('cpu');
+    const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
+    return field('used_cpu_user') + field('used_cpu_sys');
+  };
+  const redisBefore = await redisCpuS();
+  const before = process.cpuUsage();
+  return async (result) => {
+    const used = process.cpuUsage(before);
+    const redisAfter = await redisCpuS();
+    const per = (ms: number) => round(ms / Math.max(1, result.succeeded), 3);
+    return {
+      control_plane: per((used.user + used.system) / 1000),
+      redis: per((redisAfter - redisBefore) * 1000),
+      load_generator: per(result.generatorCpuMs),
+      wall: per(result.elapsedMs),
+    };
+  };
+}
+
 async function measureScale(world: World, scale: number, redisUrl: string, admin: Redis, load: LoadGenerator, largest: boolean): Promise<ScaleFigures> {
   const players = world.players;
   const playerCount = largest ? Math.min(players.count, Math.max(scale, MIN_PLAYERS)) : Math.min(players.count, MIN_PLAYERS);
@@ -138,7 +182,9 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
 
     // The matchmaker, one player at a time.
     await admin.config('RESETSTAT');
+    const gc = recordGcPauses();
     const run = await runMatchmakerSearches(store, players, nodes, playerCount, K, (done) => log(`  matchmaker searches: ${done}/${playerCount}`));
+    const searchGc = gcImpact(gc.stop(), run.startedAt, run.searchMs, percentile(run.searchMs, 99));
     const serverStats = await commandStats(admin);
     const ours = quality(players, nodes, run.chosen, bestRtt);
     const fastestCandidate = quality(players, nodes, run.fastestCandidate, bestRtt);
@@ -152,7 +198,35 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
     const breakdown = await searchBreakdown(store, players, Math.min(BREAKDOWN_SAMPLE, playerCount), K);
 
     const kSensitivity: Record<string, unknown>[] = [];
+    let withoutAutoPipelining: Record<string, unknown> | undefined;
     if (largest) {
+      // The same store over an ioredis client without enableAutoPipelining (commands still go out back to back),
+      // against the store as the control plane builds it, on the same players in alternating blocks.
+      const plainSample = Math.min(NO_AUTOPIPELINE_SAMPLE, playerCount);
+      const plain = new RedisStore({ client: new Redis(redisUrl, { maxRetriesPerRequest: 3 }), keyPrefix: BENCH_KEY_PREFIX });
+      try {
+        const abGc = recordGcPauses();
+        const [auto, manual] = await compareStores(store, plain, players, plainSample, K);
+        const pauses = abGc.stop();
+        const summary = (times: SearchTimes) => {
+          const impact = gcImpact(pauses, times.startedAt, times.searchMs, percentile(times.searchMs, 99));
+          return {
+            search_p50_ms: round(percentile(times.searchMs, 50), 3),
+            search_p99_ms: round(percentile(times.searchMs, 99), 3),
+            time_in_gc_pct: round(impact.allCallsTimeInGcPct, 1),
+            slowest_1pct_overlapping_gc_pct: round(impact.slowCallsOverlappingGcPct, 1),
+            slowest_1pct_time_in_gc_pct: round(impact.slowCallsTimeInGcPct, 1),
+          };
+        };
+        withoutAutoPipelining = { players: plainSample, auto_pipelining: summary(auto), without: summary(manual) };
+        log(
+          `  ${plainSample} players, alternating: auto-pipelined p50 ${percentile(auto.searchMs, 50).toFixed(3)} ms, p99 ${percentile(auto.searchMs, 99).toFixed(3)} ms; ` +
+            `without auto-pipelining p50 ${percentile(manual.searchMs, 50).toFixed(3)} ms, p99 ${percentile(manual.searchMs, 99).toFixed(3)} ms`,
+        );
+      } finally {
+        await plain.close();
+      }
+
       const sample = Math.min(K_SAMPLE, playerCount);
       const sampleBest = bestRtt.subarray(0, sample);
       const atK = quality(players, nodes, run.chosen.subarray(0, sample), sampleBest);
@@ -176,6 +250,8 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
     let sessions: LoadResult;
     let offerChoice: LoadResult;
     let mint: LoadResult;
+    let sessionsCpu: Record<string, number>;
+    let offerChoiceCpu: Record<string, number>;
     try {
       const target = { url: plane.url, concurrency: HTTP_CONCURRENCY };
       const needed = 2 * HTTP_WARMUP + HTTP_SESSIONS + HTTP_OFFER_CHOICES;
@@ -193,12 +269,16 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
       const sessionWarmup = take(HTTP_WARMUP);
       await load.run({ ...target, kind: 'sessions', tokens: sessionWarmup.tokens, ips: sessionWarmup.ips });
       const measured = take(HTTP_SESSIONS);
+      const sessionsUsage = await cpuMeter(admin);
       sessions = await load.run({ ...target, kind: 'sessions', tokens: measured.tokens, ips: measured.ips });
+      sessionsCpu = await sessionsUsage(sessions);
       log(`  HTTP POST /v1/sessions: ${sessions.succeeded}/${sessions.attempted} placed, ${Math.round(sessions.succeededPerSecond)}/s, p50 ${sessions.latencyP50Ms.toFixed(1)} ms, p99 ${sessions.latencyP99Ms.toFixed(1)} ms ${JSON.stringify(sessions.failures)}`);
       const offerWarmup = take(HTTP_WARMUP);
       await load.run({ ...target, kind: 'offer-choice', ...offerWarmup });
       const offers = take(HTTP_OFFER_CHOICES);
+      const offerChoiceUsage = await cpuMeter(admin);
       offerChoice = await load.run({ ...target, kind: 'offer-choice', ...offers });
+      offerChoiceCpu = await offerChoiceUsage(offerChoice);
       log(`  HTTP offer + choice: ${offerChoice.succeeded}/${offerChoice.attempted} placed, ${Math.round(offerChoice.succeededPerSecond)}/s, p50 ${offerChoice.latencyP50Ms.toFixed(1)} ms, p99 ${offerChoice.latencyP99Ms.toFixed(1)} ms ${JSON.stringify(offerChoice.failures)}`);
     } finally {
       await plane.close();
@@ -241,11 +321,13 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
         },
         // The candidates' own limit: the least-RTT candidate, were the score to ignore load, cache, reputation and price.
         fastest_candidate: { within5ms_pct: round(fastestCandidate.within5msPct, 2), mean_excess_ms: round(fastestCandidate.meanExcessMs, 2) },
+        search_gc: roundGc(searchGc),
+        search_without_auto_pipelining: withoutAutoPipelining,
         chosen_over_initial_bound_pct: round((100 * run.overInitialBound) / playerCount, 2),
         baseline_unplaced: theirs.unplaced,
         k_sensitivity: kSensitivity,
-        http_sessions: httpSummary(sessions),
-        http_offer_choice: httpSummary(offerChoice),
+        http_sessions: { ...httpSummary(sessions), cpu_ms_per_placement: sessionsCpu },
+        http_offer_choice: { ...httpSummary(offerChoice), cpu_ms_per_placement: offerChoiceCpu },
         http_guest_tokens_per_s: round(mint.succeededPerSecond, 1),
       },
     };
@@ -321,6 +403,12 @@ async function main(): Promise<void> {
   const result = {
     ...topFigures,
     scales: rows.slice(0, -1),
+    goals: {
+      search_p99_at_most_2ms: top.search_p99_ms <= 2,
+      http_at_least_2000_per_s: top.http_placements_per_s >= 2000,
+      within5ms_at_least_95pct: top.within5ms_pct >= 95,
+      mean_excess_at_most_half_baseline: top.mean_excess_ms <= top.baseline.mean_excess_ms / 2,
+    },
     diagnostics,
     setup: {
       seed: SEED,

@@ -62,6 +62,7 @@ async function pool(count: number, concurrency: number, task: (i: number) => Pro
   const failures: Record<string, number> = {};
   let next = 0;
   let succeeded = 0;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const worker = async () => {
     for (let i = next++; i < count; i = next++) {
@@ -79,7 +80,9 @@ async function pool(count: number, concurrency: number, task: (i: number) => Pro
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   const elapsedMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   return {
+    generatorCpuMs: (used.user + used.system) / 1000,
     attempted: count,
     succeeded,
     elapsedMs,

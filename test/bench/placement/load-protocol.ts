@@ -33,6 +33,8 @@ export interface LoadResult {
   /** Wall time per placement (both requests for offer + choice), ms. */
   latencyP50Ms: number;
   latencyP99Ms: number;
+  /** CPU time the load generator process itself used, ms (it shares the machine's cores with what it measures). */
+  generatorCpuMs: number;
   /** The minted tokens, for 'mint'. */
   tokens?: string[];
 }

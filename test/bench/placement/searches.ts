@@ -20,8 +20,9 @@ const GAME = { buildId: DEMO_GAME.buildId, manifest: DEMO_GAME.manifest };
 const INITIAL_LATENCY_BOUND_MS = DEFAULT_QUEUE_POLICY.latencySteps[0]?.boundMs ?? Infinity;
 
 export interface MatchmakerRun {
-  /** Per player: the candidate search's wall time, ms. */
+  /** Per player: the candidate search's wall time, ms, and when it started (performance.now()). */
   searchMs: Float64Array;
+  startedAt: Float64Array;
   /** Per player: the node the score chose (-1 when no candidate was found). */
   chosen: Int32Array;
   /** Per player: the candidate with the least true RTT, whatever the score says (a diagnostic). */
@@ -44,6 +45,7 @@ export async function runMatchmakerSearches(
 ): Promise<MatchmakerRun> {
   const run: MatchmakerRun = {
     searchMs: new Float64Array(playerCount),
+    startedAt: new Float64Array(playerCount),
     chosen: new Int32Array(playerCount).fill(-1),
     fastestCandidate: new Int32Array(playerCount).fill(-1),
     roundTrips: new Float64Array(playerCount),
@@ -56,6 +58,7 @@ export async function runMatchmakerSearches(
     const started = performance.now();
     const found = await findCandidates(store, { location, game: GAME, k }, limits);
     run.searchMs[p] = performance.now() - started;
+    run.startedAt[p] = started;
     run.roundTrips[p] = found.roundTrips;
     run.examined[p] = found.examined;
     run.candidates[p] = found.available.length;
@@ -73,6 +76,34 @@ export async function runMatchmakerSearches(
     if ((p + 1) % 10_000 === 0) onProgress(p + 1);
   }
   return run;
+}
+
+export interface SearchTimes {
+  searchMs: Float64Array;
+  startedAt: Float64Array;
+}
+
+/**
+ * Times the same searches through two stores, alternating blocks of players (A, B, A, B, ...) so
+ * that warm-up and drift fall on both alike.
+ */
+export async function compareStores(a: Store, b: Store, players: WorldPlayers, playerCount: number, k: number, block = 500): Promise<[SearchTimes, SearchTimes]> {
+  const times = (): SearchTimes => ({ searchMs: new Float64Array(playerCount), startedAt: new Float64Array(playerCount) });
+  const result: [SearchTimes, SearchTimes] = [times(), times()];
+  for (let from = 0; from < playerCount; from += block) {
+    for (const [store, into] of [
+      [a, result[0]],
+      [b, result[1]],
+    ] as const) {
+      for (let p = from; p < Math.min(playerCount, from + block); p++) {
+        const started = performance.now();
+        await findCandidates(store, { location: { lat: players.lat[p]!, lng: players.lng[p]! }, game: GAME, k });
+        into.searchMs[p] = performance.now() - started;
+        into.startedAt[p] = started;
+      }
+    }
+  }
+  return result;
 }
 
 export interface BaselineRun {
