@@ -4,18 +4,7 @@
  * integers for per-pair quantities (route inflation, probe jitter) that must be the same whichever
  * process or order asks for them.
  */
-
-/** A generator of uniform numbers in [0, 1) from a 32-bit seed. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { mulberry32 } from '../../../edge-node/demo-game/rng.js';
 
 /** A uniform 32-bit integer from the generator. */
 export function nextUint32(random: () => number): number {
