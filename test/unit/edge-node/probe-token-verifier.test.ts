@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ProbeTokenVerifier } from '../../../edge-node/probe/probe-token-verifier.js';
 import { PROBE_TOKEN_ISSUER } from '../../../protocol/placement.js';
 import { TICKET_ISSUER } from '../../../protocol/ticket.js';
+import { codeOf } from '../../support/error-code.js';
 
 // Counts signature checks, to see that a token verified once is not checked again.
 vi.mock('jose', async (importOriginal) => {
@@ -32,15 +33,6 @@ const probeToken = (overrides: { aud?: string | string[]; expAt?: number; key?: 
     .setIssuedAt(Math.floor(T0 / 1000))
     .setExpirationTime(Math.floor((overrides.expAt ?? T0 + 30_000) / 1000))
     .sign(overrides.key ?? privateKey);
-
-const codeOf = async (promise: Promise<unknown>): Promise<string> => {
-  try {
-    await promise;
-    return 'accepted';
-  } catch (error) {
-    return (error as { code: string }).code;
-  }
-};
 
 describe('ProbeTokenVerifier', () => {
   it('accepts a token signed by the control plane that names this node among others, as often as it is sent', async () => {

@@ -2,6 +2,7 @@ import { generateKeyPair, exportJWK, SignJWT, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TicketVerifier } from '../../../edge-node/tickets/ticket-verifier.js';
 import { TICKET_ISSUER } from '../../../protocol/ticket.js';
+import { codeOf } from '../../support/error-code.js';
 
 let privateKey: CryptoKey;
 let publicJwk: JWK;
@@ -26,15 +27,6 @@ const ticket = (overrides: { aud?: string; expSeconds?: number; key?: CryptoKey;
     .setIssuedAt(now)
     .setExpirationTime(now + (overrides.expSeconds ?? 30))
     .sign(overrides.key ?? privateKey);
-};
-
-const codeOf = async (promise: Promise<unknown>): Promise<string> => {
-  try {
-    await promise;
-    return 'accepted';
-  } catch (error) {
-    return (error as { code: string }).code;
-  }
 };
 
 describe('TicketVerifier', () => {
