@@ -23,6 +23,13 @@ export interface InputGateOptions {
   now?: () => number;
 }
 
+const STAT_OF: Record<InputRejection, Exclude<keyof InputGateStats, 'accepted'>> = {
+  too_large: 'tooLarge',
+  malformed: 'malformed',
+  invalid: 'invalid',
+  rate_limited: 'rateLimited',
+};
+
 export type GateResult = { ok: true; event: InputEvent } | { ok: false; reason: InputRejection };
 
 export class InputGate {
@@ -53,8 +60,7 @@ export class InputGate {
   }
 
   private reject(reason: InputRejection): GateResult {
-    const key = ({ too_large: 'tooLarge', malformed: 'malformed', invalid: 'invalid', rate_limited: 'rateLimited' } as const)[reason];
-    this.stats[key]++;
+    this.stats[STAT_OF[reason]]++;
     return { ok: false, reason };
   }
 }

@@ -4,10 +4,10 @@
  * the same token several times to each candidate, so a token whose signature checked out is
  * remembered until it expires: a probe burst costs one signature check, not one per probe.
  */
-import { errors as joseErrors, importJWK, jwtVerify, type JWK, type KeyObject } from 'jose';
+import type { JWK } from 'jose';
 import { AppError } from '../../protocol/errors.js';
 import { PROBE_TOKEN_ISSUER } from '../../protocol/placement.js';
-import { TICKET_ALG } from '../../protocol/ticket.js';
+import { importControlPlaneKey, verifyControlPlaneJwt, type ControlPlaneKey } from '../tickets/control-plane-jwt.js';
 import { LruMap } from './lru-map.js';
 
 /** A token that passed the signature check: what later probes with it still need to know. */
@@ -29,7 +29,7 @@ export class ProbeTokenVerifier {
   private readonly verified: LruMap<string, VerifiedToken>;
 
   private constructor(
-    private readonly key: KeyObject | Uint8Array,
+    private readonly key: ControlPlaneKey,
     private readonly nodeId: string,
     private readonly now: () => number,
     cacheSize: number,
@@ -38,7 +38,7 @@ export class ProbeTokenVerifier {
   }
 
   static async create(publicJwk: JWK, nodeId: string, options: ProbeTokenVerifierOptions = {}): Promise<ProbeTokenVerifier> {
-    return new ProbeTokenVerifier(await importJWK(publicJwk, TICKET_ALG), nodeId, options.now ?? Date.now, options.cacheSize ?? 4096);
+    return new ProbeTokenVerifier(await importControlPlaneKey(publicJwk), nodeId, options.now ?? Date.now, options.cacheSize ?? 4096);
   }
 
   async verify(token: string | null): Promise<void> {
@@ -56,18 +56,13 @@ export class ProbeTokenVerifier {
   }
 
   private async checkSignature(token: string): Promise<VerifiedToken> {
-    try {
-      const { payload } = await jwtVerify(token, this.key, {
-        algorithms: [TICKET_ALG],
-        issuer: PROBE_TOKEN_ISSUER,
-        currentDate: new Date(this.now()),
-        requiredClaims: ['aud', 'exp'],
-      });
-      const audience = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-      return { expiresAt: payload.exp! * 1000, forThisNode: audience.includes(this.nodeId) };
-    } catch (error) {
-      if (error instanceof joseErrors.JWTExpired) throw new AppError('PROBE_TOKEN_EXPIRED');
-      throw new AppError('PROBE_TOKEN_INVALID');
-    }
+    const payload = await verifyControlPlaneJwt(token, this.key, {
+      issuer: PROBE_TOKEN_ISSUER,
+      requiredClaims: ['aud', 'exp'],
+      now: this.now(),
+      codes: { expired: 'PROBE_TOKEN_EXPIRED', invalid: 'PROBE_TOKEN_INVALID' },
+    });
+    const audience = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    return { expiresAt: payload.exp! * 1000, forThisNode: audience.includes(this.nodeId) };
   }
 }

@@ -50,6 +50,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
   private readonly transports = new Map<string, types.WebRtcTransport>();
   private consumer: types.Consumer | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  private lastInputAt = Date.now();
   private endedReason: SessionEndReason | undefined;
 
   private constructor(
@@ -63,7 +64,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     this.id = options.claims.sid;
     game.on('frame', (header, pixels) => video.pushFrame(header, pixels));
     game.on('exit', ({ crashed }) => this.end(crashed ? 'game_crashed' : 'game_exited'));
-    this.touch();
+    this.armIdleTimer(options.idleTimeoutMs);
   }
 
   static async start(options: StreamSessionOptions): Promise<StreamSession> {
@@ -184,13 +185,17 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
       if (this.input.dropped % 100 === 1) this.logger.warn({ reason: result.reason, input: this.input.stats }, 'input dropped');
       return;
     }
-    this.touch();
+    this.lastInputAt = Date.now();
     this.game.sendInput(result.event);
   }
 
-  private touch(): void {
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.end('idle_timeout'), this.options.idleTimeoutMs);
+  /** One timer per session, re-armed only when it fires: inputs just stamp the time, off the timer path. */
+  private armIdleTimer(delayMs: number): void {
+    this.idleTimer = setTimeout(() => {
+      const idleFor = Date.now() - this.lastInputAt;
+      if (idleFor >= this.options.idleTimeoutMs) this.end('idle_timeout');
+      else this.armIdleTimer(this.options.idleTimeoutMs - idleFor);
+    }, delayMs);
     this.idleTimer.unref();
   }
 
