@@ -19,7 +19,7 @@ import { createLogger, type Logger, type LoggerOptions } from './logging/logger.
 import { ControlPlaneMetrics } from './metrics/metrics.js';
 import { metricsRoutes } from './metrics/metrics-routes.js';
 import { GeoLocator } from './matchmaker/geo-locator.js';
-import { Matchmaker } from './matchmaker/matchmaker.js';
+import { DEFAULT_CANDIDATE_COUNT, Matchmaker } from './matchmaker/matchmaker.js';
 import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from './matchmaker/placement-queue.js';
 import { placementRoutes } from './matchmaker/placement-routes.js';
 import { NodeRegistry } from './registry/node-registry.js';
@@ -108,7 +108,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       geoLocator: new GeoLocator({ assumedLocationForLocalClients: options.assumedLocationForLocalClients }),
       metrics,
       log,
-      candidateCount: options.candidateCount ?? 5,
+      candidateCount: options.candidateCount ?? DEFAULT_CANDIDATE_COUNT,
       offerTtlMs: options.placementOfferTtlMs ?? 30_000,
       reservationTtlMs: options.reservationTtlMs ?? 30_000,
       queue: { ...DEFAULT_QUEUE_POLICY, ...options.queue },

@@ -2,7 +2,7 @@
  * Anonymous players: a random player id and an HS256 JWT carrying it, presented as a Bearer token
  * on the session routes. Instances that share the secret accept each other's tokens.
  */
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import { AppError } from '../../protocol/errors.js';
 import type { GuestToken } from '../../protocol/http.js';
@@ -13,12 +13,14 @@ const GUEST_TOKEN_TTL_S = 24 * 60 * 60;
 const GUEST_ALG = 'HS256';
 
 export class GuestAuth {
-  readonly #secret: Uint8Array;
+  /** Imported once: jose would import raw bytes again on every token. */
+  readonly #secret: KeyObject;
 
   /** `secret` must be shared by every instance; without one, tokens live as long as this process. */
   constructor(secret?: string) {
-    this.#secret = secret === undefined ? randomBytes(32) : new TextEncoder().encode(secret);
-    if (this.#secret.byteLength < 32) throw new RangeError('the guest token secret must be at least 32 bytes');
+    const bytes = secret === undefined ? randomBytes(32) : new TextEncoder().encode(secret);
+    if (bytes.byteLength < 32) throw new RangeError('the guest token secret must be at least 32 bytes');
+    this.#secret = createSecretKey(bytes);
   }
 
   async issue(): Promise<GuestToken> {

@@ -1,19 +1,21 @@
 /**
  * The nodes nearest a player that can run a game, found through the cell index (cell-index.ts).
  *
- * A search reads node ids and distances from the index one step at a time, and node summaries
- * (requirements, free slots) for the nearest unread ids a batch at a time, nearest first, until it
- * has K nodes with a free slot. Only nodes within the radius the index has fully covered are read,
- * so those K are the K nearest. The first round trip also counts the nodes in the player's own
- * cells at each resolution; from that density the search skips the steps too small to hold a
- * batch. A typical search takes two round trips (index, then summaries); a sparse region a few
- * more; the summaries read per search are capped, so a search through a full or unsuitable region
- * stays bounded too.
+ * A search reads a circle around the player: the nearest nodes of each cell the circle touches,
+ * with their summaries (requirements, free slots), in one round trip, and classifies those within
+ * the radius the read fully covered, nearest first, until it has K nodes with a free slot. Only
+ * nodes within that radius count, so those K are the K nearest. The first circle is small; the
+ * first round trip also counts the nodes in the player's own cells, and from that density the next
+ * circle is made wide enough to hold a batch. A cell that held more nodes than a read took is read
+ * deeper (twice as many each time) before the circle grows. A typical search takes one round trip,
+ * a sparse region a few more; the nodes classified per search are capped, so a search through a
+ * full or unsuitable region stays bounded too.
  */
 import type { GameManifest, GeoPoint } from '../../protocol/http.js';
 import type { IndexedNode, NodeSummary, Store } from '../store/store.js';
-import { expectedReachKm, indexCells, searchSteps, type SearchStep } from './cell-index.js';
-import { distanceKm } from './great-circle.js';
+import { expectedReachKm, indexCells, searchStep } from './cell-index.js';
+import type { CellDensities } from './cell-densities.js';
+import { distanceKm, HALF_EARTH_CIRCUMFERENCE_KM } from './great-circle.js';
 
 export interface CandidateQuery {
   location: GeoPoint;
@@ -27,11 +29,27 @@ export interface CandidateSearchLimits {
   maxExamined: number;
 }
 
+export interface CandidateSearchOptions {
+  limits?: CandidateSearchLimits;
+  /** Counts from earlier searches, to size the first circle without counting again. */
+  densities?: CellDensities;
+}
+
 export const DEFAULT_SEARCH_LIMITS: CandidateSearchLimits = { maxExamined: 256 };
 
-/** The first step reaches at least this far: in all but the densest cities a single cell holds too few nodes. */
-const FIRST_STEP_MIN_RADIUS_KM = 20;
-/** Summaries are read this many at a time (or 2K if more): some of the nearest nodes will be full. */
+/** The first circle, read before the density is known: where most players are, it holds K nodes. */
+const FIRST_RADIUS_KM = 25;
+/**
+ * Nodes this close to the player are as near as each other: 5 km of fibre is 0.05 ms of RTT, far
+ * below what probes tell apart. Where many sit within it (a city's nodes all geolocated to one
+ * point), the index hands out any of them instead of sorting them all.
+ */
+const EQUIVALENT_KM = 5;
+/** A first circle sized from known counts reaches this much beyond where a batch is expected. */
+const FIRST_CIRCLE_MARGIN = 1.5;
+/** A circle that held too few grows at least this much. */
+const MIN_GROWTH = 2;
+/** Each cell is read K and this many (or K/4) more at a time: some of the nearest nodes will be full. */
 const MIN_BATCH = 8;
 
 export type NearbyNode = NodeSummary & { distanceKm: number };
@@ -48,65 +66,58 @@ export interface CandidateSearchResult {
   roundTrips: number;
 }
 
-export async function findCandidates(
-  store: Store,
-  query: CandidateQuery,
-  limits: CandidateSearchLimits = DEFAULT_SEARCH_LIMITS,
-): Promise<CandidateSearchResult> {
+export async function findCandidates(store: Store, query: CandidateQuery, options: CandidateSearchOptions = {}): Promise<CandidateSearchResult> {
+  const { limits = DEFAULT_SEARCH_LIMITS, densities } = options;
   const { location, game, k } = query;
-  const batch = Math.max(MIN_BATCH, 2 * k);
-  const steps = searchSteps(location);
+  const batch = k + Math.max(MIN_BATCH, Math.ceil(k / 4));
   const ownCells = indexCells(location);
-  const seen = new Map<string, IndexedNode>();
   const examined = new Set<string>();
-  const available: NearbyNode[] = [];
-  const full: NearbyNode[] = [];
-  let step = nextStep(steps, FIRST_STEP_MIN_RADIUS_KM);
+  let available: NearbyNode[] = [];
+  let full: NearbyNode[] = [];
+  const known = densities?.get(ownCells[0] ?? '');
+  let reachKm = known === undefined ? undefined : expectedReachKm(ownCells, known, batch);
+  let step = searchStep(location, reachKm === undefined ? FIRST_RADIUS_KM : Math.max(EQUIVALENT_KM, FIRST_CIRCLE_MARGIN * reachKm));
   let perCellLimit = batch;
-  let reachKm: number | undefined;
   let radiusKm = 0;
   let roundTrips = 0;
-  const done = () => available.length >= k || examined.size >= limits.maxExamined;
 
-  while (step !== undefined && !done()) {
+  for (;;) {
     const [near, counts] = await Promise.all([
-      store.nearbyNodes({ cells: step.cells, center: location, radiusKm: step.radiusKm, perCellLimit }),
+      store.nearbyNodes({ cells: step.cells, center: location, radiusKm: step.radiusKm, perCellLimit, buildId: game.buildId, equivalentKm: EQUIVALENT_KM }),
       reachKm === undefined ? store.indexedNodeCounts(ownCells) : undefined,
     ]);
     roundTrips++;
     radiusKm = step.radiusKm;
-    if (counts !== undefined) reachKm = expectedReachKm(ownCells, counts, batch);
-    for (const node of near.nodes) if (!seen.has(node.nodeId)) seen.set(node.nodeId, node);
+    if (counts !== undefined) {
+      reachKm = expectedReachKm(ownCells, counts, batch);
+      densities?.set(ownCells[0] ?? '', counts);
+    }
 
-    const unreadNow = unreadWithin(seen, examined, near.completeKm);
-    // Too few nodes within reach to make K: go wider first, and read them all in one batch later.
-    if (available.length + unreadNow.length < k && step.ring !== Infinity && near.completeKm === step.radiusKm) {
-      step = nextStep(steps, reachKm ?? 0);
-      continue;
+    // Each read covers everything nearer than the one before, so it replaces what that one found.
+    available = [];
+    full = [];
+    const expired: IndexedNode[] = [];
+    for (const node of near.nodes) {
+      if (node.distanceKm > near.completeKm) break;
+      if (node.summary === null) {
+        expired.push(node);
+        continue;
+      }
+      if (examined.size >= limits.maxExamined && !examined.has(node.nodeId)) break;
+      examined.add(node.nodeId);
+      if (!canRun(node.summary, game.manifest)) continue;
+      const found = { ...node.summary, distanceKm: distanceKm(location, node.summary.location) };
+      (found.slots.free > 0 ? available : full).push(found);
     }
-    for (let unread = unreadNow; unread.length > 0 && !done(); unread = unreadWithin(seen, examined, near.completeKm)) {
-      const reading = unread.slice(0, Math.min(batch, limits.maxExamined - examined.size));
-      const summaries = await store.nodeSummaries(
-        reading.map(({ nodeId }) => nodeId),
-        game.buildId,
-      );
-      roundTrips++;
-      const expired: IndexedNode[] = [];
-      reading.forEach((indexed, i) => {
-        examined.add(indexed.nodeId);
-        const summary = summaries[i];
-        if (summary === null || summary === undefined) expired.push(indexed);
-        else if (canRun(summary, game.manifest)) {
-          (summary.slots.free > 0 ? available : full).push({ ...summary, distanceKm: distanceKm(location, summary.location) });
-        }
-      });
-      if (expired.length > 0) await store.unindexNodes(expired);
-    }
+    if (expired.length > 0) await store.unindexNodes(expired);
+    if (available.length >= k || examined.size >= limits.maxExamined) break;
     // A cell held more nodes within the radius than it returned: read further into it before going wider.
-    if (near.completeKm < step.radiusKm) perCellLimit += batch;
-    else step = nextStep(steps, reachKm ?? 0);
+    if (near.completeKm < step.radiusKm) perCellLimit *= 2;
+    else if (step.radiusKm >= HALF_EARTH_CIRCUMFERENCE_KM) break;
+    else step = searchStep(location, Math.max(MIN_GROWTH * step.radiusKm, reachKm ?? 0));
   }
 
+  // The index's distances are rounded to its geohash grid; exact ones settle near ties.
   const nearestFirst = (a: NearbyNode, b: NearbyNode) => a.distanceKm - b.distanceKm;
   return {
     available: available.sort(nearestFirst).slice(0, k),
@@ -121,18 +132,4 @@ export async function findCandidates(
 export function canRun(node: Pick<NodeSummary, 'vramMb' | 'encoders'>, manifest: GameManifest): boolean {
   const { minVramMb = 0, encoders = [] } = manifest.requirements ?? {};
   return node.vramMb >= minVramMb && encoders.every((encoder) => node.encoders.includes(encoder));
-}
-
-/** The first remaining step reaching at least `minRadiusKm` (the last step reaches everywhere). */
-function nextStep(steps: Iterator<SearchStep>, minRadiusKm: number): SearchStep | undefined {
-  let last: SearchStep | undefined;
-  for (let next = steps.next(); !next.done; next = steps.next()) {
-    last = next.value;
-    if (last.radiusKm >= minRadiusKm) return last;
-  }
-  return last;
-}
-
-function unreadWithin(seen: ReadonlyMap<string, IndexedNode>, examined: ReadonlySet<string>, radiusKm: number): IndexedNode[] {
-  return [...seen.values()].filter((node) => !examined.has(node.nodeId) && node.distanceKm <= radiusKm).sort((a, b) => a.distanceKm - b.distanceKm);
 }

@@ -1,35 +1,28 @@
 /**
- * Where nodes sit in the H3 grid, and the order in which a search visits the grid.
+ * Where nodes sit in the H3 grid, and which cells a search around a player reads.
  *
- * Every node is indexed in one cell at each of three resolutions: 4 (cells ~26 km across the
- * edge), 2 (~180 km) and 0 (~1,300 km, 122 cells cover the Earth). A search starts at the player's
- * own fine cell and grows rings (gridDisk) around it; once the rings of a resolution grow wide it
- * continues with the next coarser one, which reaches as far with a handful of cells, and ends with
- * every res-0 cell. A node far from the player is thus found in a few steps, while in a dense city
- * the first step usually suffices.
+ * Every node is indexed in one cell at each of three resolutions: 3 (~12,000 km² cells) tells how
+ * dense the nodes are around a player; 1 (~600,000 km², 842 cells cover the Earth) holds the
+ * nodes for searches up to a few hundred km; 0 (122 cells) for wider ones. The index of a cell is
+ * a Redis GEO set, which answers "the nearest nodes within r" by itself; the cells split it so
+ * that each part stays small, lives on one Cluster slot, and is read only when a search needs it.
  *
- * Each step comes with the radius it certainly covers: every point within `radiusKm` of the player
- * lies in one of the step's cells. Counting only nodes within that radius, a step has seen every
- * node nearer than it, so the nodes it finds are the nearest ones, not merely nearby ones.
+ * A search is a circle: the radius, not the grid, decides how far it looks, so a search in a dense
+ * city reads a small circle from one or two coarse cells rather than many fine ones. Its step's
+ * cells are those of a disk (gridDisk) around the player's cell that can touch the circle.
  */
-import { cellArea, cellToLatLng, getHexagonEdgeLengthAvg, getRes0Cells, gridDisk, latLngToCell, UNITS } from 'h3-js';
+import { cellArea, cellToBoundary, cellToLatLng, getHexagonEdgeLengthAvg, getRes0Cells, getResolution, gridDisk, latLngToCell, UNITS } from 'h3-js';
 import type { GeoPoint } from '../../protocol/http.js';
 import { distanceKm, HALF_EARTH_CIRCUMFERENCE_KM } from './great-circle.js';
 
-interface Level {
-  resolution: number;
-  /** The widest ring searched at this resolution before moving to the coarser one. */
-  maxRing: number;
-}
-
-/** Fine to coarse; each coarser level starts where the finer one's widest ring left off. */
-const LEVELS: readonly Level[] = [
-  { resolution: 4, maxRing: 2 },
-  { resolution: 2, maxRing: 3 },
-  { resolution: 0, maxRing: 3 },
-];
-
-export const INDEX_RESOLUTIONS: readonly number[] = LEVELS.map((level) => level.resolution);
+/** Density, fine search, wide search. */
+export const INDEX_RESOLUTIONS: readonly number[] = [3, 1, 0];
+const FINE_SEARCH_RESOLUTION = 1;
+const WIDE_SEARCH_RESOLUTION = 0;
+/** Circles up to this radius are read from resolution-1 cells; wider ones from resolution 0. */
+const FINE_SEARCH_MAX_KM = 800;
+/** A circle this wide reads every resolution-0 cell. */
+const WHOLE_EARTH_FROM_KM = 6_000;
 
 /**
  * H3 cells are not regular hexagons (their size varies by up to ~2x across the globe, and twelve
@@ -41,8 +34,6 @@ const COVERAGE_SAFETY = 0.65;
 
 export interface SearchStep {
   resolution: number;
-  /** The ring reached: the step covers gridDisk(player's cell, ring); Infinity for the whole Earth. */
-  ring: number;
   cells: string[];
   /** Every point this close to the player lies in `cells`. */
   radiusKm: number;
@@ -53,21 +44,25 @@ export function indexCells(location: GeoPoint): string[] {
   return INDEX_RESOLUTIONS.map((resolution) => latLngToCell(location.lat, location.lng, resolution));
 }
 
-/** The steps of a search around `center`, each covering a strictly wider radius than the one before. */
-export function* searchSteps(center: GeoPoint): Generator<SearchStep> {
-  let coveredKm = 0;
-  for (const { resolution, maxRing } of LEVELS) {
-    const origin = latLngToCell(center.lat, center.lng, resolution);
-    const [lat, lng] = cellToLatLng(origin);
-    const offsetKm = distanceKm(center, { lat, lng });
-    for (let ring = 0; ring <= maxRing; ring++) {
-      const radiusKm = diskReachKm(resolution, ring) - offsetKm;
-      if (radiusKm <= coveredKm) continue;
-      coveredKm = radiusKm;
-      yield { resolution, ring, cells: gridDisk(origin, ring), radiusKm };
-    }
-  }
-  yield { resolution: 0, ring: Infinity, cells: getRes0Cells(), radiusKm: HALF_EARTH_CIRCUMFERENCE_KM };
+/** Whether searches read the cell's nodes (the density cells are only counted). */
+export function isSearchedCell(cell: string): boolean {
+  const resolution = getResolution(cell);
+  return resolution === FINE_SEARCH_RESOLUTION || resolution === WIDE_SEARCH_RESOLUTION;
+}
+
+/** The cells that together hold every node within `radiusKm` of `center`. */
+export function searchStep(center: GeoPoint, radiusKm: number): SearchStep {
+  if (radiusKm >= WHOLE_EARTH_FROM_KM) return { resolution: WIDE_SEARCH_RESOLUTION, cells: getRes0Cells(), radiusKm: HALF_EARTH_CIRCUMFERENCE_KM };
+  const resolution = radiusKm <= FINE_SEARCH_MAX_KM ? FINE_SEARCH_RESOLUTION : WIDE_SEARCH_RESOLUTION;
+  const origin = latLngToCell(center.lat, center.lng, resolution);
+  const offsetKm = distanceKm(center, cellGeometry(origin).center);
+  let ring = 0;
+  while (diskReachKm(resolution, ring) - offsetKm < radiusKm) ring++;
+  const cells = gridDisk(origin, ring).filter((cell) => {
+    const { center: cellCenter, circumradiusKm } = cellGeometry(cell);
+    return distanceKm(center, cellCenter) - circumradiusKm <= radiusKm;
+  });
+  return { resolution, cells, radiusKm };
 }
 
 /**
@@ -78,6 +73,27 @@ export function* searchSteps(center: GeoPoint): Generator<SearchStep> {
 function diskReachKm(resolution: number, ring: number): number {
   const edgeKm = getHexagonEdgeLengthAvg(resolution, UNITS.km) * COVERAGE_SAFETY;
   return (ring === 0 ? Math.sqrt(3) / 2 : 1.5 * ring + 0.5) * edgeKm;
+}
+
+interface CellGeometry {
+  center: GeoPoint;
+  /** The farthest the cell reaches from its centre (its farthest vertex). */
+  circumradiusKm: number;
+}
+
+/** Only resolutions 0 and 1 are searched: under a thousand cells in all, so every one is kept. */
+const geometries = new Map<string, CellGeometry>();
+
+function cellGeometry(cell: string): CellGeometry {
+  let geometry = geometries.get(cell);
+  if (geometry === undefined) {
+    const [lat, lng] = cellToLatLng(cell);
+    const center = { lat, lng };
+    const circumradiusKm = Math.max(...cellToBoundary(cell).map(([vLat, vLng]) => distanceKm(center, { lat: vLat, lng: vLng })));
+    geometry = { center, circumradiusKm };
+    geometries.set(cell, geometry);
+  }
+  return geometry;
 }
 
 /**

@@ -32,7 +32,16 @@ import { distanceKm } from './great-circle.js';
 import { estimateRttMs } from './latency-estimate.js';
 import { PlacementQueue, type QueuePolicy } from './placement-queue.js';
 import { issueProbeToken } from './probe-tokens.js';
+import { CellDensities } from './cell-densities.js';
 import { rankByScore } from './score.js';
+
+/**
+ * Nodes an offer names for the page to probe. Nodes at the same distance differ by their own
+ * network (uplink, peering), which only a probe sees: in the placement benchmark's 100,000-node
+ * world the best of the 5 nearest was within 5 ms of the player's best node for 70% of players,
+ * of the 10 nearest for 89%, of the 20 nearest for 99%. The page probes them all in parallel.
+ */
+export const DEFAULT_CANDIDATE_COUNT = 16;
 
 /** Each probe is a tiny request; the page reports the median of five per node. */
 const PROBES_PER_CANDIDATE = 5;
@@ -73,6 +82,7 @@ export class Matchmaker {
   readonly #options: MatchmakerOptions;
   readonly #queue: PlacementQueue;
   readonly #log: Logger;
+  readonly #densities = new CellDensities();
 
   constructor(options: MatchmakerOptions) {
     this.#options = options;
@@ -82,7 +92,7 @@ export class Matchmaker {
 
   /** The nearest nodes that can run the game, with and without a free slot. */
   async findCandidates(query: CandidateQuery): Promise<CandidateSearchResult> {
-    return findCandidates(this.#options.store, query, this.#options.searchLimits ?? DEFAULT_SEARCH_LIMITS);
+    return findCandidates(this.#options.store, query, { limits: this.#options.searchLimits ?? DEFAULT_SEARCH_LIMITS, densities: this.#densities });
   }
 
   async offer(playerId: string, request: PlacementRequest, clientIp: string): Promise<PlacementOffer> {

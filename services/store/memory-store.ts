@@ -148,8 +148,9 @@ export class MemoryStore implements Store {
       const inCell: IndexedNode[] = [];
       for (const nodeId of this.#cells.get(cell) ?? []) {
         const entry = this.#liveNode(nodeId, now);
-        const distance = entry === undefined ? Infinity : distanceKm(query.center, entry.record.location);
-        if (distance <= query.radiusKm) inCell.push({ nodeId, cell, distanceKm: distance });
+        if (entry === undefined) continue;
+        const distance = distanceKm(query.center, entry.record.location);
+        if (distance <= query.radiusKm) inCell.push({ nodeId, cell, distanceKm: distance, summary: this.#summary(entry, query.buildId, now) });
       }
       inCell.sort((a, b) => a.distanceKm - b.distanceKm);
       const nearest = inCell.slice(0, query.perCellLimit);

@@ -2,9 +2,17 @@
  * The Redis store's atomic operations. Each script touches the keys of one hash tag only, so they
  * run unchanged on Redis Cluster: a node's scripts take its keys (KEYS[1] node hash, KEYS[2]
  * reservations sorted set, KEYS[3] busy set, KEYS[4] cached builds set, KEYS[5] reputation), a
- * queue's take its keys. Expiry uses the server clock (TIME), the one clock every control plane
- * instance shares. A node's keys expire with its hash, except its reputation, which must outlive a
- * silent spell, so a node that stops heartbeating leaves no slots behind.
+ * cell's take its keys (KEYS[1] GEO set, KEYS[2] index entries), a queue's take its keys. Expiry
+ * uses the server clock (TIME), the one clock every control plane instance shares. A node's keys
+ * expire with its hash, except its reputation, which must outlive a silent spell, so a node that
+ * stops heartbeating leaves no slots behind.
+ *
+ * A node's index entry is what a search needs to know of it, copied into each of its cells so that
+ * one script per cell answers a search without reading any node's own keys (which live on other
+ * Cluster slots). Every script that changes what the entry says returns the new entry and the
+ * node's cells; the store then writes it to those cells. The copy can lag a concurrent change by
+ * one write, and a heartbeat rewrites it at least every half TTL; it only steers the search: slots
+ * are taken by reserveSlotScript on the node's own keys.
  */
 import { LuaScript } from './lua-script.js';
 
@@ -15,6 +23,25 @@ local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
 const PURGE_EXPIRED_RESERVATIONS = `
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+`;
+
+/**
+ * Defines entry(), the node's index entry as one string, tab separated: live until (ms), registered
+ * slots, busy, reputation ('' for the default), live reservation expiries (comma separated),
+ * cached builds (comma separated), summary JSON. Marks the node indexed now. Needs NOW_MS.
+ */
+const INDEX_ENTRY = `
+local function entry()
+  local fields = redis.call('HMGET', KEYS[1], 'summary', 'slots', 'cells')
+  local expiries = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. now, '+inf', 'WITHSCORES')
+  local live = {}
+  for i = 2, #expiries, 2 do live[#live + 1] = expiries[i] end
+  local liveUntil = string.format('%d', now + redis.call('PTTL', KEYS[1]))
+  redis.call('HSET', KEYS[1], 'indexedAt', now, 'liveUntil', liveUntil)
+  local text = liveUntil .. '\t' .. fields[2] .. '\t' .. redis.call('SCARD', KEYS[3]) .. '\t' ..
+    (redis.call('GET', KEYS[5]) or '') .. '\t' .. table.concat(live, ',') .. '\t' .. table.concat(redis.call('SMEMBERS', KEYS[4]), ',') .. '\t' .. fields[1]
+  return { text, fields[3] }
+end
 `;
 
 const FOLLOW_NODE_TTL = `
@@ -29,7 +56,7 @@ end
 /**
  * ARGV: record JSON, slots, lastHeartbeatAt, operatorId, ttlMs, summary JSON, index cells (comma
  * separated), default reputation, then the cached build ids. Returns { UpsertNodeOutcome, the
- * cells the node was indexed in before ('' when new) }.
+ * cells the node was indexed in before ('' when new), index entry, cells }.
  */
 export const upsertNodeScript = new LuaScript(`
 local previousCells = ''
@@ -43,18 +70,21 @@ else
   previousCells = redis.call('HGET', KEYS[1], 'cells') or ''
 end
 ${NOW_MS}
-redis.call('HSET', KEYS[1], 'record', ARGV[1], 'slots', ARGV[2], 'hb', ARGV[3], 'operator', ARGV[4], 'summary', ARGV[6], 'cells', ARGV[7], 'indexedAt', now)
+redis.call('HSET', KEYS[1], 'record', ARGV[1], 'slots', ARGV[2], 'hb', ARGV[3], 'operator', ARGV[4], 'summary', ARGV[6], 'cells', ARGV[7])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('DEL', KEYS[4])
 for i = 9, #ARGV do redis.call('SADD', KEYS[4], ARGV[i]) end
 redis.call('SET', KEYS[5], ARGV[8], 'NX')
 ${FOLLOW_NODE_TTL}
-return { outcome, previousCells }
+${INDEX_ENTRY}
+local indexed = entry()
+return { outcome, previousCells, indexed[1], indexed[2] }
 `);
 
 /**
- * ARGV: seq, lastHeartbeatAt, ttlMs, how often (ms) the node should be put back in the cell index.
- * Returns { HeartbeatOutcome }, or { 'accepted', summary JSON, index cells } when that is due.
+ * ARGV: seq, lastHeartbeatAt, ttlMs, how often (ms) the node's index entry should be rewritten.
+ * Returns { HeartbeatOutcome }, or { 'accepted', index entry, cells } when that is due: the
+ * interval has passed, or the entry would show the node lapsed within half the TTL.
  */
 export const acceptHeartbeatScript = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return { 'unknown_node' } end
@@ -64,14 +94,16 @@ redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'hb', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 ${FOLLOW_NODE_TTL}
 ${NOW_MS}
-if tonumber(redis.call('HGET', KEYS[1], 'indexedAt') or 0) + tonumber(ARGV[4]) > now then return { 'accepted' } end
-redis.call('HSET', KEYS[1], 'indexedAt', now)
-return { 'accepted', redis.call('HGET', KEYS[1], 'summary'), redis.call('HGET', KEYS[1], 'cells') }
+local indexed = redis.call('HMGET', KEYS[1], 'indexedAt', 'liveUntil')
+if tonumber(indexed[1] or 0) + tonumber(ARGV[4]) > now and tonumber(indexed[2] or 0) > now + tonumber(ARGV[3]) / 2 then return { 'accepted' } end
+${INDEX_ENTRY}
+local fresh = entry()
+return { 'accepted', fresh[1], fresh[2] }
 `);
 
 /**
- * ARGV: sessionId, ttlMs. Returns the reservation's expiry, or false when the node is unknown,
- * the session already holds a busy slot, or no slot is free.
+ * ARGV: sessionId, ttlMs. Returns { the reservation's expiry, index entry, cells }, or false when
+ * the node is unknown, the session already holds a busy slot, or no slot is free.
  */
 export const reserveSlotScript = new LuaScript(`
 local slots = tonumber(redis.call('HGET', KEYS[1], 'slots'))
@@ -84,25 +116,85 @@ if not redis.call('ZSCORE', KEYS[2], ARGV[1]) and inUse >= slots then return fal
 local expiresAt = now + tonumber(ARGV[2])
 redis.call('ZADD', KEYS[2], expiresAt, ARGV[1])
 ${FOLLOW_NODE_TTL}
-return expiresAt
+${INDEX_ENTRY}
+local indexed = entry()
+return { expiresAt, indexed[1], indexed[2] }
 `);
 
-/** ARGV: sessionId. Returns 1 when the session holds a busy slot now, 0 when it has no live reservation. */
+/**
+ * ARGV: sessionId. Returns { 1, index entry, cells } when the reservation became a busy slot now,
+ * { 1 } when the session already held one, { 0 } when it has no live reservation.
+ */
 export const activateSessionScript = new LuaScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-if redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 then return 1 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return { 0 } end
+if redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 then return { 1 } end
 ${NOW_MS}
 ${PURGE_EXPIRED_RESERVATIONS}
-if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then return 0 end
+if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then return { 0 } end
 redis.call('SADD', KEYS[3], ARGV[1])
 ${FOLLOW_NODE_TTL}
-return 1
+${INDEX_ENTRY}
+local indexed = entry()
+return { 1, indexed[1], indexed[2] }
 `);
 
-/** ARGV: sessionId. Returns how many slots the session held (0 or 1). */
+/** ARGV: sessionId. Returns { 1, index entry, cells } when the session held a slot, { 0 } when not. */
 export const releaseSlotScript = new LuaScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-return redis.call('ZREM', KEYS[2], ARGV[1]) + redis.call('SREM', KEYS[3], ARGV[1])
+if redis.call('EXISTS', KEYS[1]) == 0 then return { 0 } end
+if redis.call('ZREM', KEYS[2], ARGV[1]) + redis.call('SREM', KEYS[3], ARGV[1]) == 0 then return { 0 } end
+${NOW_MS}
+${INDEX_ENTRY}
+local indexed = entry()
+return { 1, indexed[1], indexed[2] }
+`);
+
+/** ARGV: reputation. Returns { index entry, cells } while the node is live, else an empty reply. */
+export const setReputationScript = new LuaScript(`
+redis.call('SET', KEYS[5], ARGV[1])
+if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+${NOW_MS}
+${INDEX_ENTRY}
+return entry()
+`);
+
+/** Cell keys. ARGV: lng, lat, nodeId, index entry. */
+export const putIndexEntryScript = new LuaScript(`
+redis.call('GEOADD', KEYS[1], ARGV[1], ARGV[2], ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+return 0
+`);
+
+/** Cell keys. ARGV: the node ids to drop from the cell. */
+export const dropIndexEntriesScript = new LuaScript(`
+redis.call('ZREM', KEYS[1], unpack(ARGV))
+redis.call('HDEL', KEYS[2], unpack(ARGV))
+return 0
+`);
+
+/**
+ * Cell keys. ARGV: lng, lat, radius km, count, equivalent km. The cell's nodes within the radius,
+ * nearest first, at most count; or, when the cell holds at least count nodes within the equivalent
+ * distance, any count of those, found without visiting the rest. Returns { now (server ms), 1 when
+ * it took the shortcut else 0, then per node: id, distance km, index entry or false when the entry
+ * is missing or the node's TTL has passed }.
+ */
+export const searchCellScript = new LuaScript(`
+local count = tonumber(ARGV[4])
+local shortcut = 0
+local hits = {}
+if tonumber(ARGV[5]) > 0 then
+  hits = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2], 'BYRADIUS', ARGV[5], 'km', 'ASC', 'COUNT', count, 'ANY', 'WITHDIST')
+end
+if #hits >= count then
+  shortcut = 1
+else
+  hits = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2], 'BYRADIUS', ARGV[3], 'km', 'ASC', 'COUNT', count, 'WITHDIST')
+end
+${NOW_MS}
+if #hits == 0 then return { now, shortcut, hits, {} } end
+local ids = {}
+for i, hit in ipairs(hits) do ids[i] = hit[1] end
+return { now, shortcut, hits, redis.call('HMGET', KEYS[2], unpack(ids)) }
 `);
 
 /** Returns { registered slots, reserved, busy }; zeros for an unknown node. */

@@ -2,7 +2,7 @@
  * The store over Redis or Redis Cluster, shared by every control plane instance. Keys that a script
  * touches together share a hash tag, so each script runs on one Cluster slot; cells and nodes are
  * tagged apart, so the index and the nodes spread over the Cluster's shards. Commands are
- * auto-pipelined: the reads a search fans out over many cells or nodes cost one round trip.
+ * auto-pipelined: the reads a search fans out over many cells cost one round trip.
  *
  * Keys, after the prefix:
  *   {node:<id>}:node        hash: record and summary JSON, slots, hb, seq, operator, cells, indexedAt (node TTL)
@@ -11,6 +11,7 @@
  *   {node:<id>}:builds      set of cached build ids (follows the node TTL)
  *   {node:<id>}:reputation  the control plane's judgement of the node (no TTL)
  *   {cell:<h3>}:nodes       GEO set of the nodes in an H3 cell, one cell per index resolution
+ *   {cell:<h3>}:entries     hash: node id -> index entry, what a search needs (redis-scripts.ts); searched cells only
  *   nodes                   sorted set: node id -> expiry, behind GET /v1/nodes
  *   session:<id>            hash (24 h)
  *   placement:<id>          hash: state, and the other fields as JSON
@@ -19,21 +20,25 @@
  */
 import { Cluster, Redis } from 'ioredis';
 import type { GeoPoint, SessionEndReason, SessionState } from '../../protocol/http.js';
-import { indexCells } from '../matchmaker/cell-index.js';
+import { indexCells, isSearchedCell } from '../matchmaker/cell-index.js';
 import type { Logger } from '../logging/logger.js';
 import {
   acceptHeartbeatScript,
   activateSessionScript,
   claimPlayerScript,
   dequeueScript,
+  dropIndexEntriesScript,
   enqueueScript,
   nodeSlotsScript,
   nodeSummaryScript,
+  putIndexEntryScript,
   queueLengthScript,
   queueStandingScript,
   releasePlayerScript,
   releaseSlotScript,
   reserveSlotScript,
+  searchCellScript,
+  setReputationScript,
   transitionHashScript,
   upsertNodeScript,
 } from './redis-scripts.js';
@@ -67,9 +72,10 @@ export interface RedisStoreOptions {
   /** Prepended to every key, so several deployments (or test runs) can share one Redis. */
   keyPrefix?: string;
   /**
-   * A heartbeat puts its node back in the cell index this often. Registration indexes a node, but
-   * an instance that died between writing a node and indexing it, or a search that dropped an entry
-   * just as its expired node registered again, would otherwise leave a live node unfindable.
+   * A heartbeat rewrites its node's index entries at least this often (and a minute), and whenever
+   * they would show the node lapsed within half its TTL, so they never show a live node as lapsed. Rewriting also repairs: an instance that died
+   * between writing a node and indexing it, or a search that dropped an entry just as its expired
+   * node registered again, would otherwise leave a live node unfindable.
    */
   cellIndexRefreshMs?: number;
 }
@@ -82,6 +88,9 @@ export type RedisTarget = { redisUrl: string } | { redisCluster: string[] };
  * each instance's own clock, and the node hash, not the index, decides whether a node is live.
  */
 const NODE_INDEX_GRACE_MS = 60_000;
+
+/** Index entries are rewritten at least this often even when the TTL is long. */
+const MAX_INDEX_REFRESH_MS = 60_000;
 
 /** Redis GEO sets cover latitudes up to ±85.05°; a node nearer a pole is indexed at that latitude. */
 const GEO_MAX_LATITUDE = 85.05112878;
@@ -100,7 +109,7 @@ export class RedisStore implements Store {
   constructor(options: RedisStoreOptions) {
     this.#client = options.client;
     this.#prefix = options.keyPrefix ?? 'ep:';
-    this.#cellIndexRefreshMs = options.cellIndexRefreshMs ?? 30_000;
+    this.#cellIndexRefreshMs = options.cellIndexRefreshMs ?? Infinity;
   }
 
   /** Connects and checks the server answers, so a wrong address fails at start rather than on first use. */
@@ -138,7 +147,7 @@ export class RedisStore implements Store {
       pricePerHour: rest.pricePerHour,
       signallingUrl: rest.signallingUrl,
     };
-    const [outcome, previousCells] = (await upsertNodeScript.run(this.#client, this.#nodeKeys(nodeId), [
+    const [outcome, previousCells, entry] = (await upsertNodeScript.run(this.#client, this.#nodeKeys(nodeId), [
       JSON.stringify({ location, ...rest } satisfies StaticNodeFields),
       slots,
       lastHeartbeatAt,
@@ -148,12 +157,12 @@ export class RedisStore implements Store {
       cells.join(','),
       DEFAULT_NODE_REPUTATION,
       ...rest.builds,
-    ])) as [UpsertNodeOutcome, string];
-    if (outcome === 'operator_mismatch') return outcome;
+    ])) as [UpsertNodeOutcome, string, string?];
+    if (outcome === 'operator_mismatch' || entry === undefined) return outcome;
     const movedFrom = previousCells.split(',').filter((cell) => cell !== '' && !cells.includes(cell));
     await Promise.all([
-      this.#indexNode(nodeId, ttlMs, location, cells),
-      ...movedFrom.map((cell) => this.#client.zrem(this.#cellKey(cell), nodeId)),
+      this.#indexNode(nodeId, ttlMs, location, cells, entry),
+      ...movedFrom.map((cell) => dropIndexEntriesScript.run(this.#client, this.#cellKeys(cell), [nodeId])),
     ]);
     return outcome;
   }
@@ -191,36 +200,43 @@ export class RedisStore implements Store {
   }
 
   async setNodeReputation(nodeId: string, reputation: number): Promise<void> {
-    await this.#client.set(this.#nodeKeys(nodeId)[4], reputation);
+    await this.#reindex(nodeId, await setReputationScript.run(this.#client, this.#nodeKeys(nodeId), [reputation]));
   }
 
   async acceptHeartbeat(nodeId: string, seq: number, at: number, ttlMs: number): Promise<HeartbeatOutcome> {
-    const [outcome, summary, cells] = (await acceptHeartbeatScript.run(this.#client, this.#nodeKeys(nodeId), [
+    const [outcome, entry, cells] = (await acceptHeartbeatScript.run(this.#client, this.#nodeKeys(nodeId), [
       seq,
       at,
       ttlMs,
-      this.#cellIndexRefreshMs,
+      Math.min(this.#cellIndexRefreshMs, MAX_INDEX_REFRESH_MS),
     ])) as [HeartbeatOutcome, string?, string?];
     if (outcome !== 'accepted') return outcome;
-    if (summary === undefined || cells === undefined) {
+    if (entry === undefined || cells === undefined) {
       await this.#client.zadd(this.#nodeIndexKey(), Date.now() + ttlMs, nodeId);
     } else {
-      await this.#indexNode(nodeId, ttlMs, (JSON.parse(summary) as StoredSummary).location, cells.split(','));
+      await this.#indexNode(nodeId, ttlMs, parseIndexEntry(nodeId, entry, '', 0).location, cells.split(','), entry);
     }
     return outcome;
   }
 
   async reserveSlot(nodeId: string, sessionId: string, ttlMs: number): Promise<Reservation | null> {
-    const expiresAt = await reserveSlotScript.run(this.#client, this.#nodeKeys(nodeId), [sessionId, ttlMs]);
-    return typeof expiresAt === 'number' ? { expiresAt } : null;
+    const reply = (await reserveSlotScript.run(this.#client, this.#nodeKeys(nodeId), [sessionId, ttlMs])) as [number, string, string] | null;
+    if (reply === null) return null;
+    const [expiresAt, ...indexed] = reply;
+    await this.#reindex(nodeId, indexed);
+    return { expiresAt };
   }
 
   async activateSession(nodeId: string, sessionId: string): Promise<boolean> {
-    return (await activateSessionScript.run(this.#client, this.#nodeKeys(nodeId), [sessionId])) === 1;
+    const [busy, ...indexed] = (await activateSessionScript.run(this.#client, this.#nodeKeys(nodeId), [sessionId])) as [number, string?, string?];
+    await this.#reindex(nodeId, indexed);
+    return busy === 1;
   }
 
   async releaseSlot(nodeId: string, sessionId: string): Promise<boolean> {
-    return ((await releaseSlotScript.run(this.#client, this.#nodeKeys(nodeId), [sessionId])) as number) > 0;
+    const [held, ...indexed] = (await releaseSlotScript.run(this.#client, this.#nodeKeys(nodeId), [sessionId])) as [number, string?, string?];
+    await this.#reindex(nodeId, indexed);
+    return held === 1;
   }
 
   async nodeSlots(nodeId: string): Promise<SlotCounts> {
@@ -229,25 +245,25 @@ export class RedisStore implements Store {
   }
 
   async nearbyNodes(query: NearbyQuery): Promise<NearbyNodes> {
-    const { center, radiusKm, perCellLimit } = query;
+    const { center, radiusKm, perCellLimit, buildId, equivalentKm } = query;
     let completeKm = radiusKm;
     const perCell = await Promise.all(
       query.cells.map(async (cell) => {
-        const hits = (await this.#client.geosearch(
-          this.#cellKey(cell),
-          'FROMLONLAT',
+        const [now, shortcut, hits, entries] = (await searchCellScript.run(this.#client, this.#cellKeys(cell), [
           center.lng,
           geoLatitude(center.lat),
-          'BYRADIUS',
           radiusKm,
-          'km',
-          'ASC',
-          'COUNT',
           perCellLimit,
-          'WITHDIST',
-        )) as [nodeId: string, distanceKm: string][];
-        const nodes = hits.map(([nodeId, distance]): IndexedNode => ({ nodeId, cell, distanceKm: Number(distance) }));
-        if (nodes.length >= perCellLimit) completeKm = Math.min(completeKm, nodes.at(-1)?.distanceKm ?? 0);
+          Math.min(equivalentKm, radiusKm),
+        ])) as [number, number, [nodeId: string, distanceKm: string][], (string | null)[]];
+        const nodes = hits.map(([nodeId, distance], i): IndexedNode => {
+          const entry = entries[i];
+          // An entry that lapsed (its node's TTL passed) only waits for a reader to drop it.
+          const live = entry !== null && entry !== undefined && Number(entry.slice(0, entry.indexOf('\t'))) > now;
+          return { nodeId, cell, distanceKm: Number(distance), summary: live ? parseIndexEntry(nodeId, entry, buildId, now) : null };
+        });
+        if (shortcut === 1) completeKm = Math.min(completeKm, equivalentKm);
+        else if (nodes.length >= perCellLimit) completeKm = Math.min(completeKm, nodes.at(-1)?.distanceKm ?? 0);
         return nodes;
       }),
     );
@@ -255,7 +271,7 @@ export class RedisStore implements Store {
   }
 
   async indexedNodeCounts(cells: readonly string[]): Promise<number[]> {
-    return Promise.all(cells.map((cell) => this.#client.zcard(this.#cellKey(cell))));
+    return Promise.all(cells.map((cell) => this.#client.zcard(this.#cellKeys(cell)[0])));
   }
 
   async nodeSummaries(nodeIds: readonly string[], buildId: string): Promise<(NodeSummary | null)[]> {
@@ -278,7 +294,9 @@ export class RedisStore implements Store {
   }
 
   async unindexNodes(entries: readonly Pick<IndexedNode, 'nodeId' | 'cell'>[]): Promise<void> {
-    await Promise.all(entries.map(({ nodeId, cell }) => this.#client.zrem(this.#cellKey(cell), nodeId)));
+    const byCell = new Map<string, string[]>();
+    for (const { nodeId, cell } of entries) byCell.set(cell, [...(byCell.get(cell) ?? []), nodeId]);
+    await Promise.all([...byCell].map(([cell, nodeIds]) => dropIndexEntriesScript.run(this.#client, this.#cellKeys(cell), nodeIds)));
   }
 
   async putSession(record: SessionRecord, ttlMs: number): Promise<void> {
@@ -347,8 +365,9 @@ export class RedisStore implements Store {
     return [`${tag}:node`, `${tag}:reserved`, `${tag}:busy`, `${tag}:builds`, `${tag}:reputation`];
   }
 
-  #cellKey(cell: string): string {
-    return `${this.#prefix}{cell:${cell}}:nodes`;
+  #cellKeys(cell: string): [nodes: string, entries: string] {
+    const tag = `${this.#prefix}{cell:${cell}}`;
+    return [`${tag}:nodes`, `${tag}:entries`];
   }
 
   #nodeIndexKey(): string {
@@ -372,12 +391,29 @@ export class RedisStore implements Store {
     return [`${tag}:entries`, `${tag}:lapses`, `${tag}:stats`];
   }
 
-  /** Lists the node and puts it in its cells, in one round trip. */
-  async #indexNode(nodeId: string, ttlMs: number, location: GeoPoint, cells: readonly string[]): Promise<void> {
+  /** Lists the node and puts it with its index entry in its cells, in one round trip. */
+  async #indexNode(nodeId: string, ttlMs: number, location: GeoPoint, cells: readonly string[], entry: string): Promise<void> {
     await Promise.all([
       this.#client.zadd(this.#nodeIndexKey(), Date.now() + ttlMs, nodeId),
-      ...cells.map((cell) => this.#client.geoadd(this.#cellKey(cell), location.lng, geoLatitude(location.lat), nodeId)),
+      ...cells.map((cell) =>
+        isSearchedCell(cell)
+          ? putIndexEntryScript.run(this.#client, this.#cellKeys(cell), [location.lng, geoLatitude(location.lat), nodeId, entry])
+          : this.#client.geoadd(this.#cellKeys(cell)[0], location.lng, geoLatitude(location.lat), nodeId),
+      ),
     ]);
+  }
+
+  /** Writes the entry a node script returned ({ entry, cells }, or nothing when unchanged) to the node's cells. */
+  async #reindex(nodeId: string, indexed: unknown): Promise<void> {
+    const [entry, cells] = indexed as [string?, string?];
+    if (entry === undefined || cells === undefined) return;
+    const { location } = parseIndexEntry(nodeId, entry, '', 0);
+    await Promise.all(
+      cells
+        .split(',')
+        .filter(isSearchedCell)
+        .map((cell) => putIndexEntryScript.run(this.#client, this.#cellKeys(cell), [location.lng, geoLatitude(location.lat), nodeId, entry])),
+    );
   }
 
   async #putHash(key: string, hash: Record<string, string>, ttlMs: number): Promise<void> {
@@ -393,6 +429,24 @@ export class RedisStore implements Store {
     for (let i = 0; i + 1 < flatHash.length; i += 2) hash[String(flatHash[i])] = String(flatHash[i + 1]);
     return hash;
   }
+}
+
+/**
+ * A node as its index entry (redis-scripts.ts) describes it at server time `now`; `buildCached`
+ * answers for `buildId`.
+ */
+function parseIndexEntry(nodeId: string, entry: string, buildId: string, now: number): NodeSummary {
+  const fields = entry.split('\t', 6);
+  const summaryJson = entry.slice(fields.reduce((length, field) => length + field.length + 1, 0));
+  const [, slots = '0', busy = '0', reputation = '', expiries = '', builds = ''] = fields;
+  const reserved = expiries === '' ? 0 : expiries.split(',').filter((expiry) => Number(expiry) > now).length;
+  return {
+    nodeId,
+    ...(JSON.parse(summaryJson) as StoredSummary),
+    reputation: reputation === '' ? DEFAULT_NODE_REPUTATION : Number(reputation),
+    slots: slotCounts(Number(slots), reserved, Number(busy)),
+    buildCached: buildId !== '' && builds.split(',').includes(buildId),
+  };
 }
 
 function geoLatitude(latitude: number): number {

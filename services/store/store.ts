@@ -78,12 +78,17 @@ export interface NodeSummary {
   buildCached: boolean;
 }
 
-/** A node found in the cell index, and how far it is from where the search looked. */
+/** A node found in the cell index, how far it is from where the search looked, and what the index says of it. */
 export interface IndexedNode {
   nodeId: string;
   /** The index cell it was found in. */
   cell: string;
   distanceKm: number;
+  /**
+   * The node as the index last saw it (on Redis a copy that may lag a concurrent reservation by a
+   * moment); null when the node has expired and the entry is only waiting to be dropped.
+   */
+  summary: NodeSummary | null;
 }
 
 export interface NearbyQuery {
@@ -93,14 +98,22 @@ export interface NearbyQuery {
   radiusKm: number;
   /** A cell contributes at most this many of its nearest nodes. */
   perCellLimit: number;
+  /** The build the summaries' `buildCached` answers for. */
+  buildId: string;
+  /**
+   * Nodes this close to `center` are as good as each other by distance: a cell that holds at least
+   * `perCellLimit` of them may return any `perCellLimit` of them, without reading the rest.
+   */
+  equivalentKm: number;
 }
 
 export interface NearbyNodes {
   /** Nearest first. */
   nodes: IndexedNode[];
   /**
-   * Every indexed node nearer than this is in `nodes`: the radius, or less where a cell had more
-   * nodes within it than `perCellLimit` (the distance of that cell's farthest node returned).
+   * Every indexed node nearer than this is in `nodes` (or, within `equivalentKm`, one as near
+   * stands in for it): the radius, or less where a cell had more nodes within it than
+   * `perCellLimit` (the distance of that cell's farthest node returned, or `equivalentKm`).
    */
   completeKm: number;
 }
@@ -184,8 +197,9 @@ export interface Store {
   nodeSlots(nodeId: string): Promise<SlotCounts>;
 
   /**
-   * The nodes indexed in `cells` within `radiusKm` of `center`, nearest first; one round trip. The
-   * index may still hold nodes that expired since: their summaries are null.
+   * The nodes indexed in `cells` within `radiusKm` of `center`, nearest first, with their
+   * summaries; one round trip. The index may still hold nodes that expired since: their summaries
+   * are null.
    */
   nearbyNodes(query: NearbyQuery): Promise<NearbyNodes>;
   /** How many nodes each cell indexes (expired ones included until dropped); one round trip. */

@@ -5,7 +5,7 @@
  * by geoip-lite: placement/world.ts) and a latency model that distance alone cannot fully predict
  * (placement/latency-model.ts). At each scale (1,000, 10,000 and 100,000 nodes, nested worlds
  * from one seed) it measures:
- *  - the candidate search (findCandidates, K = 5 as the control plane uses), one player at a time,
+ *  - the candidate search (findCandidates, K as the control plane uses), one player at a time,
  *    timed call by call; the real placement score then chooses among the candidates by the RTTs
  *    the player would measure. Quality: the share of players within 5 ms of the best node any node
  *    could give them (found exactly: placement/best-node.ts), and the mean excess latency.
@@ -29,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createControlPlane } from '../../services/app.js';
 import { DEFAULT_SEARCH_LIMITS } from '../../services/matchmaker/candidate-search.js';
+import { DEFAULT_CANDIDATE_COUNT } from '../../services/matchmaker/matchmaker.js';
 import { SCORE_WEIGHTS } from '../../services/matchmaker/score.js';
 import { RedisStore } from '../../services/store/redis-store.js';
 import { startRedis } from '../support/redis.js';
@@ -48,9 +49,9 @@ const PRECISION: GeoPrecision = process.env['BENCH_PLACEMENT_GEO'] === 'any' ? '
 /** The smaller worlds are measured over this many players (the first of the same players), the largest over one player per node. */
 const MIN_PLAYERS = 20_000;
 /** Candidates per search: the control plane's default candidateCount, passed to it explicitly below. */
-const K = 5;
-/** Larger K, tried on a sample of players in the largest world: what quality more probes would buy. */
-const K_SENSITIVITY = [10, 20, 40];
+const K = DEFAULT_CANDIDATE_COUNT;
+/** Other K, tried on a sample of players in the largest world: what quality fewer or more probes give. */
+const K_SENSITIVITY = [5, 10, 20, 40];
 const K_SAMPLE = 3_000;
 const BREAKDOWN_SAMPLE = 3_000;
 /** Players searched again in the largest world, alternately through the store and through one whose ioredis client does not auto-pipeline. */

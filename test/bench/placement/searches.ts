@@ -6,8 +6,9 @@
  */
 import type { Redis } from 'ioredis';
 import { DEMO_GAME } from '../../../services/catalogue/catalogue.js';
-import { DEFAULT_SEARCH_LIMITS, findCandidates, type CandidateSearchLimits } from '../../../services/matchmaker/candidate-search.js';
-import { indexCells, searchSteps } from '../../../services/matchmaker/cell-index.js';
+import { findCandidates } from '../../../services/matchmaker/candidate-search.js';
+import { CellDensities } from '../../../services/matchmaker/cell-densities.js';
+import { indexCells, searchStep } from '../../../services/matchmaker/cell-index.js';
 import { DEFAULT_QUEUE_POLICY } from '../../../services/matchmaker/placement-queue.js';
 import { rankByScore } from '../../../services/matchmaker/score.js';
 import type { Store } from '../../../services/store/store.js';
@@ -41,8 +42,9 @@ export async function runMatchmakerSearches(
   playerCount: number,
   k: number,
   onProgress: (done: number) => void,
-  limits: CandidateSearchLimits = DEFAULT_SEARCH_LIMITS,
 ): Promise<MatchmakerRun> {
+  // As one control-plane instance would: the density counts it learns carry over from player to player.
+  const densities = new CellDensities();
   const run: MatchmakerRun = {
     searchMs: new Float64Array(playerCount),
     startedAt: new Float64Array(playerCount),
@@ -56,7 +58,7 @@ export async function runMatchmakerSearches(
   for (let p = 0; p < playerCount; p++) {
     const location = { lat: players.lat[p]!, lng: players.lng[p]! };
     const started = performance.now();
-    const found = await findCandidates(store, { location, game: GAME, k }, limits);
+    const found = await findCandidates(store, { location, game: GAME, k }, { densities });
     run.searchMs[p] = performance.now() - started;
     run.startedAt[p] = started;
     run.roundTrips[p] = found.roundTrips;
@@ -153,7 +155,7 @@ export interface SearchBreakdown {
   storeCalls: Record<string, { callsPerSearch: number; meanMs: number }>;
   /** Time the search spends waiting for the store (calls in parallel counted once), ms per search. */
   meanStoreWaitMs: number;
-  /** indexCells + the search steps (gridDisk) the search reached, ms per search. */
+  /** indexCells + the widest search step (gridDisk and the cells' reach) the search read, ms per search. */
   meanH3Ms: number;
 }
 
@@ -190,7 +192,7 @@ export async function searchBreakdown(store: Store, players: WorldPlayers, sampl
     totalMs += performance.now() - started;
     const h3Started = performance.now();
     indexCells(location);
-    for (const step of searchSteps(location)) if (step.radiusKm >= found.radiusKm) break;
+    searchStep(location, found.radiusKm);
     h3Ms += performance.now() - h3Started;
   }
   const storeCalls: SearchBreakdown['storeCalls'] = {};

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { GameManifest, GeoPoint } from '../../../protocol/http.js';
 import { findCandidates, type CandidateQuery } from '../../../services/matchmaker/candidate-search.js';
+import { CellDensities } from '../../../services/matchmaker/cell-densities.js';
 import { distanceKm } from '../../../services/matchmaker/great-circle.js';
 import { MemoryStore } from '../../../services/store/memory-store.js';
 import { RedisStore } from '../../../services/store/redis-store.js';
@@ -138,10 +139,21 @@ describe.each(backends)('candidate search ($name store)', (backend) => {
     const crowd = Array.from({ length: 40 }, (_, i) => node(travel(lyon, i * 9, 1 + i * 0.1), { slots: 1 }));
     await store.upsertNodes(crowd, TTL_MS);
     for (const record of crowd) await fill(store, record);
-    const result = await findCandidates(store, { location: lyon, game: { buildId: BUILD, manifest: MANIFEST }, k: 3 }, { maxExamined: 16 });
+    const result = await findCandidates(store, { location: lyon, game: { buildId: BUILD, manifest: MANIFEST }, k: 3 }, { limits: { maxExamined: 16 } });
     expect(result.available).toEqual([]);
     expect(result.examined).toBe(16);
     expect(result.full).toHaveLength(3);
+  });
+
+  it('sizes its first circle from the counts an earlier search learned, and finds the same nodes', async () => {
+    const nodes = [60, 90, 120, 150, 400].map((km, i) => node(travel(lyon, i * 70, km)));
+    await store.upsertNodes(nodes, TTL_MS);
+    const densities = new CellDensities();
+    const first = await findCandidates(store, { location: lyon, game: { buildId: BUILD, manifest: MANIFEST }, k: 3 }, { densities });
+    const again = await findCandidates(store, { location: lyon, game: { buildId: BUILD, manifest: MANIFEST }, k: 3 }, { densities });
+    expect(ids(again.available)).toEqual(ids(first.available));
+    expect(ids(first.available)).toEqual(ids(nodes.slice(0, 3)));
+    expect(again.roundTrips).toBeLessThan(first.roundTrips);
   });
 
   it('leaves out nodes that went silent', async () => {

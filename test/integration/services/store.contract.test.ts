@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { GeoPoint } from '../../../protocol/http.js';
-import { indexCells, searchSteps } from '../../../services/matchmaker/cell-index.js';
+import { indexCells, searchStep } from '../../../services/matchmaker/cell-index.js';
 import { MemoryStore } from '../../../services/store/memory-store.js';
 import { RedisStore, type RedisTarget } from '../../../services/store/redis-store.js';
 import { DEFAULT_NODE_REPUTATION, type NearbyQuery, type NodeRecord, type PlacementRecord, type SessionRecord, type Store } from '../../../services/store/store.js';
@@ -59,12 +59,9 @@ const backends: { name: string; open(): Promise<OpenBackend> }[] = [
 const LONG_TTL_MS = 60_000;
 const BUILD = 'b'.repeat(64);
 
-/** Cells covering `radiusKm` around `center` (the first search step reaching that far), at most `perCellLimit` from each. */
+/** Cells covering `radiusKm` around `center` (a search step), at most `perCellLimit` from each. */
 function near(center: GeoPoint, radiusKm: number, perCellLimit = 100): NearbyQuery {
-  for (const step of searchSteps(center)) {
-    if (step.radiusKm >= radiusKm) return { cells: step.cells, center, radiusKm, perCellLimit };
-  }
-  throw new Error('unreachable: the last step covers the Earth');
+  return { cells: searchStep(center, radiusKm).cells, center, radiusKm, perCellLimit, buildId: BUILD, equivalentKm: 0 };
 }
 
 /** `km` east of `from` (along its parallel, close enough at these distances). */
@@ -159,8 +156,10 @@ describe.each(backends)('$name store', (backend) => {
       await pollUntil(() => store.getNode(node.nodeId), (found) => found === null);
       expect((await store.listNodes()).map((listed) => listed.nodeId)).not.toContain(node.nodeId);
       expect(await store.nodeSummaries([node.nodeId], BUILD)).toEqual([null]);
-      // The index may still name it until a reader that found it expired drops the entry.
-      await store.unindexNodes((await store.nearbyNodes(near(node.location, 50))).nodes);
+      // The index may still name it, with no summary, until a reader that found it expired drops the entry.
+      const stale = (await store.nearbyNodes(near(node.location, 50))).nodes;
+      expect(stale.filter((found) => found.nodeId === node.nodeId && found.summary !== null)).toEqual([]);
+      await store.unindexNodes(stale);
       expect((await store.nearbyNodes(near(node.location, 50))).nodes.map((found) => found.nodeId)).not.toContain(node.nodeId);
       expect(await store.nodeSlots(node.nodeId)).toEqual({ capacity: 0, reserved: 0, busy: 0, free: 0 });
       expect(await store.acceptHeartbeat(node.nodeId, 6, node.lastHeartbeatAt, LONG_TTL_MS)).toBe('unknown_node');
@@ -176,6 +175,8 @@ describe.each(backends)('$name store', (backend) => {
       expect(await store.acceptHeartbeat(node.nodeId, 1, node.lastHeartbeatAt + 1, LONG_TTL_MS)).toBe('accepted');
       await sleep(600);
       expect(await store.getNode(node.nodeId)).not.toBeNull();
+      const found = (await store.nearbyNodes(near(node.location, 20))).nodes.find((entry) => entry.nodeId === node.nodeId);
+      expect(found?.summary?.nodeId).toBe(node.nodeId);
     });
 
     it('accepts only strictly increasing heartbeat sequence numbers', async () => {
@@ -318,15 +319,29 @@ describe.each(backends)('$name store', (backend) => {
     it('gives each cell at most its nearest few, and says how far the answer is complete', async () => {
       const nodes = [1, 2, 3, 4, 5].map((km) => nodeRecord({ location: east(paris, km) }));
       await store.upsertNodes(nodes, LONG_TTL_MS);
-      const cell = indexCells(paris)[0]!;
-      expect(indexCells(nodes[4]!.location)[0]).toBe(cell);
+      const cell = indexCells(paris)[1]!;
+      expect(indexCells(nodes[4]!.location)[1]).toBe(cell);
 
-      const capped = await store.nearbyNodes({ cells: [cell], center: paris, radiusKm: 10, perCellLimit: 2 });
+      const capped = await store.nearbyNodes({ cells: [cell], center: paris, radiusKm: 10, perCellLimit: 2, buildId: BUILD, equivalentKm: 0 });
       expect(capped.nodes.map((node) => node.nodeId)).toEqual([nodes[0]!.nodeId, nodes[1]!.nodeId]);
       expect(capped.completeKm).toBeCloseTo(2, 0);
-      const whole = await store.nearbyNodes({ cells: [cell], center: paris, radiusKm: 10, perCellLimit: 10 });
+      const whole = await store.nearbyNodes({ cells: [cell], center: paris, radiusKm: 10, perCellLimit: 10, buildId: BUILD, equivalentKm: 0 });
       expect(whole.nodes).toHaveLength(5);
       expect(whole.completeKm).toBe(10);
+    });
+
+    it('may hand out any of the nodes within the equivalent distance, where a cell holds enough of them', async () => {
+      const crowd = Array.from({ length: 6 }, () => nodeRecord({ location: paris }));
+      const farther = nodeRecord({ location: east(paris, 3) });
+      await store.upsertNodes([...crowd, farther], LONG_TTL_MS);
+      const cell = indexCells(paris)[1]!;
+      const some = await store.nearbyNodes({ cells: [cell], center: paris, radiusKm: 10, perCellLimit: 3, buildId: BUILD, equivalentKm: 1 });
+      expect(some.nodes).toHaveLength(3);
+      expect(some.nodes.every((node) => crowd.some((record) => record.nodeId === node.nodeId))).toBe(true);
+      expect(some.completeKm).toBeLessThanOrEqual(1);
+      const all = await store.nearbyNodes({ cells: [cell], center: paris, radiusKm: 10, perCellLimit: 10, buildId: BUILD, equivalentKm: 1 });
+      expect(all.nodes.map((node) => node.nodeId).at(-1)).toBe(farther.nodeId);
+      expect(all.completeKm).toBe(10);
     });
 
     it('counts the nodes of each cell, and moves a node that registers elsewhere', async () => {
@@ -340,6 +355,24 @@ describe.each(backends)('$name store', (backend) => {
       expect((await store.nearbyNodes(near(paris, 50))).nodes.map((found) => found.nodeId)).not.toContain(node.nodeId);
       expect((await store.nearbyNodes(near(madrid, 50))).nodes.map((found) => found.nodeId)).toEqual([node.nodeId]);
       expect(await store.indexedNodeCounts(parisCells)).toEqual([1, 1, 1]);
+    });
+
+    it('finds nodes with the summary a search needs, following their slots and reputation', async () => {
+      const node = nodeRecord({ location: paris, slots: 2, builds: [BUILD] });
+      await store.upsertNode(node, LONG_TTL_MS);
+      const summary = async (buildId = BUILD) => (await store.nearbyNodes({ ...near(paris, 20), buildId })).nodes.find((found) => found.nodeId === node.nodeId)?.summary;
+      expect(await summary()).toEqual((await store.nodeSummaries([node.nodeId], BUILD))[0]);
+      expect(await summary('c'.repeat(64))).toMatchObject({ buildCached: false });
+
+      await store.reserveSlot(node.nodeId, 's1', LONG_TTL_MS);
+      await store.reserveSlot(node.nodeId, 's2', LONG_TTL_MS);
+      await store.activateSession(node.nodeId, 's2');
+      expect((await summary())?.slots).toEqual({ capacity: 2, reserved: 1, busy: 1, free: 0 });
+      await store.releaseSlot(node.nodeId, 's2');
+      await store.setNodeReputation(node.nodeId, 0.5);
+      expect(await summary()).toMatchObject({ slots: { capacity: 2, reserved: 1, busy: 0, free: 1 }, reputation: 0.5, buildCached: true });
+      await store.reserveSlot(node.nodeId, 'lapsing', 50);
+      await pollUntil(summary, (found) => found?.slots.free === 1);
     });
 
     it('summarises nodes for placement: live slots, cached build, reputation; null for the unknown', async () => {

@@ -1,7 +1,7 @@
 import { cellToLatLng, getPentagons, getResolution, latLngToCell } from 'h3-js';
 import { describe, expect, it } from 'vitest';
 import type { GeoPoint } from '../../../protocol/http.js';
-import { expectedReachKm, INDEX_RESOLUTIONS, indexCells, searchSteps } from '../../../services/matchmaker/cell-index.js';
+import { expectedReachKm, INDEX_RESOLUTIONS, indexCells, searchStep } from '../../../services/matchmaker/cell-index.js';
 import { distanceKm, HALF_EARTH_CIRCUMFERENCE_KM } from '../../../services/matchmaker/great-circle.js';
 
 /** A fixed-seed generator, so a failure reproduces. */
@@ -27,36 +27,42 @@ describe('cell index', () => {
     expect(cells).toEqual(INDEX_RESOLUTIONS.map((resolution) => latLngToCell(berlin.lat, berlin.lng, resolution)));
   });
 
-  it('grows the searched radius with every step and ends covering the whole Earth', () => {
-    const steps = [...searchSteps({ lat: 48.85, lng: 2.35 })];
-    for (let i = 1; i < steps.length; i++) expect(steps[i]!.radiusKm).toBeGreaterThan(steps[i - 1]!.radiusKm);
-    expect(steps[0]!.resolution).toBe(INDEX_RESOLUTIONS[0]);
-    const last = steps.at(-1)!;
-    expect(last).toMatchObject({ ring: Infinity, radiusKm: HALF_EARTH_CIRCUMFERENCE_KM });
-    expect(last.cells).toHaveLength(122);
+  it('reads few coarse cells for a small circle, coarser ones for a wide one, and every cell for the whole Earth', () => {
+    const paris = { lat: 48.85, lng: 2.35 };
+    const city = searchStep(paris, 25);
+    expect(city.resolution).toBe(1);
+    expect(city.cells.length).toBeLessThanOrEqual(3);
+    expect(city.cells).toContain(indexCells(paris)[1]);
+    const continent = searchStep(paris, 2_000);
+    expect(continent.resolution).toBe(0);
+    expect(continent.cells.length).toBeLessThan(40);
+    expect(searchStep(paris, 10_000)).toMatchObject({ resolution: 0, radiusKm: HALF_EARTH_CIRCUMFERENCE_KM });
+    expect(searchStep(paris, 10_000).cells).toHaveLength(122);
   });
 
   it('covers every point within a step\'s radius with the step\'s cells, anywhere, pentagons included', () => {
     const next = random(2024);
     const origins: GeoPoint[] = [];
     for (let i = 0; i < 40; i++) origins.push({ lat: (Math.asin(2 * next() - 1) * 180) / Math.PI, lng: next() * 360 - 180 });
-    for (const pentagon of getPentagons(INDEX_RESOLUTIONS[0]!)) {
-      const [lat, lng] = cellToLatLng(pentagon);
-      origins.push(travel({ lat, lng }, next() * 2 * Math.PI, next() * 30));
+    for (const resolution of [0, 1]) {
+      for (const pentagon of getPentagons(resolution)) {
+        const [lat, lng] = cellToLatLng(pentagon);
+        origins.push(travel({ lat, lng }, next() * 2 * Math.PI, next() * 30));
+      }
     }
     let checked = 0;
     for (const origin of origins) {
-      for (const step of searchSteps(origin)) {
-        if (step.ring === Infinity) continue;
+      for (const radiusKm of [5, 25, 100, 400, 800, 1_500, 5_000]) {
+        const step = searchStep(origin, radiusKm);
         const cells = new Set(step.cells);
         for (let i = 0; i < 24; i++) {
-          const point = travel(origin, next() * 2 * Math.PI, step.radiusKm * (0.9 + 0.1 * next()));
-          expect(cells.has(latLngToCell(point.lat, point.lng, step.resolution)), `${JSON.stringify(point)} within ${step.radiusKm} km of ${JSON.stringify(origin)}`).toBe(true);
+          const point = travel(origin, next() * 2 * Math.PI, radiusKm * (0.9 + 0.1 * next()));
+          expect(cells.has(latLngToCell(point.lat, point.lng, step.resolution)), `${JSON.stringify(point)} within ${radiusKm} km of ${JSON.stringify(origin)}`).toBe(true);
           checked++;
         }
       }
     }
-    expect(checked).toBeGreaterThan(1000);
+    expect(checked).toBeGreaterThan(5000);
   });
 
   it('expects a wider reach where the player\'s cells hold fewer nodes', () => {
