@@ -72,13 +72,13 @@ export async function findCandidates(store: Store, query: CandidateQuery, option
   const batch = k + Math.max(MIN_BATCH, Math.ceil(k / 4));
   const ownCells = indexCells(location);
   const examined = new Set<string>();
-  let available: NearbyNode[] = [];
-  let full: NearbyNode[] = [];
+  let available: NearbyNode[];
+  let full: NearbyNode[];
   const known = densities?.get(ownCells[0] ?? '');
   let reachKm = known === undefined ? undefined : expectedReachKm(ownCells, known, batch);
   let step = searchStep(location, reachKm === undefined ? FIRST_RADIUS_KM : Math.max(EQUIVALENT_KM, FIRST_CIRCLE_MARGIN * reachKm));
   let perCellLimit = batch;
-  let radiusKm = 0;
+  let radiusKm: number;
   let roundTrips = 0;
 
   for (;;) {
