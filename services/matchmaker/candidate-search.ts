@@ -47,8 +47,12 @@ const FIRST_RADIUS_KM = 25;
 const EQUIVALENT_KM = 5;
 /** A first circle sized from known counts reaches this much beyond where a batch is expected. */
 const FIRST_CIRCLE_MARGIN = 1.5;
-/** A circle that held too few grows at least this much. */
+/** A circle that held too few grows at least this much... */
 const MIN_GROWTH = 2;
+/** ...and, judging by how many it held, enough to hold K with this margin (area grows with the square). */
+const GROWTH_MARGIN = 1.5;
+/** A circle that held none grows this much. */
+const EMPTY_GROWTH = 4;
 /** Each cell is read K and this many (or K/4) more at a time: some of the nearest nodes will be full. */
 const MIN_BATCH = 8;
 
@@ -98,7 +102,7 @@ export async function findCandidates(store: Store, query: CandidateQuery, option
     full = [];
     const expired: IndexedNode[] = [];
     for (const node of near.nodes) {
-      if (node.distanceKm > near.completeKm) break;
+      if (node.distanceKm > near.completeKm || available.length >= k) break;
       if (node.summary === null) {
         expired.push(node);
         continue;
@@ -114,7 +118,7 @@ export async function findCandidates(store: Store, query: CandidateQuery, option
     // A cell held more nodes within the radius than it returned: read further into it before going wider.
     if (near.completeKm < step.radiusKm) perCellLimit *= 2;
     else if (step.radiusKm >= HALF_EARTH_CIRCUMFERENCE_KM) break;
-    else step = searchStep(location, Math.max(MIN_GROWTH * step.radiusKm, reachKm ?? 0));
+    else step = searchStep(location, Math.max(grownRadiusKm(step.radiusKm, available.length, k), FIRST_CIRCLE_MARGIN * (reachKm ?? 0)));
   }
 
   // The index's distances are rounded to its geohash grid; exact ones settle near ties.
@@ -126,6 +130,12 @@ export async function findCandidates(store: Store, query: CandidateQuery, option
     examined: examined.size,
     roundTrips,
   };
+}
+
+/** A radius that should hold `k` nodes where `radiusKm` held `found`, assuming they spread evenly. */
+function grownRadiusKm(radiusKm: number, found: number, k: number): number {
+  if (found === 0) return EMPTY_GROWTH * radiusKm;
+  return Math.max(MIN_GROWTH, GROWTH_MARGIN * Math.sqrt(k / found)) * radiusKm;
 }
 
 /** The game's manifest requirements: at least that much GPU memory, and every encoder it names. */

@@ -256,12 +256,7 @@ export class RedisStore implements Store {
           perCellLimit,
           Math.min(equivalentKm, radiusKm),
         ])) as [number, number, [nodeId: string, distanceKm: string][], (string | null)[]];
-        const nodes = hits.map(([nodeId, distance], i): IndexedNode => {
-          const entry = entries[i];
-          // An entry that lapsed (its node's TTL passed) only waits for a reader to drop it.
-          const live = entry !== null && entry !== undefined && Number(entry.slice(0, entry.indexOf('\t'))) > now;
-          return { nodeId, cell, distanceKm: Number(distance), summary: live ? parseIndexEntry(nodeId, entry, buildId, now) : null };
-        });
+        const nodes = hits.map(([nodeId, distance], i) => new IndexEntryNode(nodeId, cell, Number(distance), entries[i] ?? null, buildId, now));
         if (shortcut === 1) completeKm = Math.min(completeKm, equivalentKm);
         else if (nodes.length >= perCellLimit) completeKm = Math.min(completeKm, nodes.at(-1)?.distanceKm ?? 0);
         return nodes;
@@ -428,6 +423,33 @@ export class RedisStore implements Store {
     const hash: Record<string, string> = {};
     for (let i = 0; i + 1 < flatHash.length; i += 2) hash[String(flatHash[i])] = String(flatHash[i + 1]);
     return hash;
+  }
+}
+
+/**
+ * A node found in a cell, its summary parsed only when asked for: a search reads more entries
+ * than it classifies.
+ */
+class IndexEntryNode implements IndexedNode {
+  #summary: NodeSummary | null | undefined;
+
+  constructor(
+    readonly nodeId: string,
+    readonly cell: string,
+    readonly distanceKm: number,
+    private readonly entry: string | null,
+    private readonly buildId: string,
+    private readonly now: number,
+  ) {}
+
+  get summary(): NodeSummary | null {
+    if (this.#summary === undefined) {
+      const { entry, now } = this;
+      // An entry that lapsed (its node's TTL passed) only waits for a reader to drop it.
+      const live = entry !== null && Number(entry.slice(0, entry.indexOf('\t'))) > now;
+      this.#summary = live ? parseIndexEntry(this.nodeId, entry, this.buildId, now) : null;
+    }
+    return this.#summary;
   }
 }
 
