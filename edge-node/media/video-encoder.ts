@@ -5,8 +5,8 @@
  * Constrained baseline because Chromium here only decodes the profiles it offers
  * (42e01f, packetization-mode 1); @napi-rs/webcodecs always produced High profile.
  * Latency rules (see DESIGN.md "Low latency"): one frame in, one frame out, no queue.
- * A frame that arrives while the previous one is still encoding is dropped by the caller
- * (check `busy`), and keyframes are only produced on demand (PLI/FIR).
+ * The caller checks `busy` and never stacks frames up behind an encode (VideoSource keeps at
+ * most the newest one aside), and keyframes are only produced on demand (PLI/FIR).
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -194,7 +194,7 @@ export class VideoEncoder {
     }
   }
 
-  /** True while a frame is being encoded: frames arriving now must be dropped, not queued. */
+  /** True while a frame is being encoded: frames arriving now must not queue up behind it. */
   get busy(): boolean {
     return this.inFlight;
   }

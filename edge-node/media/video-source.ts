@@ -1,8 +1,11 @@
 /**
  * Turns game frames into RTP on a mediasoup DirectTransport: encode in-process, packetize,
- * send. A frame that arrives while the previous one is still encoding is dropped (a stale
- * frame is worth less than a fresh one); keyframe requests from the router are answered on
- * the very next frame.
+ * send. A frame that arrives while the previous one is still encoding waits in a single slot
+ * and is encoded the moment the encoder is free; a newer frame takes the slot and the older one
+ * is dropped (a stale frame is worth less than a fresh one). Nothing queues behind the slot, yet
+ * an input's frame is not lost to a moment of contention: dropping it outright would show that
+ * input a whole frame period later. Keyframe requests from the router are answered on the very
+ * next frame.
  */
 import { randomInt } from 'node:crypto';
 import type { types } from 'mediasoup';
@@ -48,6 +51,9 @@ export class VideoSource {
     bitrateKbps: 0,
   };
   private closed = false;
+  /** The newest frame that arrived while the encoder was busy (a copy: the reader reuses its buffer). */
+  private waiting: { pixels: Buffer; renderTimeMs: number } | undefined;
+  private spare: Buffer | undefined;
 
   private constructor(
     readonly transport: types.DirectTransport,
@@ -77,16 +83,25 @@ export class VideoSource {
     return new VideoSource(transport, producer, encoder, packetizer, options.logger);
   }
 
-  /** Offers a frame; `pixels` is only valid during this call, so it is copied into the encoder synchronously. */
+  /** Offers a frame; `pixels` is only valid during this call, so it is copied (into the encoder, or aside) synchronously. */
   pushFrame(header: FrameHeader, pixels: Buffer): void {
     if (this.closed) return;
     this.stats.framesIn++;
-    if (this.encoder.busy) {
-      this.stats.framesDropped++;
+    if (!this.encoder.busy) {
+      this.encode(pixels, header.renderTimeMs);
       return;
     }
+    if (this.waiting !== undefined) this.stats.framesDropped++;
+    const copy = this.waiting?.pixels ?? (this.spare?.length === pixels.length ? this.spare : Buffer.allocUnsafe(pixels.length));
+    this.spare = undefined;
+    pixels.copy(copy);
+    this.waiting = { pixels: copy, renderTimeMs: header.renderTimeMs };
+  }
+
+  private encode(pixels: Buffer, renderTimeMs: number): void {
     this.encoder
-      .encode(pixels, header.renderTimeMs)
+      .encode(pixels, renderTimeMs)
+      .finally(() => this.encodeWaiting())
       .then((encoded) => {
         if (!encoded || this.closed) return;
         this.stats.framesEncoded++;
@@ -101,6 +116,15 @@ export class VideoSource {
       .catch((error: unknown) => {
         if (!this.closed) this.logger.error({ err: error }, 'encoding a frame failed');
       });
+  }
+
+  private encodeWaiting(): void {
+    const waiting = this.waiting;
+    if (waiting === undefined || this.closed || this.encoder.busy) return;
+    this.waiting = undefined;
+    this.encode(waiting.pixels, waiting.renderTimeMs);
+    // The encoder has copied the pixels: the buffer can hold the next waiting frame.
+    this.spare = waiting.pixels;
   }
 
   /** Follows the bandwidth the player's transport estimates, leaving headroom for retransmissions. */

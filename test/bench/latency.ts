@@ -19,7 +19,11 @@ const WARMUP_MS = 3000;
 interface ModeResult {
   p50: number;
   p95: number;
+  /** Frames shown in the page per second: requestVideoFrameCallback, the frames the latency meter saw. */
   fps: number;
+  /** Where frames went missing: what the game sent the node, and what the page's decoder produced, per second. */
+  gameFps: number;
+  decodedFps: number;
   samples: number;
   framesDropped: number;
 }
@@ -46,7 +50,10 @@ async function measure(mode: keyof typeof modes): Promise<ModeResult> {
     await page.waitForTimeout(WARMUP_MS);
 
     const snap = (): Promise<PlayerSnapshot> => page.evaluate(() => window.edgeplay!.snapshot()!);
+    const node = system.nodes[0]!;
+    const video = () => [...node.sessions.values()][0]?.video.stats;
     const start = await snap();
+    const gameStart = video()?.framesIn ?? 0;
     const startedAt = Date.now();
     const keys = ['KeyW', 'KeyD', 'KeyS', 'KeyA'];
     for (let i = 0; i < INPUTS; i++) {
@@ -60,14 +67,14 @@ async function measure(mode: keyof typeof modes): Promise<ModeResult> {
     const end = await snap();
     const seconds = (Date.now() - startedAt) / 1000;
     const samples = end.latencySamples.slice(start.latencySamples.length).sort((a, b) => a - b);
-    const node = system.nodes[0]!;
-    const session = [...node.sessions.values()][0];
     return {
       p50: percentile(samples, 50),
       p95: percentile(samples, 95),
       fps: (end.framesSeen - start.framesSeen) / seconds,
+      gameFps: ((video()?.framesIn ?? 0) - gameStart) / seconds,
+      decodedFps: ((end.stats?.framesDecoded ?? 0) - (start.stats?.framesDecoded ?? 0)) / seconds,
       samples: samples.length,
-      framesDropped: session?.video.stats.framesDropped ?? 0,
+      framesDropped: video()?.framesDropped ?? 0,
     };
   } finally {
     await browser.close();
@@ -85,12 +92,14 @@ const result = {
   ratio_p50: Math.round((tuned.p50 / baseline.p50) * 1000) / 1000,
   samples: { tuned: tuned.samples, baseline: baseline.samples },
   encoder_frames_dropped: { tuned: tuned.framesDropped, baseline: baseline.framesDropped },
+  game_fps: { tuned: round(tuned.gameFps), baseline: round(baseline.gameFps) },
+  decoded_fps: { tuned: round(tuned.decodedFps), baseline: round(baseline.decodedFps) },
 };
 
 console.log('\ninput-to-decoded-frame latency, 1280x720 @ 60 fps, loopback, headless Chromium');
 console.table({
-  tuned: { 'p50 ms': result.tuned.p50, 'p95 ms': result.tuned.p95, fps: result.tuned.fps, samples: tuned.samples, 'enc drops': tuned.framesDropped },
-  baseline: { 'p50 ms': result.baseline.p50, 'p95 ms': result.baseline.p95, fps: result.baseline.fps, samples: baseline.samples, 'enc drops': baseline.framesDropped },
+  tuned: { 'p50 ms': result.tuned.p50, 'p95 ms': result.tuned.p95, fps: result.tuned.fps, 'game fps': result.game_fps.tuned, 'decoded fps': result.decoded_fps.tuned, samples: tuned.samples, 'enc drops': tuned.framesDropped },
+  baseline: { 'p50 ms': result.baseline.p50, 'p95 ms': result.baseline.p95, fps: result.baseline.fps, 'game fps': result.game_fps.baseline, 'decoded fps': result.decoded_fps.baseline, samples: baseline.samples, 'enc drops': baseline.framesDropped },
 });
 console.log(`ratio_p50 (tuned / baseline) = ${result.ratio_p50}`);
 
