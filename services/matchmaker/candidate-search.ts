@@ -79,6 +79,8 @@ export async function findCandidates(store: Store, query: CandidateQuery, option
   let available: NearbyNode[];
   let full: NearbyNode[];
   const known = densities?.get(ownCells[0] ?? '');
+  // Only a crowded cell can hold a batch within EQUIVALENT_KM; elsewhere looking for one costs a read for nothing.
+  let ownCellCount = known?.[0];
   let reachKm = known === undefined ? undefined : expectedReachKm(ownCells, known, batch);
   let step = searchStep(location, reachKm === undefined ? FIRST_RADIUS_KM : Math.max(EQUIVALENT_KM, FIRST_CIRCLE_MARGIN * reachKm));
   let perCellLimit = batch;
@@ -87,13 +89,21 @@ export async function findCandidates(store: Store, query: CandidateQuery, option
 
   for (;;) {
     const [near, counts] = await Promise.all([
-      store.nearbyNodes({ cells: step.cells, center: location, radiusKm: step.radiusKm, perCellLimit, buildId: game.buildId, equivalentKm: EQUIVALENT_KM }),
+      store.nearbyNodes({
+        cells: step.cells,
+        center: location,
+        radiusKm: step.radiusKm,
+        perCellLimit,
+        buildId: game.buildId,
+        equivalentKm: ownCellCount === undefined || ownCellCount >= perCellLimit ? EQUIVALENT_KM : 0,
+      }),
       reachKm === undefined ? store.indexedNodeCounts(ownCells) : undefined,
     ]);
     roundTrips++;
     radiusKm = step.radiusKm;
     if (counts !== undefined) {
       reachKm = expectedReachKm(ownCells, counts, batch);
+      ownCellCount = counts[0];
       densities?.set(ownCells[0] ?? '', counts);
     }
 

@@ -398,16 +398,19 @@ export class RedisStore implements Store {
     ]);
   }
 
-  /** Writes the entry a node script returned ({ entry, cells }, or nothing when unchanged) to the node's cells. */
+  /**
+   * Writes the entry a node script returned ({ entry, cells }, or nothing when unchanged) to the
+   * node's searched cells. The node has not moved (only registration moves it), so its place in the
+   * GEO sets stands; were the entry missing there, the next heartbeat's rewrite puts it back.
+   */
   async #reindex(nodeId: string, indexed: unknown): Promise<void> {
     const [entry, cells] = indexed as [string?, string?];
     if (entry === undefined || cells === undefined) return;
-    const { location } = parseIndexEntry(nodeId, entry, '', 0);
     await Promise.all(
       cells
         .split(',')
         .filter(isSearchedCell)
-        .map((cell) => putIndexEntryScript.run(this.#client, this.#cellKeys(cell), [location.lng, geoLatitude(location.lat), nodeId, entry])),
+        .map((cell) => this.#client.hset(this.#cellKeys(cell)[1], nodeId, entry)),
     );
   }
 
