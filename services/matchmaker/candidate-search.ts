@@ -78,7 +78,7 @@ export async function findCandidates(store: Store, query: CandidateQuery, option
   const examined = new Set<string>();
   let available: NearbyNode[];
   let full: NearbyNode[];
-  const known = densities?.get(ownCells[0] ?? '');
+  const known = densities?.countsFor(ownCells, batch);
   // Only a crowded cell can hold a batch within EQUIVALENT_KM; elsewhere looking for one costs a read for nothing.
   let ownCellCount = known?.[0];
   let reachKm = known === undefined ? undefined : expectedReachKm(ownCells, known, batch);
@@ -104,7 +104,7 @@ export async function findCandidates(store: Store, query: CandidateQuery, option
     if (counts !== undefined) {
       reachKm = expectedReachKm(ownCells, counts, batch);
       ownCellCount = counts[0];
-      densities?.set(ownCells[0] ?? '', counts);
+      counts.forEach((count, level) => densities?.set(ownCells[level] ?? '', count));
     }
 
     // Each read covers everything nearer than the one before, so it replaces what that one found.
