@@ -13,7 +13,7 @@
  */
 import type { GameManifest, GeoPoint } from '../../protocol/http.js';
 import type { IndexedNode, NodeSummary, Store } from '../store/store.js';
-import { expectedReachKm, indexCells, searchStep } from './cell-index.js';
+import { cellDistanceKm, expectedReachKm, indexCells, searchStep } from './cell-index.js';
 import type { CellDensities } from './cell-densities.js';
 import { distanceKm, HALF_EARTH_CIRCUMFERENCE_KM } from './great-circle.js';
 
@@ -53,6 +53,8 @@ const MIN_GROWTH = 2;
 const GROWTH_MARGIN = 1.5;
 /** A circle that held none grows this much. */
 const EMPTY_GROWTH = 4;
+/** A circle touching at most this many cells reads them all in one round trip. */
+const ALL_AT_ONCE_CELLS = 4;
 /** Each cell is read K and this many (or K/4) more at a time: some of the nearest nodes will be full. */
 const MIN_BATCH = 8;
 
@@ -87,10 +89,14 @@ export async function findCandidates(store: Store, query: CandidateQuery, option
   let radiusKm: number;
   let roundTrips = 0;
 
+  let unread = nearestCellsFirst(location, step.cells);
+  let read: IndexedNode[] = [];
+  let cappedKm = Infinity;
+
   for (;;) {
     const [near, counts] = await Promise.all([
       store.nearbyNodes({
-        cells: step.cells,
+        cells: takeNearestCells(unread, step.radiusKm),
         center: location,
         radiusKm: step.radiusKm,
         perCellLimit,
@@ -106,13 +112,17 @@ export async function findCandidates(store: Store, query: CandidateQuery, option
       ownCellCount = counts[0];
       counts.forEach((count, level) => densities?.set(ownCells[level] ?? '', count));
     }
+    read = mergeNearestFirst(read, near.nodes);
+    if (near.completeKm < step.radiusKm) cappedKm = Math.min(cappedKm, near.completeKm);
+    // Every node nearer than this has been read: the cells not read yet hold none.
+    const completeKm = Math.min(cappedKm, unread[0]?.distanceKm ?? Infinity, step.radiusKm);
 
-    // Each read covers everything nearer than the one before, so it replaces what that one found.
+    // Each pass classifies everything read for this circle so far, nearest first.
     available = [];
     full = [];
     const expired: IndexedNode[] = [];
-    for (const node of near.nodes) {
-      if (node.distanceKm > near.completeKm || available.length >= k) break;
+    for (const node of read) {
+      if (node.distanceKm > completeKm || available.length >= k) break;
       if (node.summary === null) {
         expired.push(node);
         continue;
@@ -123,12 +133,20 @@ export async function findCandidates(store: Store, query: CandidateQuery, option
       const found = { ...node.summary, distanceKm: distanceKm(location, node.summary.location) };
       (found.slots.free > 0 ? available : full).push(found);
     }
-    if (expired.length > 0) await store.unindexNodes(expired);
+    if (expired.length > 0) {
+      await store.unindexNodes(expired);
+      read = read.filter((node) => node.summary !== null);
+    }
     if (available.length >= k || examined.size >= limits.maxExamined) break;
-    // A cell held more nodes within the radius than it returned: read further into it before going wider.
-    if (near.completeKm < step.radiusKm) perCellLimit *= 2;
+    // Farther cells of this circle first; then, where a cell held more nodes within the radius than
+    // it returned, read the circle again deeper; only then go wider.
+    if (unread.length > 0 && unread[0]!.distanceKm < cappedKm) continue;
+    if (cappedKm < step.radiusKm) perCellLimit *= 2;
     else if (step.radiusKm >= HALF_EARTH_CIRCUMFERENCE_KM) break;
     else step = searchStep(location, Math.max(grownRadiusKm(step.radiusKm, available.length, k), FIRST_CIRCLE_MARGIN * (reachKm ?? 0)));
+    unread = nearestCellsFirst(location, step.cells);
+    read = [];
+    cappedKm = Infinity;
   }
 
   // The index's distances are rounded to its geohash grid; exact ones settle near ties.
@@ -140,6 +158,31 @@ export async function findCandidates(store: Store, query: CandidateQuery, option
     examined: examined.size,
     roundTrips,
   };
+}
+
+interface UnreadCell {
+  cell: string;
+  /** How near the player any of its nodes can be. */
+  distanceKm: number;
+}
+
+function nearestCellsFirst(center: GeoPoint, cells: readonly string[]): UnreadCell[] {
+  return cells.map((cell) => ({ cell, distanceKm: cellDistanceKm(center, cell) })).sort((a, b) => a.distanceKm - b.distanceKm);
+}
+
+/**
+ * The cells to read next (removed from `unread`): a small circle's few cells at once; of a wide
+ * circle's many, those within a quarter of its radius of the nearest, since a wide circle's nodes
+ * are often all found before its far, crowded cells need sorting through.
+ */
+function takeNearestCells(unread: UnreadCell[], radiusKm: number): string[] {
+  const nearest = unread[0]?.distanceKm ?? 0;
+  const count = unread.length <= ALL_AT_ONCE_CELLS ? unread.length : unread.findIndex((cell) => cell.distanceKm > nearest + radiusKm / 4);
+  return unread.splice(0, count === -1 ? unread.length : Math.max(1, count)).map(({ cell }) => cell);
+}
+
+function mergeNearestFirst(a: IndexedNode[], b: readonly IndexedNode[]): IndexedNode[] {
+  return a.length === 0 ? [...b] : [...a, ...b].sort((x, y) => x.distanceKm - y.distanceKm);
 }
 
 /** A radius that should hold `k` nodes where `radiusKm` held `found`, assuming they spread evenly. */

@@ -58,11 +58,14 @@ export function searchStep(center: GeoPoint, radiusKm: number): SearchStep {
   const offsetKm = distanceKm(center, cellGeometry(origin).center);
   let ring = 0;
   while (diskReachKm(resolution, ring) - offsetKm < radiusKm) ring++;
-  const cells = gridDisk(origin, ring).filter((cell) => {
-    const { center: cellCenter, circumradiusKm } = cellGeometry(cell);
-    return distanceKm(center, cellCenter) - circumradiusKm <= radiusKm;
-  });
+  const cells = gridDisk(origin, ring).filter((cell) => cellDistanceKm(center, cell) <= radiusKm);
   return { resolution, cells, radiusKm };
+}
+
+/** How near to `center` any point of the (searched) cell can be: zero when the cell holds it. */
+export function cellDistanceKm(center: GeoPoint, cell: string): number {
+  const { center: cellCenter, circumradiusKm } = cellGeometry(cell);
+  return Math.max(0, distanceKm(center, cellCenter) - circumradiusKm);
 }
 
 /**
