@@ -4,12 +4,14 @@
  * A search reads a circle around the player: the nearest nodes of each cell the circle touches,
  * with their summaries (requirements, free slots), in one round trip, and classifies those within
  * the radius the read fully covered, nearest first, until it has K nodes with a free slot. Only
- * nodes within that radius count, so those K are the K nearest. The first circle is small; the
- * first round trip also counts the nodes in the player's own cells, and from that density the next
- * circle is made wide enough to hold a batch. A cell that held more nodes than a read took is read
- * deeper (twice as many each time) before the circle grows. A typical search takes one round trip,
- * a sparse region a few more; the nodes classified per search are capped, so a search through a
- * full or unsuitable region stays bounded too.
+ * nodes within that radius count, so those K are the K nearest. The first circle is sized from
+ * the node counts of the player's own cells when this instance has counted them lately
+ * (CellDensities); otherwise it is small, and the first round trip counts them for the next. A
+ * wide circle reads its nearest cells first and stops once no unread cell can hold a nearer node;
+ * a cell that held more nodes than a read took is read deeper (twice as many each time); only
+ * then does the circle grow, by as much as what it held suggests. A typical search takes one
+ * round trip, a sparse region a few more; the nodes classified per search are capped, so a search
+ * through a full or unsuitable region stays bounded too.
  */
 import type { GameManifest, GeoPoint } from '../../protocol/http.js';
 import type { IndexedNode, NodeSummary, Store } from '../store/store.js';
