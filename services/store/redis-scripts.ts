@@ -77,8 +77,7 @@ for i = 9, #ARGV do redis.call('SADD', KEYS[4], ARGV[i]) end
 redis.call('SET', KEYS[5], ARGV[8], 'NX')
 ${FOLLOW_NODE_TTL}
 ${INDEX_ENTRY}
-local indexed = entry()
-return { outcome, previousCells, indexed[1], indexed[2] }
+return { outcome, previousCells, unpack(entry()) }
 `);
 
 /**
@@ -97,8 +96,7 @@ ${NOW_MS}
 local indexed = redis.call('HMGET', KEYS[1], 'indexedAt', 'liveUntil')
 if tonumber(indexed[1] or 0) + tonumber(ARGV[4]) > now and tonumber(indexed[2] or 0) > now + tonumber(ARGV[3]) / 2 then return { 'accepted' } end
 ${INDEX_ENTRY}
-local fresh = entry()
-return { 'accepted', fresh[1], fresh[2] }
+return { 'accepted', unpack(entry()) }
 `);
 
 /**
@@ -117,8 +115,7 @@ local expiresAt = now + tonumber(ARGV[2])
 redis.call('ZADD', KEYS[2], expiresAt, ARGV[1])
 ${FOLLOW_NODE_TTL}
 ${INDEX_ENTRY}
-local indexed = entry()
-return { expiresAt, indexed[1], indexed[2] }
+return { expiresAt, unpack(entry()) }
 `);
 
 /**
@@ -134,8 +131,7 @@ if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then return { 0 } end
 redis.call('SADD', KEYS[3], ARGV[1])
 ${FOLLOW_NODE_TTL}
 ${INDEX_ENTRY}
-local indexed = entry()
-return { 1, indexed[1], indexed[2] }
+return { 1, unpack(entry()) }
 `);
 
 /** ARGV: sessionId. Returns { 1, index entry, cells } when the session held a slot, { 0 } when not. */
@@ -144,8 +140,7 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return { 0 } end
 if redis.call('ZREM', KEYS[2], ARGV[1]) + redis.call('SREM', KEYS[3], ARGV[1]) == 0 then return { 0 } end
 ${NOW_MS}
 ${INDEX_ENTRY}
-local indexed = entry()
-return { 1, indexed[1], indexed[2] }
+return { 1, unpack(entry()) }
 `);
 
 /** ARGV: reputation. Returns { index entry, cells } while the node is live, else an empty reply. */
