@@ -3,11 +3,11 @@
  * the same way on the node: EdDSA only, the expected issuer, the node's clock, and jose's
  * failures mapped onto the caller's two catalogued codes.
  */
-import { errors as joseErrors, importJWK, jwtVerify, type JWK, type JWTPayload, type KeyLike } from 'jose';
+import { errors as joseErrors, importJWK, jwtVerify, type JWK, type JWTPayload, type KeyObject } from 'jose';
 import { AppError, type ErrorCode } from '../../protocol/errors.js';
 import { TICKET_ALG } from '../../protocol/ticket.js';
 
-export type ControlPlaneKey = KeyLike | Uint8Array;
+export type ControlPlaneKey = KeyObject | Uint8Array;
 
 export function importControlPlaneKey(publicJwk: JWK): Promise<ControlPlaneKey> {
   return importJWK(publicJwk, TICKET_ALG);

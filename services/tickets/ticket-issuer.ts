@@ -2,7 +2,7 @@
  * Signs session tickets: short-lived EdDSA JWTs that exactly one edge node (the audience) accepts
  * once. Nodes verify them offline with the public JWK they receive when they register.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, webcrypto } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { calculateJwkThumbprint, SignJWT, type JWK } from 'jose';
 import { TICKET_ALG, TICKET_ISSUER, type SessionTicketClaims } from '../../protocol/ticket.js';
@@ -31,9 +31,10 @@ export class TicketKeyError extends Error {
 
 export class TicketIssuer {
   readonly publicJwk: TicketPublicJwk;
-  readonly #privateKey: KeyObject;
+  /** A WebCrypto key, imported once: jose 6 signs through WebCrypto and would import a KeyObject on every call. */
+  readonly #privateKey: CryptoKey;
 
-  private constructor(privateKey: KeyObject, publicJwk: TicketPublicJwk) {
+  private constructor(privateKey: CryptoKey, publicJwk: TicketPublicJwk) {
     this.#privateKey = privateKey;
     this.publicJwk = publicJwk;
   }
@@ -53,7 +54,8 @@ export class TicketIssuer {
     const { kty, crv, x } = createPublicKey(privateKey).export({ format: 'jwk' });
     if (kty === undefined || crv === undefined || x === undefined) throw new TicketKeyError('the ticket key has no public JWK form');
     const kid = await calculateJwkThumbprint({ kty, crv, x });
-    return new TicketIssuer(privateKey, { kty, crv, x, kid, alg: TICKET_ALG, use: 'sig' });
+    const signingKey = await webcrypto.subtle.importKey('pkcs8', privateKey.export({ format: 'der', type: 'pkcs8' }), { name: 'Ed25519' }, false, ['sign']);
+    return new TicketIssuer(signingKey, { kty, crv, x, kid, alg: TICKET_ALG, use: 'sig' });
   }
 
   async issue(request: TicketRequest): Promise<string> {
