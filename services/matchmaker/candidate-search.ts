@@ -4,7 +4,8 @@
  * A search reads a circle around the player: the nearest nodes of each cell the circle touches,
  * with their summaries (requirements, free slots), in one round trip, and classifies those within
  * the radius the read fully covered, nearest first, until it has K nodes with a free slot. Only
- * nodes within that radius count, so those K are the K nearest. The first circle is sized from
+ * nodes within that radius count, so those K are the K nearest (up to an equivalence distance,
+ * within which any nodes may stand for the nearest). The first circle is sized from
  * the node counts of the player's own cells when this instance has counted them lately
  * (CellDensities); otherwise it is small, and the first round trip counts them for the next. A
  * wide circle reads its nearest cells first and stops once no unread cell can hold a nearer node;
@@ -33,6 +34,8 @@ export interface CandidateSearchLimits {
 
 export interface CandidateSearchOptions {
   limits?: CandidateSearchLimits;
+  /** Nodes within this distance of the player count as equally near (DEFAULT_EQUIVALENT_KM); 0 for the exact K nearest. */
+  equivalentKm?: number;
   /** Counts from earlier searches, to size the first circle without counting again. */
   densities?: CellDensities;
 }
@@ -42,11 +45,12 @@ export const DEFAULT_SEARCH_LIMITS: CandidateSearchLimits = { maxExamined: 256 }
 /** The first circle, read before the density is known: where most players are, it holds K nodes. */
 const FIRST_RADIUS_KM = 25;
 /**
- * Nodes this close to the player are as near as each other: 5 km of fibre is 0.05 ms of RTT, far
- * below what probes tell apart. Where many sit within it (a city's nodes all geolocated to one
- * point), the index hands out any of them instead of sorting them all.
+ * Nodes this close to the player are as near as each other: 25 km of fibre is 0.25 ms of RTT (0.4
+ * with a typical route's detours), far below what probes tell apart or what a node's own network
+ * adds. Where a cell holds a batch within it (a city, whose nodes geoip often puts on one point),
+ * the index hands out any of them instead of sorting the city.
  */
-const EQUIVALENT_KM = 5;
+export const DEFAULT_EQUIVALENT_KM = 25;
 /** A first circle sized from known counts reaches this much beyond where a batch is expected. */
 const FIRST_CIRCLE_MARGIN = 1.5;
 /** A circle that held too few grows at least this much... */
@@ -75,7 +79,7 @@ export interface CandidateSearchResult {
 }
 
 export async function findCandidates(store: Store, query: CandidateQuery, options: CandidateSearchOptions = {}): Promise<CandidateSearchResult> {
-  const { limits = DEFAULT_SEARCH_LIMITS, densities } = options;
+  const { limits = DEFAULT_SEARCH_LIMITS, densities, equivalentKm = DEFAULT_EQUIVALENT_KM } = options;
   const { location, game, k } = query;
   const batch = k + Math.max(MIN_BATCH, Math.ceil(k / 4));
   const ownCells = indexCells(location);
@@ -83,10 +87,10 @@ export async function findCandidates(store: Store, query: CandidateQuery, option
   let available: NearbyNode[];
   let full: NearbyNode[];
   const known = densities?.countsFor(ownCells, batch);
-  // Only a crowded cell can hold a batch within EQUIVALENT_KM; elsewhere looking for one costs a read for nothing.
+  // Only a crowded cell can hold a batch within equivalentKm; elsewhere looking for one costs a read for nothing.
   let ownCellCount = known?.[0];
   let reachKm = known === undefined ? undefined : expectedReachKm(ownCells, known, batch);
-  let step = searchStep(location, reachKm === undefined ? FIRST_RADIUS_KM : Math.max(EQUIVALENT_KM, FIRST_CIRCLE_MARGIN * reachKm));
+  let step = searchStep(location, reachKm === undefined ? FIRST_RADIUS_KM : Math.max(equivalentKm, FIRST_CIRCLE_MARGIN * reachKm));
   let perCellLimit = batch;
   let radiusKm: number;
   let roundTrips = 0;
@@ -103,7 +107,7 @@ export async function findCandidates(store: Store, query: CandidateQuery, option
         radiusKm: step.radiusKm,
         perCellLimit,
         buildId: game.buildId,
-        equivalentKm: ownCellCount === undefined || ownCellCount >= perCellLimit ? EQUIVALENT_KM : 0,
+        equivalentKm: ownCellCount === undefined || ownCellCount >= perCellLimit ? equivalentKm : 0,
       }),
       reachKm === undefined ? store.indexedNodeCounts(ownCells) : undefined,
     ]);

@@ -5,7 +5,8 @@
  * by geoip-lite: placement/world.ts) and a latency model that distance alone cannot fully predict
  * (placement/latency-model.ts). At each scale (1,000, 10,000 and 100,000 nodes, nested worlds
  * from one seed) it measures:
- *  - the candidate search (findCandidates, K as the control plane uses), one player at a time,
+ *  - the candidate search (findCandidates, K as the control plane uses), one player at a time
+ *    (after untimed searches by other players, as a running control plane has made),
  *    timed call by call; the real placement score then chooses among the candidates by the RTTs
  *    the player would measure. Quality: the share of players within 5 ms of the best node any node
  *    could give them (found exactly: placement/best-node.ts), and the mean excess latency.
@@ -48,6 +49,12 @@ const SCALES = (process.env['BENCH_PLACEMENT_SCALES'] ?? '1000,10000,100000').sp
 const PRECISION: GeoPrecision = process.env['BENCH_PLACEMENT_GEO'] === 'any' ? 'any' : 'city';
 /** The smaller worlds are measured over this many players (the first of the same players), the largest over one player per node. */
 const MIN_PLAYERS = 20_000;
+/**
+ * Players beyond the measured ones, whose searches run untimed before the timed ones: the search
+ * is timed as a running control plane does it (code compiled, density hints learned from earlier
+ * players), not as the first searches after a start.
+ */
+const WARMUP_PLAYERS = 10_000;
 /** Candidates per search: the control plane's default candidateCount, passed to it explicitly below. */
 const K = DEFAULT_CANDIDATE_COUNT;
 /** Other K, tried on a sample of players in the largest world: what quality fewer or more probes give. */
@@ -184,7 +191,10 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
     // The matchmaker, one player at a time.
     await admin.config('RESETSTAT');
     const gc = recordGcPauses();
-    const run = await runMatchmakerSearches(store, players, nodes, playerCount, K, (done) => log(`  matchmaker searches: ${done}/${playerCount}`));
+    const run = await runMatchmakerSearches(store, players, nodes, playerCount, K, (done) => log(`  matchmaker searches: ${done}/${playerCount}`), {
+      from: players.count - WARMUP_PLAYERS,
+      count: WARMUP_PLAYERS,
+    });
     const searchGc = gcImpact(gc.stop(), run.startedAt, run.searchMs, percentile(run.searchMs, 99));
     const serverStats = await commandStats(admin);
     const ours = quality(players, nodes, run.chosen, bestRtt);
@@ -376,8 +386,8 @@ function goals(top: ScaleFigures): string[] {
 async function main(): Promise<void> {
   const scales = [...SCALES].sort((a, b) => a - b);
   const largest = scales.at(-1) ?? 0;
-  const playerCount = Math.max(largest, MIN_PLAYERS);
-  log(`building the world: ${largest} nodes, ${playerCount} players, seed ${SEED}, geoip precision ${PRECISION}`);
+  const playerCount = Math.max(largest, MIN_PLAYERS) + WARMUP_PLAYERS;
+  log(`building the world: ${largest} nodes, ${playerCount} players (${WARMUP_PLAYERS} for warm-up), seed ${SEED}, geoip precision ${PRECISION}`);
   const world = buildWorld({ seed: SEED, nodes: largest, players: playerCount, precision: PRECISION, onProgress: log });
   const s = world.sampling;
   log(
@@ -421,7 +431,7 @@ async function main(): Promise<void> {
       node_slots: NODE_SLOTS,
       latency_model: LATENCY_MODEL,
       players_per_scale: 'one per node in the largest world; the first 20,000 players in the smaller ones',
-      search_timing: 'every player, one search at a time, wall time of findCandidates (in-process, RedisStore, auto-pipelined ioredis)',
+      search_timing: `every player, one search at a time, wall time of findCandidates (in-process, RedisStore, auto-pipelined ioredis), after ${WARMUP_PLAYERS} untimed searches by other players`,
       baseline_timing: 'every player, one at a time, wall time of GEOSEARCH FROMLONLAT BYRADIUS 25/100/400/1600/6400/20040 km ASC COUNT 1 until one hits',
       http: { concurrency: HTTP_CONCURRENCY, sessions: HTTP_SESSIONS, offer_choices: HTTP_OFFER_CHOICES, warmup: HTTP_WARMUP, log_level: 'warn' },
       wall_s: round((performance.now() - started) / 1000, 1),

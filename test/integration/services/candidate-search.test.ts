@@ -156,6 +156,18 @@ describe.each(backends)('candidate search ($name store)', (backend) => {
     expect(again.roundTrips).toBeLessThan(first.roundTrips);
   });
 
+  it('takes any nodes within the equivalence distance where a crowd sits there, and the exact nearest without it', async () => {
+    const nearest = node(travel(lyon, 0, 0.5));
+    const crowd = Array.from({ length: 30 }, (_, i) => node(travel(lyon, i * 12, 2 + (i % 10) * 2)));
+    await store.upsertNodes([nearest, ...crowd], TTL_MS);
+    const some = await findCandidates(store, { location: lyon, game: { buildId: BUILD, manifest: MANIFEST }, k: 3 }, { equivalentKm: 25 });
+    expect(some.available).toHaveLength(3);
+    expect(some.available.every((found) => found.distanceKm <= 25)).toBe(true);
+    const exact = await findCandidates(store, { location: lyon, game: { buildId: BUILD, manifest: MANIFEST }, k: 3 }, { equivalentKm: 0 });
+    expect(exact.available[0]?.nodeId).toBe(nearest.nodeId);
+    expect(exact.available.slice(1).every((found) => found.distanceKm < 2.1)).toBe(true);
+  });
+
   it('leaves out nodes that went silent', async () => {
     const silent = node(travel(lyon, 0, 1));
     const live = node(travel(lyon, 0, 2));
@@ -184,7 +196,7 @@ describe.each(backends)('candidate search ($name store)', (backend) => {
         .filter((record) => !full.has(record.nodeId) && record.gpu.vramMb >= 8_192)
         .sort((a, b) => distanceKm(location, a.location) - distanceKm(location, b.location))
         .slice(0, 5);
-      const result = await findCandidates(store, { location, game: { buildId: BUILD, manifest }, k: 5 });
+      const result = await findCandidates(store, { location, game: { buildId: BUILD, manifest }, k: 5 }, { equivalentKm: 0 });
       expect(ids(result.available), `player at ${JSON.stringify(location)}`).toEqual(ids(expected));
     }
   });
