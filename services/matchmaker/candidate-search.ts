@@ -86,13 +86,11 @@ export async function findCandidates(store: Store, query: CandidateQuery, option
   const examined = new Set<string>();
   let available: NearbyNode[];
   let full: NearbyNode[];
-  const known = densities?.countsFor(ownCells, batch);
-  // Only a crowded cell can hold a batch within equivalentKm; elsewhere looking for one costs a read for nothing.
-  let ownCellCount = known?.[0];
-  let reachKm = known === undefined ? undefined : expectedReachKm(ownCells, known, batch);
-  let step = searchStep(location, reachKm === undefined ? FIRST_RADIUS_KM : Math.max(equivalentKm, FIRST_CIRCLE_MARGIN * reachKm));
+  // The node counts of the player's own cells: remembered, or counted in the first round trip.
+  let ownCounts = densities?.countsFor(ownCells, batch);
+  const reachKm = (counts: number[]) => expectedReachKm(ownCells, counts, batch);
+  let step = searchStep(location, ownCounts === undefined ? FIRST_RADIUS_KM : Math.max(equivalentKm, FIRST_CIRCLE_MARGIN * reachKm(ownCounts)));
   let perCellLimit = batch;
-  let radiusKm: number;
   let roundTrips = 0;
 
   let unread = nearestCellsFirst(location, step.cells);
@@ -107,15 +105,14 @@ export async function findCandidates(store: Store, query: CandidateQuery, option
         radiusKm: step.radiusKm,
         perCellLimit,
         buildId: game.buildId,
-        equivalentKm: ownCellCount === undefined || ownCellCount >= perCellLimit ? equivalentKm : 0,
+        // Only a crowded cell can hold a batch within equivalentKm; elsewhere looking for one costs a read for nothing.
+        equivalentKm: ownCounts === undefined || (ownCounts[0] ?? 0) >= perCellLimit ? equivalentKm : 0,
       }),
-      reachKm === undefined ? store.indexedNodeCounts(ownCells) : undefined,
+      ownCounts === undefined ? store.indexedNodeCounts(ownCells) : undefined,
     ]);
     roundTrips++;
-    radiusKm = step.radiusKm;
     if (counts !== undefined) {
-      reachKm = expectedReachKm(ownCells, counts, batch);
-      ownCellCount = counts[0];
+      ownCounts = counts;
       counts.forEach((count, level) => densities?.set(ownCells[level] ?? '', count));
     }
     read = mergeNearestFirst(read, near.nodes);
@@ -149,7 +146,7 @@ export async function findCandidates(store: Store, query: CandidateQuery, option
     if (unread.length > 0 && unread[0]!.distanceKm < cappedKm) continue;
     if (cappedKm < step.radiusKm) perCellLimit *= 2;
     else if (step.radiusKm >= HALF_EARTH_CIRCUMFERENCE_KM) break;
-    else step = searchStep(location, Math.max(grownRadiusKm(step.radiusKm, available.length, k), FIRST_CIRCLE_MARGIN * (reachKm ?? 0)));
+    else step = searchStep(location, Math.max(grownRadiusKm(step.radiusKm, available.length, k), FIRST_CIRCLE_MARGIN * (ownCounts === undefined ? 0 : reachKm(ownCounts))));
     unread = nearestCellsFirst(location, step.cells);
     read = [];
     cappedKm = Infinity;
@@ -160,7 +157,7 @@ export async function findCandidates(store: Store, query: CandidateQuery, option
   return {
     available: available.sort(nearestFirst).slice(0, k),
     full: full.sort(nearestFirst).slice(0, k),
-    radiusKm,
+    radiusKm: step.radiusKm,
     examined: examined.size,
     roundTrips,
   };

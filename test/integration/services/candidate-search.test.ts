@@ -4,34 +4,16 @@
  * answer as checking every node.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GameManifest, GeoPoint } from '../../../protocol/http.js';
 import { findCandidates, type CandidateQuery } from '../../../services/matchmaker/candidate-search.js';
 import { CellDensities } from '../../../services/matchmaker/cell-densities.js';
 import { distanceKm } from '../../../services/matchmaker/great-circle.js';
-import { MemoryStore } from '../../../services/store/memory-store.js';
-import { RedisStore } from '../../../services/store/redis-store.js';
 import type { NodeRecord, Store } from '../../../services/store/store.js';
-import { startRedis, type RedisServer } from '../../support/redis.js';
-import { startRedisCluster, type RedisCluster } from '../../support/redis-cluster.js';
+import { openStore, useBackends } from './helpers/backends.js';
 import { pollUntil } from './helpers/poll.js';
 
-let redis: RedisServer;
-let cluster: RedisCluster;
-beforeAll(async () => {
-  redis = await startRedis();
-  cluster = await startRedisCluster();
-});
-afterAll(async () => {
-  await redis?.stop();
-  await cluster?.stop();
-});
-
-const backends: { name: string; open(): Promise<Store> }[] = [
-  { name: 'memory', open: async () => new MemoryStore() },
-  { name: 'redis', open: () => RedisStore.connect({ redisUrl: redis.url }, { keyPrefix: `test:${randomUUID()}:` }) },
-  { name: 'redis-cluster', open: () => RedisStore.connect({ redisCluster: cluster.nodes }, { keyPrefix: `test:${randomUUID()}:` }) },
-];
+const backends = useBackends(['memory', 'redis', 'redis-cluster']).map((backend) => ({ name: backend.name, open: () => openStore(backend.store()) }));
 
 const TTL_MS = 60_000;
 const BUILD = 'd'.repeat(64);

@@ -4,14 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GeoPoint } from '../../../protocol/http.js';
 import { indexCells, searchStep } from '../../../services/matchmaker/cell-index.js';
-import { MemoryStore } from '../../../services/store/memory-store.js';
-import { RedisStore, type RedisTarget } from '../../../services/store/redis-store.js';
+import { RedisStore } from '../../../services/store/redis-store.js';
 import { DEFAULT_NODE_REPUTATION, type NearbyQuery, type NodeRecord, type PlacementRecord, type SessionRecord, type Store } from '../../../services/store/store.js';
-import { startRedis, type RedisServer } from '../../support/redis.js';
-import { startRedisCluster, type RedisCluster } from '../../support/redis-cluster.js';
+import { openStore, useBackends, type StoreOption } from './helpers/backends.js';
 import { pollUntil } from './helpers/poll.js';
 
 interface OpenBackend {
@@ -21,20 +19,14 @@ interface OpenBackend {
   close(): Promise<void>;
 }
 
-let redis: RedisServer;
-let cluster: RedisCluster;
-beforeAll(async () => {
-  redis = await startRedis();
-  cluster = await startRedisCluster();
-});
-afterAll(async () => {
-  await redis?.stop();
-  await cluster?.stop();
-});
+const servers = useBackends(['memory', 'redis', 'redis-cluster']);
 
-async function openRedis(target: RedisTarget): Promise<OpenBackend> {
-  const prefix = `test:${randomUUID()}:`;
-  const handles = await Promise.all([0, 1, 2, 3].map(() => RedisStore.connect(target, { keyPrefix: prefix })));
+async function openHandles(option: StoreOption): Promise<OpenBackend> {
+  if (option === 'memory') {
+    const store = await openStore(option);
+    return { store, handles: [store], close: () => store.close() };
+  }
+  const handles = await Promise.all([0, 1, 2, 3].map(() => openStore(option)));
   return {
     store: handles[0]!,
     handles,
@@ -44,17 +36,7 @@ async function openRedis(target: RedisTarget): Promise<OpenBackend> {
   };
 }
 
-const backends: { name: string; open(): Promise<OpenBackend> }[] = [
-  {
-    name: 'memory',
-    async open() {
-      const store = new MemoryStore();
-      return { store, handles: [store], close: () => store.close() };
-    },
-  },
-  { name: 'redis', open: () => openRedis({ redisUrl: redis.url }) },
-  { name: 'redis-cluster', open: () => openRedis({ redisCluster: cluster.nodes }) },
-];
+const backends = servers.map((backend) => ({ name: backend.name, open: () => openHandles(backend.store()) }));
 
 const LONG_TTL_MS = 60_000;
 const BUILD = 'b'.repeat(64);
@@ -540,7 +522,8 @@ describe.each(backends)('$name store', (backend) => {
 
 describe('RedisStore cell index', () => {
   it('puts a live node that lost its index entry back on a heartbeat', async () => {
-    const store = await RedisStore.connect(redis.url, { keyPrefix: `test:${randomUUID()}:`, cellIndexRefreshMs: 100 });
+    const redis = servers.find((backend) => backend.name === 'redis')!;
+    const store = await openStore(redis.store(), { cellIndexRefreshMs: 100 });
     try {
       const node = nodeRecord();
       await store.upsertNode(node, LONG_TTL_MS);

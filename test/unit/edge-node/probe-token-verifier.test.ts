@@ -1,9 +1,10 @@
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { SignJWT, type JWK } from 'jose';
 import * as jose from 'jose';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ProbeTokenVerifier } from '../../../edge-node/probe/probe-token-verifier.js';
 import { PROBE_TOKEN_ISSUER } from '../../../protocol/placement.js';
 import { TICKET_ISSUER } from '../../../protocol/ticket.js';
+import { signingKeys } from '../../support/ed25519-keys.js';
 import { codeOf } from '../../support/error-code.js';
 
 // Counts signature checks, to see that a token verified once is not checked again.
@@ -17,10 +18,7 @@ let publicJwk: JWK;
 let otherKey: CryptoKey;
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  privateKey = pair.privateKey as CryptoKey;
-  publicJwk = await exportJWK(pair.publicKey);
-  otherKey = (await generateKeyPair('EdDSA', { crv: 'Ed25519' })).privateKey as CryptoKey;
+  ({ privateKey, publicJwk, otherKey } = await signingKeys());
 });
 
 const T0 = 1_800_000_000_000;

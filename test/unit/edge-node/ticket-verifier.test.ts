@@ -1,7 +1,8 @@
-import { generateKeyPair, exportJWK, SignJWT, type JWK } from 'jose';
+import { SignJWT, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TicketVerifier } from '../../../edge-node/tickets/ticket-verifier.js';
 import { TICKET_ISSUER } from '../../../protocol/ticket.js';
+import { signingKeys } from '../../support/ed25519-keys.js';
 import { codeOf } from '../../support/error-code.js';
 
 let privateKey: CryptoKey;
@@ -9,10 +10,7 @@ let publicJwk: JWK;
 let otherKey: CryptoKey;
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  privateKey = pair.privateKey as CryptoKey;
-  publicJwk = await exportJWK(pair.publicKey);
-  otherKey = (await generateKeyPair('EdDSA', { crv: 'Ed25519' })).privateKey as CryptoKey;
+  ({ privateKey, publicJwk, otherKey } = await signingKeys());
 });
 
 const ticket = (overrides: { aud?: string; expSeconds?: number; key?: CryptoKey; sid?: string; issuer?: string } = {}): Promise<string> => {

@@ -2,6 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import type { ControlPlaneOptions } from '../../../../services/app.js';
+import { MemoryStore } from '../../../../services/store/memory-store.js';
+import { RedisStore } from '../../../../services/store/redis-store.js';
+import type { Store } from '../../../../services/store/store.js';
 import { startRedis, type RedisServer } from '../../../support/redis.js';
 import { startRedisCluster, type RedisCluster } from '../../../support/redis-cluster.js';
 
@@ -44,4 +47,11 @@ export function useBackends(names: readonly BackendName[] = ['memory', 'redis'])
     },
   ];
   return all.filter((backend) => names.includes(backend.name));
+}
+
+export type StoreOption = ReturnType<Backend['store']>;
+
+/** A store of its own on the backend the option names; several opened from one Redis option share its data. */
+export async function openStore(option: StoreOption, tuning: { cellIndexRefreshMs?: number } = {}): Promise<Store> {
+  return option === 'memory' ? new MemoryStore() : RedisStore.connect(option, { keyPrefix: option.keyPrefix, ...tuning });
 }
