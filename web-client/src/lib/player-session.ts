@@ -111,8 +111,7 @@ export class PlayerSession {
   }
 
   private async pollStats(): Promise<void> {
-    const { video, transport } = await this.stream.stats();
-    this.lastStats = this.statsMonitor.update([video, transport]) ?? this.lastStats;
+    this.lastStats = this.statsMonitor.update(await this.stream.stats()) ?? this.lastStats;
     this.onStats(this.snapshot());
   }
 

@@ -21,12 +21,19 @@ interface Snapshot {
 export class StatsMonitor {
   private previous: Snapshot | undefined;
 
-  update(reports: (RTCStatsReport | undefined)[]): StreamStats | null {
+  /**
+   * `video` is the video receiver's own report, `transport` the whole connection's. The stream's
+   * numbers come from the receiver's report only: the connection also receives mediasoup's
+   * bandwidth probe as a second video stream, which never decodes a frame.
+   */
+  update({ video, transport }: { video?: RTCStatsReport; transport?: RTCStatsReport }): StreamStats | null {
     let inbound: Record<string, number> | undefined;
     let rttMs: number | null = null;
-    for (const report of reports) {
+    video?.forEach((s: Record<string, unknown>) => {
+      if (s['type'] === 'inbound-rtp' && s['kind'] === 'video') inbound = s as Record<string, number>;
+    });
+    for (const report of [video, transport]) {
       report?.forEach((s: Record<string, unknown>) => {
-        if (s['type'] === 'inbound-rtp' && s['kind'] === 'video') inbound = s as Record<string, number>;
         if (s['type'] === 'candidate-pair' && s['nominated'] && typeof s['currentRoundTripTime'] === 'number') rttMs = (s['currentRoundTripTime'] as number) * 1000;
       });
     }
