@@ -36,6 +36,8 @@ export interface CandidateSearchOptions {
   limits?: CandidateSearchLimits;
   /** Nodes within this distance of the player count as equally near (DEFAULT_EQUIVALENT_KM); 0 for the exact K nearest. */
   equivalentKm?: number;
+  /** Nodes whose distances differ by less than this factor count as equally near (DEFAULT_EQUIVALENT_RATIO); 1 for exact distances. */
+  equivalentRatio?: number;
   /** Counts from earlier searches, to size the first circle without counting again. */
   densities?: CellDensities;
 }
@@ -51,6 +53,12 @@ const FIRST_RADIUS_KM = 25;
  * the index hands out any of them instead of sorting the city.
  */
 export const DEFAULT_EQUIVALENT_KM = 25;
+/**
+ * Beyond that, nodes whose distances differ by less than a quarter are as near as each other: a
+ * player 200 km from the nearest node may be offered one 250 km away, 0.3-0.5 ms more RTT, while a
+ * store need not sort every node of a crowded region on the way (NearbyQuery.equivalentRatio).
+ */
+export const DEFAULT_EQUIVALENT_RATIO = 1.25;
 /** A first circle sized from known counts reaches this much beyond where a batch is expected. */
 const FIRST_CIRCLE_MARGIN = 1.5;
 /** A circle that held too few grows at least this much... */
@@ -79,7 +87,7 @@ export interface CandidateSearchResult {
 }
 
 export async function findCandidates(store: Store, query: CandidateQuery, options: CandidateSearchOptions = {}): Promise<CandidateSearchResult> {
-  const { limits = DEFAULT_SEARCH_LIMITS, densities, equivalentKm = DEFAULT_EQUIVALENT_KM } = options;
+  const { limits = DEFAULT_SEARCH_LIMITS, densities, equivalentKm = DEFAULT_EQUIVALENT_KM, equivalentRatio = DEFAULT_EQUIVALENT_RATIO } = options;
   const { location, game, k } = query;
   const batch = k + Math.max(MIN_BATCH, Math.ceil(k / 4));
   const ownCells = indexCells(location);
@@ -104,6 +112,7 @@ export async function findCandidates(store: Store, query: CandidateQuery, option
         center: location,
         radiusKm: step.radiusKm,
         perCellLimit,
+        equivalentRatio,
         buildId: game.buildId,
         // Only a crowded cell can hold a batch within equivalentKm; elsewhere looking for one costs a read for nothing.
         equivalentKm: ownCounts === undefined || (ownCounts[0] ?? 0) >= perCellLimit ? equivalentKm : 0,

@@ -167,29 +167,72 @@ return 0
 `);
 
 /**
- * Cell keys. ARGV: lng, lat, radius km, count, equivalent km. The cell's nodes within the radius,
- * nearest first, at most count; or, when the cell holds at least count nodes within the equivalent
- * distance, any count of those, found without visiting the rest. Returns { now (server ms), 1 when
- * it took the shortcut else 0, then per node: id, distance km, index entry or false when the entry
+ * Cell keys. ARGV: lng, lat, radius km, count, equivalent km, equivalent ratio. The cell's nearest
+ * count nodes within the radius, where nodes within the equivalent distance of the centre, or
+ * (ratio > 1) whose distances differ by less than the ratio, may stand in for each other. With a
+ * ratio it searches with GEOSEARCH ... ANY, which stops once it has count nodes: a search that
+ * finds fewer has found every node within its radius. So it narrows the step between a radius that
+ * held fewer and one that held enough until the two differ by at most the ratio, and returns every
+ * node nearer than the first and the rest from between the two: no crowded city is ever sorted.
+ * Returns { now (server ms), the radius within which the answer is complete only up to
+ * equivalence (0 when exact), then per node: id, distance km, index entry or false when the entry
  * is missing or the node's TTL has passed }.
  */
 export const searchCellScript = new LuaScript(`
-local count = tonumber(ARGV[4])
-local shortcut = 0
-local hits = {}
-if tonumber(ARGV[5]) > 0 then
-  hits = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2], 'BYRADIUS', ARGV[5], 'km', 'ASC', 'COUNT', count, 'ANY', 'WITHDIST')
+local lng, lat, radius, count = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local equivalent, ratio = tonumber(ARGV[5]), tonumber(ARGV[6])
+local function search(r, any)
+  if any then return redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', lng, lat, 'BYRADIUS', r, 'km', 'ASC', 'COUNT', count, 'ANY', 'WITHDIST') end
+  return redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', lng, lat, 'BYRADIUS', r, 'km', 'ASC', 'COUNT', count, 'WITHDIST')
 end
-if #hits >= count then
-  shortcut = 1
-else
-  hits = redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', ARGV[1], ARGV[2], 'BYRADIUS', ARGV[3], 'km', 'ASC', 'COUNT', count, 'WITHDIST')
+-- inner: every node within lo; outer: count nodes within hi, exactly the nearest unless found by ANY
+local lo, inner, hi, outer, anyOuter = 0, {}, 0, nil, false
+if equivalent > 0 then
+  local hits = search(equivalent, true)
+  if #hits >= count then
+    hi, outer, anyOuter = equivalent, hits, true
+  else
+    lo, inner = equivalent, hits
+  end
+end
+if not outer and lo < radius then
+  local hits = search(radius, ratio > 1)
+  if #hits >= count then
+    hi, outer, anyOuter = radius, hits, ratio > 1
+  else
+    lo, inner = radius, hits
+  end
+end
+local banded = 0
+if outer then
+  if ratio > 1 then
+    -- narrow (lo, hi] until hi / lo is at most the ratio, or hi within the equivalent distance;
+    -- a crowd on the player's own point would halve hi forever, hence the cap on steps
+    local steps = 0
+    while hi > equivalent and hi > ratio * lo and steps < 12 do
+      local mid = lo > 0 and math.sqrt(lo * hi) or hi / 2
+      local hits = search(mid, true)
+      if #hits >= count then hi, outer = mid, hits else lo, inner = mid, hits end
+      steps = steps + 1
+    end
+  end
+  if anyOuter then banded = hi end
+  if banded > 0 and #inner > 0 then
+    local taken = {}
+    for _, hit in ipairs(inner) do taken[hit[1]] = true end
+    for _, hit in ipairs(outer) do
+      if #inner >= count then break end
+      if not taken[hit[1]] then inner[#inner + 1] = hit end
+    end
+    outer = inner
+  end
+  inner = outer
 end
 ${NOW_MS}
-if #hits == 0 then return { now, shortcut, hits, {} } end
+if #inner == 0 then return { now, tostring(banded), inner, {} } end
 local ids = {}
-for i, hit in ipairs(hits) do ids[i] = hit[1] end
-return { now, shortcut, hits, redis.call('HMGET', KEYS[2], unpack(ids)) }
+for i, hit in ipairs(inner) do ids[i] = hit[1] end
+return { now, tostring(banded), inner, redis.call('HMGET', KEYS[2], unpack(ids)) }
 `);
 
 /** Returns { registered slots, reserved, busy }; zeros for an unknown node. */

@@ -245,19 +245,21 @@ export class RedisStore implements Store {
   }
 
   async nearbyNodes(query: NearbyQuery): Promise<NearbyNodes> {
-    const { center, radiusKm, perCellLimit, buildId, equivalentKm } = query;
+    const { center, radiusKm, perCellLimit, buildId, equivalentKm, equivalentRatio = 1 } = query;
     let completeKm = radiusKm;
     const perCell = await Promise.all(
       query.cells.map(async (cell) => {
-        const [now, shortcut, hits, entries] = (await searchCellScript.run(this.#client, this.#cellKeys(cell), [
+        const [now, bandKm, hits, entries] = (await searchCellScript.run(this.#client, this.#cellKeys(cell), [
           center.lng,
           geoLatitude(center.lat),
           radiusKm,
           perCellLimit,
           Math.min(equivalentKm, radiusKm),
-        ])) as [number, number, [nodeId: string, distanceKm: string][], (string | null)[]];
+          equivalentRatio,
+        ])) as [number, string, [nodeId: string, distanceKm: string][], (string | null)[]];
         const nodes = hits.map(([nodeId, distance], i) => new IndexEntryNode(nodeId, cell, Number(distance), entries[i] ?? null, buildId, now));
-        if (shortcut === 1) completeKm = Math.min(completeKm, equivalentKm);
+        const banded = Number(bandKm);
+        if (banded > 0) completeKm = Math.min(completeKm, banded);
         else if (nodes.length >= perCellLimit) completeKm = Math.min(completeKm, nodes.at(-1)?.distanceKm ?? 0);
         return nodes;
       }),

@@ -105,15 +105,21 @@ export interface NearbyQuery {
    * `perCellLimit` of them may return any `perCellLimit` of them, without reading the rest.
    */
   equivalentKm: number;
+  /**
+   * Beyond `equivalentKm`, nodes whose distances differ by less than this factor are as good as
+   * each other too (1, the default: exact distances decide).
+   */
+  equivalentRatio?: number;
 }
 
 export interface NearbyNodes {
   /** Nearest first. */
   nodes: IndexedNode[];
   /**
-   * Every indexed node nearer than this is in `nodes` (or, within `equivalentKm`, one as near
-   * stands in for it): the radius, or less where a cell had more nodes within it than
-   * `perCellLimit` (the distance of that cell's farthest node returned, or `equivalentKm`).
+   * Every indexed node nearer than this is in `nodes` (or one as near, by `equivalentKm` and
+   * `equivalentRatio`, stands in for it): the radius, or less where a cell had more nodes within
+   * it than `perCellLimit` (the distance of that cell's farthest node returned, or the radius
+   * within which it answered up to equivalence).
    */
   completeKm: number;
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GameManifest, GeoPoint } from '../../../protocol/http.js';
-import { findCandidates, type CandidateQuery } from '../../../services/matchmaker/candidate-search.js';
+import { DEFAULT_EQUIVALENT_KM, DEFAULT_EQUIVALENT_RATIO, findCandidates, type CandidateQuery } from '../../../services/matchmaker/candidate-search.js';
 import { CellDensities } from '../../../services/matchmaker/cell-densities.js';
 import { distanceKm } from '../../../services/matchmaker/great-circle.js';
 import type { NodeRecord, Store } from '../../../services/store/store.js';
@@ -145,7 +145,7 @@ describe.each(backends)('candidate search ($name store)', (backend) => {
     const some = await findCandidates(store, { location: lyon, game: { buildId: BUILD, manifest: MANIFEST }, k: 3 }, { equivalentKm: 25 });
     expect(some.available).toHaveLength(3);
     expect(some.available.every((found) => found.distanceKm <= 25)).toBe(true);
-    const exact = await findCandidates(store, { location: lyon, game: { buildId: BUILD, manifest: MANIFEST }, k: 3 }, { equivalentKm: 0 });
+    const exact = await findCandidates(store, { location: lyon, game: { buildId: BUILD, manifest: MANIFEST }, k: 3 }, { equivalentKm: 0, equivalentRatio: 1 });
     expect(exact.available[0]?.nodeId).toBe(nearest.nodeId);
     expect(exact.available.slice(1).every((found) => found.distanceKm < 2.1)).toBe(true);
   });
@@ -178,8 +178,29 @@ describe.each(backends)('candidate search ($name store)', (backend) => {
         .filter((record) => !full.has(record.nodeId) && record.gpu.vramMb >= 8_192)
         .sort((a, b) => distanceKm(location, a.location) - distanceKm(location, b.location))
         .slice(0, 5);
-      const result = await findCandidates(store, { location, game: { buildId: BUILD, manifest }, k: 5 }, { equivalentKm: 0 });
+      const result = await findCandidates(store, { location, game: { buildId: BUILD, manifest }, k: 5 }, { equivalentKm: 0, equivalentRatio: 1 });
       expect(ids(result.available), `player at ${JSON.stringify(location)}`).toEqual(ids(expected));
+    }
+  });
+
+  it('by default offers nodes no farther than the equivalence allows beyond the exact K nearest', async () => {
+    let seed = 7;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    // Crowds on single points (a city's nodes, as geoip places them) and a few nodes scattered between.
+    const cities = Array.from({ length: 6 }, () => travel(lyon, next() * 360, 50 + next() * 600));
+    const nodes = [
+      ...cities.flatMap((city) => Array.from({ length: 25 }, () => node(city))),
+      ...Array.from({ length: 40 }, () => node(travel(lyon, next() * 360, next() * 800))),
+    ];
+    await store.upsertNodes(nodes, TTL_MS);
+    for (let player = 0; player < 15; player++) {
+      const location = travel(lyon, next() * 360, next() * 700);
+      const exact = await findCandidates(store, { location, game: { buildId: BUILD, manifest: MANIFEST }, k: 8 }, { equivalentKm: 0, equivalentRatio: 1 });
+      const offered = await findCandidates(store, { location, game: { buildId: BUILD, manifest: MANIFEST }, k: 8 });
+      expect(offered.available).toHaveLength(8);
+      const kthKm = exact.available.at(-1)!.distanceKm;
+      const allowedKm = Math.max(DEFAULT_EQUIVALENT_KM, kthKm * DEFAULT_EQUIVALENT_RATIO) + 0.5;
+      for (const found of offered.available) expect(found.distanceKm, `player at ${JSON.stringify(location)}`).toBeLessThanOrEqual(allowedKm);
     }
   });
 });

@@ -326,6 +326,27 @@ describe.each(backends)('$name store', (backend) => {
       expect(all.completeKm).toBe(10);
     });
 
+    it('with an equivalent ratio, returns every node well within its answer and any of a crowd at its edge', async () => {
+      const near = [east(paris, 2), east(paris, 5)].map((location) => nodeRecord({ location }));
+      // One crowd on one point, as geoip puts a city's nodes, 60 km out.
+      const crowd = Array.from({ length: 12 }, () => nodeRecord({ location: east(paris, 60) }));
+      await store.upsertNodes([...near, ...crowd], LONG_TTL_MS);
+      const cell = indexCells(paris)[1]!;
+      expect(indexCells(crowd[0]!.location)[1]).toBe(cell);
+      const query = { cells: [cell], center: paris, radiusKm: 200, perCellLimit: 6, buildId: BUILD, equivalentKm: 0 };
+
+      const banded = await store.nearbyNodes({ ...query, equivalentRatio: 1.25 });
+      expect(banded.nodes).toHaveLength(6);
+      expect(banded.nodes.slice(0, 2).map((node) => node.nodeId)).toEqual(near.map((record) => record.nodeId));
+      expect(banded.completeKm).toBeGreaterThanOrEqual(59);
+      expect(banded.completeKm).toBeLessThanOrEqual(60 * 1.25 + 1);
+      expect(banded.nodes.every((node) => node.distanceKm <= banded.completeKm)).toBe(true);
+
+      const exact = await store.nearbyNodes(query);
+      expect(exact.nodes.slice(0, 2).map((node) => node.nodeId)).toEqual(near.map((record) => record.nodeId));
+      expect(exact.completeKm).toBeCloseTo(60, 0);
+    });
+
     it('counts the nodes of each cell, and moves a node that registers elsewhere', async () => {
       const node = nodeRecord({ location: paris });
       await store.upsertNodes([node, nodeRecord({ location: east(paris, 1) })], LONG_TTL_MS);
