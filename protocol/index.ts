@@ -6,3 +6,4 @@ export * from './signalling.js';
 export * from './game-protocol.js';
 export * from './latency-strip.js';
 export * from './placement.js';
+export * from './control-plane-process.js';

@@ -63,8 +63,9 @@ export interface ControlPlaneOptions {
   /** How long a slot stays reserved for a player who has not joined. */
   reservationTtlMs?: number;
   ticketTtlS?: number;
-  /** PKCS#8 PEM of the Ed25519 ticket-signing key; generated per process when absent. */
+  /** PKCS#8 PEM of the Ed25519 ticket-signing key, or (ticketKeyPem) the PEM itself; generated per process when absent. */
   ticketKeyPath?: string;
+  ticketKeyPem?: string;
   /** HS256 secret (at least 32 bytes) for player tokens; generated per process when absent. */
   guestTokenSecret?: string;
 }
@@ -83,7 +84,10 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
   const log = createLogger(options.logger);
   const operatorToken = options.operatorTokens?.[0] ?? OperatorTokens.generateToken();
   const operatorTokens = new OperatorTokens(options.operatorTokens?.length ? options.operatorTokens : [operatorToken]);
-  const tickets = await TicketIssuer.create(options.ticketKeyPath === undefined ? {} : { privateKeyPath: options.ticketKeyPath });
+  const tickets = await TicketIssuer.create({
+    ...(options.ticketKeyPath === undefined ? {} : { privateKeyPath: options.ticketKeyPath }),
+    ...(options.ticketKeyPem === undefined ? {} : { privateKeyPem: options.ticketKeyPem }),
+  });
   const guestAuth = new GuestAuth(options.guestTokenSecret);
   const redis = options.store === undefined || options.store === 'memory' ? undefined : options.store;
   const store = redis === undefined ? new MemoryStore() : await RedisStore.connect(redis, { keyPrefix: redis.keyPrefix, log: log.child({ component: 'store' }) });

@@ -1,17 +1,31 @@
-/** Runs the control plane from the command line: `tsx services/main.ts --port 8080`. */
+/**
+ * Runs the control plane from the command line: `tsx services/main.ts --port 8080`; with
+ * `--workers N`, N instances in one process group sharing the port (services/workers/). Started
+ * with an IPC channel, it tells its parent where it listens (protocol/control-plane-process.ts).
+ */
+import cluster from 'node:cluster';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type { ControlPlaneListening } from '../protocol/control-plane-process.js';
 import { createControlPlane } from './app.js';
+import { OperatorTokens } from './auth/operator-tokens.js';
 import { createLogger } from './logging/logger.js';
+import { WorkerPool } from './workers/worker-pool.js';
 
 interface CliOptions {
   port: number;
   host: string;
+  workers: number;
   redisUrl?: string;
   redisCluster?: string;
+  redisKeyPrefix?: string;
   trustProxy?: boolean;
   operatorToken?: string[];
   webRoot?: string;
   ticketKey?: string;
+  ticketKeyPem?: string;
+  guestTokenSecret?: string;
   logLevel: string;
 }
 
@@ -19,6 +33,13 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError('expected a port number (0-65535)');
   return port;
+}
+
+function parseWorkers(value: string): number {
+  if (value === 'auto') return availableParallelism();
+  const workers = Number(value);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new InvalidArgumentError("expected a number of workers (1-256) or 'auto' (one per core)");
+  return workers;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -30,12 +51,19 @@ const program = new Command()
   .description('The edgeplay control plane: node registry, placement, session tickets')
   .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 8080)
   .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .addOption(
+    new Option('--workers <n>', "instances sharing the port, one per core with 'auto' (above 1 needs Redis)")
+      .argParser(parseWorkers)
+      .default(1)
+      .env('EDGEPLAY_WORKERS'),
+  )
   .addOption(new Option('--redis-url <url>', 'Redis for shared state (default: in-process store)').env('EDGEPLAY_REDIS_URL'))
   .addOption(
     new Option('--redis-cluster <nodes>', 'Redis Cluster seed nodes for shared state, comma separated host:port')
       .env('EDGEPLAY_REDIS_CLUSTER')
       .conflicts('redisUrl'),
   )
+  .addOption(new Option('--redis-key-prefix <prefix>', 'prefix for every key, so deployments can share one Redis').env('EDGEPLAY_REDIS_KEY_PREFIX'))
   .option('--trust-proxy', 'geolocate players by X-Forwarded-For (behind a load balancer)')
   .addOption(
     new Option('--operator-token <token>', 'token edge operators register with (repeatable; generated when absent)')
@@ -43,42 +71,81 @@ const program = new Command()
       .env('EDGEPLAY_OPERATOR_TOKEN'),
   )
   .option('--web-root <dir>', 'serve the web client from this folder')
-  .addOption(new Option('--ticket-key <path>', 'Ed25519 PKCS#8 PEM that signs session tickets').env('EDGEPLAY_TICKET_KEY'))
+  .addOption(new Option('--ticket-key <path>', 'Ed25519 PKCS#8 PEM file that signs session tickets').env('EDGEPLAY_TICKET_KEY'))
+  .addOption(new Option('--ticket-key-pem <pem>', 'the ticket key itself, PEM (from a secret store)').env('EDGEPLAY_TICKET_KEY_PEM').conflicts('ticketKey'))
+  .addOption(
+    new Option('--guest-token-secret <secret>', 'HS256 secret (32+ bytes) for player tokens, shared by every instance').env('EDGEPLAY_GUEST_TOKEN_SECRET'),
+  )
   .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('LOG_LEVEL'));
 
 const cli = program.parse().opts<CliOptions>();
 const log = createLogger({ level: cli.logLevel }).child({ component: 'cli' });
-
-const controlPlane = await createControlPlane({
-  host: cli.host,
-  port: cli.port,
-  store:
-    cli.redisCluster !== undefined
-      ? { redisCluster: cli.redisCluster.split(',').filter((node) => node !== '') }
-      : cli.redisUrl !== undefined
-        ? { redisUrl: cli.redisUrl }
-        : 'memory',
-  trustProxy: cli.trustProxy ?? false,
-  logger: { level: cli.logLevel },
-  ...(cli.operatorToken === undefined ? {} : { operatorTokens: cli.operatorToken }),
-  ...(cli.webRoot === undefined ? {} : { webRoot: cli.webRoot }),
-  ...(cli.ticketKey === undefined ? {} : { ticketKeyPath: cli.ticketKey }),
-});
-if (cli.operatorToken === undefined) {
-  // Printed once so the operator of this machine can start an edge node; pass --operator-token to choose one.
-  log.warn({ operatorToken: controlPlane.operatorToken }, 'no operator token given: generated one');
-}
-log.info({ url: controlPlane.url }, 'control plane ready');
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log.info({ signal }, 'shutting down');
-    controlPlane.close().then(
+/** Stops on SIGINT or SIGTERM (Ctrl+C reaches a primary and its workers alike), and a worker also when its primary is gone. */
+function stopOn(stop: () => Promise<void>): void {
+  let stopping = false;
+  const shutDown = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ reason }, 'shutting down');
+    stop().then(
       () => process.exit(0),
       (error: unknown) => {
         log.error({ err: error }, 'shutdown failed');
         process.exit(1);
       },
     );
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => shutDown(signal));
+  if (cluster.isWorker) process.once('disconnect', () => shutDown('primary gone'));
+}
+
+if (cli.workers > 1 && cluster.isPrimary) {
+  if (cli.redisUrl === undefined && cli.redisCluster === undefined) {
+    program.error('--workers above 1 needs --redis-url or --redis-cluster: the in-process store is not shared between workers');
+  }
+  // Workers run this same command line; whatever would be generated per process must be made once, here.
+  const operatorToken = cli.operatorToken === undefined ? OperatorTokens.generateToken() : undefined;
+  const env: Record<string, string> = {
+    ...(operatorToken === undefined ? {} : { EDGEPLAY_OPERATOR_TOKEN: operatorToken }),
+    ...(cli.ticketKey === undefined && cli.ticketKeyPem === undefined
+      ? { EDGEPLAY_TICKET_KEY_PEM: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() }
+      : {}),
+    ...(cli.guestTokenSecret === undefined ? { EDGEPLAY_GUEST_TOKEN_SECRET: randomBytes(32).toString('base64url') } : {}),
+  };
+  const pool = new WorkerPool({ workers: cli.workers, env, log });
+  const url = await pool.start((error) => {
+    log.fatal({ err: error }, 'control plane stopped');
+    process.exit(1);
   });
+  if (operatorToken !== undefined) log.warn({ operatorToken }, 'no operator token given: generated one');
+  log.info({ url, workers: cli.workers, pids: pool.pids }, 'control plane ready');
+  process.send?.({ kind: 'listening', url, pids: pool.pids } satisfies ControlPlaneListening);
+  stopOn(() => pool.close());
+} else {
+  const controlPlane = await createControlPlane({
+    host: cli.host,
+    port: cli.port,
+    store:
+      cli.redisCluster !== undefined
+        ? { redisCluster: cli.redisCluster.split(',').filter((node) => node !== ''), keyPrefix: cli.redisKeyPrefix }
+        : cli.redisUrl !== undefined
+          ? { redisUrl: cli.redisUrl, keyPrefix: cli.redisKeyPrefix }
+          : 'memory',
+    trustProxy: cli.trustProxy ?? false,
+    logger: { level: cli.logLevel },
+    ...(cli.operatorToken === undefined ? {} : { operatorTokens: cli.operatorToken }),
+    ...(cli.webRoot === undefined ? {} : { webRoot: cli.webRoot }),
+    ...(cli.ticketKey === undefined ? {} : { ticketKeyPath: cli.ticketKey }),
+    ...(cli.ticketKeyPem === undefined ? {} : { ticketKeyPem: cli.ticketKeyPem }),
+    ...(cli.guestTokenSecret === undefined ? {} : { guestTokenSecret: cli.guestTokenSecret }),
+  });
+  if (!cluster.isWorker) {
+    if (cli.operatorToken === undefined) {
+      // Printed once so the operator of this machine can start an edge node; pass --operator-token to choose one.
+      log.warn({ operatorToken: controlPlane.operatorToken }, 'no operator token given: generated one');
+    }
+    log.info({ url: controlPlane.url }, 'control plane ready');
+  }
+  process.send?.({ kind: 'listening', url: controlPlane.url, pids: [process.pid] } satisfies ControlPlaneListening);
+  stopOn(() => controlPlane.close());
 }

@@ -40,14 +40,12 @@ export class TicketIssuer {
   }
 
   /**
-   * Loads the signing key from a PEM file (PKCS#8), so every control plane instance signs with the
-   * same key; without one, generates a key that lives as long as this process.
+   * Loads the signing key from a PEM (PKCS#8), given or in a file, so every control plane instance
+   * signs with the same key; without one, generates a key that lives as long as this process.
    */
-  static async create(options: { privateKeyPath?: string } = {}): Promise<TicketIssuer> {
-    const privateKey =
-      options.privateKeyPath === undefined
-        ? generateKeyPairSync('ed25519').privateKey
-        : createPrivateKey(await readFile(options.privateKeyPath, 'utf8'));
+  static async create(options: { privateKeyPath?: string; privateKeyPem?: string } = {}): Promise<TicketIssuer> {
+    const pem = options.privateKeyPem ?? (options.privateKeyPath === undefined ? undefined : await readFile(options.privateKeyPath, 'utf8'));
+    const privateKey = pem === undefined ? generateKeyPairSync('ed25519').privateKey : createPrivateKey(pem);
     if (privateKey.asymmetricKeyType !== 'ed25519') {
       throw new TicketKeyError(`the ticket key must be Ed25519, not ${privateKey.asymmetricKeyType ?? 'a symmetric key'}`);
     }
