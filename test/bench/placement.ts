@@ -11,8 +11,10 @@
  *    the player would measure. Quality: the share of players within 5 ms of the best node any node
  *    could give them (found exactly: placement/best-node.ts), and the mean excess latency.
  *  - the same for a baseline: the nearest node by distance, Redis GEOSEARCH on one GEO set.
- *  - placements per second through the HTTP API (POST /v1/sessions, one request each), with a load
- *    generator in its own process; and the probe-based flow (offer, then choice) the same way.
+ *  - placements per second through the HTTP API (POST /v1/sessions, one request each) of the
+ *    control plane as its command line runs it, one worker per core (services/main.ts --workers),
+ *    with a load generator in its own process; and the probe-based flow (offer, then choice) the
+ *    same way.
  * Prints a table and writes test/bench/results/placement.json (the largest world at the top level,
  * the smaller ones under `scales`; `diagnostics` say where the time went: Redis commands per
  * search, each store call's wall time, GC pauses, CPU per placement by process, and, in the
@@ -26,13 +28,14 @@
  * BENCH_PLACEMENT_GEO ('city', the default, or 'any': see placement/world.ts).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { createControlPlane } from '../../services/app.js';
 import { DEFAULT_SEARCH_LIMITS } from '../../services/matchmaker/candidate-search.js';
 import { DEFAULT_CANDIDATE_COUNT } from '../../services/matchmaker/matchmaker.js';
 import { SCORE_WEIGHTS } from '../../services/matchmaker/score.js';
 import { RedisStore } from '../../services/store/redis-store.js';
+import { startControlPlaneProcess, type ControlPlaneProcess } from '../support/control-plane-process.js';
 import { startRedis } from '../support/redis.js';
 import { BestNodeFinder, bestNodeByScan } from './placement/best-node.js';
 import { gcImpact, recordGcPauses, type GcImpact } from './placement/gc-pauses.js';
@@ -66,9 +69,17 @@ const NO_AUTOPIPELINE_SAMPLE = 10_000;
 /** Players whose exact best node is checked against trying every node. */
 const BEST_CHECK_SAMPLE = 300;
 const HTTP_CONCURRENCY = 64;
+/** Control-plane instances behind the port (services/main.ts --workers), one per core as deployed. */
+const HTTP_WORKERS = Number(process.env['BENCH_PLACEMENT_WORKERS'] ?? availableParallelism());
+/** The control plane runs under this benchmark's own V8 flags (package.json gives both the same), without its loader. */
+const CONTROL_PLANE_NODE_FLAGS = process.execArgv.filter((flag, i, all) => flag !== '--import' && all[i - 1] !== '--import');
 const HTTP_SESSIONS = 10_000;
 const HTTP_OFFER_CHOICES = 5_000;
-const HTTP_WARMUP = 500;
+/**
+ * Requests of each kind made untimed first: each worker compiles its hot code (V8 tiers it up after
+ * thousands of calls) and learns its density hints, as a control plane that has been running has.
+ */
+const HTTP_WARMUP = 4_000;
 const RESULTS = fileURLToPath(new URL('./results/placement.json', import.meta.url));
 
 const started = performance.now();
@@ -134,23 +145,23 @@ function roundGc(impact: GcImpact): Record<string, unknown> {
 }
 
 /**
- * CPU used while a load job runs, per placement, ms: by this process (the control plane serves from
- * it, and nothing else runs here meanwhile), by redis-server, and by the load generator.
+ * CPU used while a load job runs, per placement, ms: by the control plane's processes (primary and
+ * workers), by redis-server, and by the load generator.
  */
-async function cpuMeter(admin: Redis): Promise<(result: LoadResult) => Promise<Record<string, number>>> {
+async function cpuMeter(admin: Redis, plane: ControlPlaneProcess): Promise<(result: LoadResult) => Promise<Record<string, number>>> {
   const redisCpuS = async () => {
     const info = await admin.info('cpu');
     const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? NaN);
     return field('used_cpu_user') + field('used_cpu_sys');
   };
   const redisBefore = await redisCpuS();
-  const before = process.cpuUsage();
+  const before = await plane.cpuMs();
   return async (result) => {
-    const used = process.cpuUsage(before);
+    const used = (await plane.cpuMs()) - before;
     const redisAfter = await redisCpuS();
     const per = (ms: number) => round(ms / Math.max(1, result.succeeded), 3);
     return {
-      control_plane: per((used.user + used.system) / 1000),
+      control_plane: per(used),
       redis: per((redisAfter - redisBefore) * 1000),
       load_generator: per(result.generatorCpuMs),
       wall: per(result.elapsedMs),
@@ -251,13 +262,14 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
     }
 
     // Through the HTTP API.
-    const plane = await createControlPlane({
-      store: { redisUrl, keyPrefix: BENCH_KEY_PREFIX },
-      // Players are told apart by X-Forwarded-For from the load generator, as behind a proxy.
-      trustProxy: '127.0.0.1',
-      candidateCount: K,
-      logger: { level: 'warn' },
-    });
+    const plane = await startControlPlaneProcess(
+      [
+        ...['--workers', String(HTTP_WORKERS), '--redis-url', redisUrl, '--redis-key-prefix', BENCH_KEY_PREFIX, '--log-level', 'warn'],
+        // Players are told apart by X-Forwarded-For from the load generator, as behind a proxy.
+        '--trust-proxy',
+      ],
+      CONTROL_PLANE_NODE_FLAGS,
+    );
     let sessions: LoadResult;
     let offerChoice: LoadResult;
     let mint: LoadResult;
@@ -280,19 +292,19 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
       const sessionWarmup = take(HTTP_WARMUP);
       await load.run({ ...target, kind: 'sessions', tokens: sessionWarmup.tokens, ips: sessionWarmup.ips });
       const measured = take(HTTP_SESSIONS);
-      const sessionsUsage = await cpuMeter(admin);
+      const sessionsUsage = await cpuMeter(admin, plane);
       sessions = await load.run({ ...target, kind: 'sessions', tokens: measured.tokens, ips: measured.ips });
       sessionsCpu = await sessionsUsage(sessions);
       log(`  HTTP POST /v1/sessions: ${sessions.succeeded}/${sessions.attempted} placed, ${Math.round(sessions.succeededPerSecond)}/s, p50 ${sessions.latencyP50Ms.toFixed(1)} ms, p99 ${sessions.latencyP99Ms.toFixed(1)} ms ${JSON.stringify(sessions.failures)}`);
       const offerWarmup = take(HTTP_WARMUP);
       await load.run({ ...target, kind: 'offer-choice', ...offerWarmup });
       const offers = take(HTTP_OFFER_CHOICES);
-      const offerChoiceUsage = await cpuMeter(admin);
+      const offerChoiceUsage = await cpuMeter(admin, plane);
       offerChoice = await load.run({ ...target, kind: 'offer-choice', ...offers });
       offerChoiceCpu = await offerChoiceUsage(offerChoice);
       log(`  HTTP offer + choice: ${offerChoice.succeeded}/${offerChoice.attempted} placed, ${Math.round(offerChoice.succeededPerSecond)}/s, p50 ${offerChoice.latencyP50Ms.toFixed(1)} ms, p99 ${offerChoice.latencyP99Ms.toFixed(1)} ms ${JSON.stringify(offerChoice.failures)}`);
     } finally {
-      await plane.close();
+      await plane.stop();
     }
 
     const nodePoints = pointStats(nodes);
@@ -433,7 +445,7 @@ async function main(): Promise<void> {
       players_per_scale: 'one per node in the largest world; the first 20,000 players in the smaller ones',
       search_timing: `every player, one search at a time, wall time of findCandidates (in-process, RedisStore, auto-pipelined ioredis), after ${WARMUP_PLAYERS} untimed searches by other players`,
       baseline_timing: 'every player, one at a time, wall time of GEOSEARCH FROMLONLAT BYRADIUS 25/100/400/1600/6400/20040 km ASC COUNT 1 until one hits',
-      http: { concurrency: HTTP_CONCURRENCY, sessions: HTTP_SESSIONS, offer_choices: HTTP_OFFER_CHOICES, warmup: HTTP_WARMUP, log_level: 'warn' },
+      http: { workers: HTTP_WORKERS, concurrency: HTTP_CONCURRENCY, sessions: HTTP_SESSIONS, offer_choices: HTTP_OFFER_CHOICES, warmup: HTTP_WARMUP, log_level: 'warn' },
       wall_s: round((performance.now() - started) / 1000, 1),
     },
   };
