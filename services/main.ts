@@ -99,6 +99,11 @@ function stopOn(stop: () => Promise<void>): void {
   if (cluster.isWorker) process.once('disconnect', () => shutDown('primary gone'));
 }
 
+function failedToStart(error: unknown): never {
+  log.fatal({ err: error }, 'the control plane failed to start');
+  process.exit(1);
+}
+
 if (cli.workers > 1 && cluster.isPrimary) {
   if (cli.redisUrl === undefined && cli.redisCluster === undefined) {
     program.error('--workers above 1 needs --redis-url or --redis-cluster: the in-process store is not shared between workers');
@@ -113,10 +118,12 @@ if (cli.workers > 1 && cluster.isPrimary) {
     ...(cli.guestTokenSecret === undefined ? { EDGEPLAY_GUEST_TOKEN_SECRET: randomBytes(32).toString('base64url') } : {}),
   };
   const pool = new WorkerPool({ workers: cli.workers, env, log });
-  const url = await pool.start((error) => {
-    log.fatal({ err: error }, 'control plane stopped');
-    process.exit(1);
-  });
+  const url = await pool
+    .start((error) => {
+      log.fatal({ err: error }, 'control plane stopped');
+      process.exit(1);
+    })
+    .catch(failedToStart);
   if (operatorToken !== undefined) log.warn({ operatorToken }, 'no operator token given: generated one');
   log.info({ url, workers: cli.workers, pids: pool.pids }, 'control plane ready');
   process.send?.({ kind: 'listening', url, pids: pool.pids } satisfies ControlPlaneListening);
@@ -138,7 +145,7 @@ if (cli.workers > 1 && cluster.isPrimary) {
     ...(cli.ticketKey === undefined ? {} : { ticketKeyPath: cli.ticketKey }),
     ...(cli.ticketKeyPem === undefined ? {} : { ticketKeyPem: cli.ticketKeyPem }),
     ...(cli.guestTokenSecret === undefined ? {} : { guestTokenSecret: cli.guestTokenSecret }),
-  });
+  }).catch(failedToStart);
   if (!cluster.isWorker) {
     if (cli.operatorToken === undefined) {
       // Printed once so the operator of this machine can start an edge node; pass --operator-token to choose one.

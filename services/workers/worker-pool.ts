@@ -49,7 +49,7 @@ export class WorkerPool {
   async start(onFailure: (error: Error) => void): Promise<string> {
     this.#onFailure = onFailure;
     try {
-      const urls = await Promise.all(Array.from({ length: this.#options.workers }, () => this.#fork()));
+      const urls = await Promise.all(Array.from({ length: this.#options.workers }, () => this.#fork(false)));
       return urls[0]!;
     } catch (error) {
       await this.close();
@@ -61,6 +61,7 @@ export class WorkerPool {
     this.#closing = true;
     await Promise.all(
       [...this.#workers].map(async (worker) => {
+        if (worker.isDead()) return;
         const exited = once(worker, 'exit');
         // SIGTERM: each worker closes its server and store connections before it exits.
         worker.process.kill('SIGTERM');
@@ -71,18 +72,25 @@ export class WorkerPool {
     );
   }
 
-  #fork(): Promise<string> {
+  /**
+   * Starts a worker. One of the first fails the start if it exits before it listens; a
+   * replacement that does counts as one more death, like any other.
+   */
+  #fork(replacing: boolean): Promise<string> {
     const worker = cluster.fork(this.#options.env);
     this.#workers.add(worker);
     return new Promise((resolve, reject) => {
-      const onExit = (code: number | null, signal: string | null) => {
-        reject(new WorkerStartError(`control-plane worker ${worker.process.pid} exited before it listened (code ${code}, signal ${signal})`));
-      };
-      worker.once('exit', onExit);
+      let listening = false;
+      worker.once('exit', (code: number | null, signal: string | null) => {
+        if (listening || replacing) this.#onExit(worker, code, signal);
+        else {
+          this.#workers.delete(worker);
+          reject(new WorkerStartError(`control-plane worker ${worker.process.pid} exited before it listened (code ${code}, signal ${signal})`));
+        }
+      });
       worker.on('message', (message: unknown) => {
-        if (!isControlPlaneListening(message)) return;
-        worker.off('exit', onExit);
-        worker.once('exit', (code: number | null, signal: string | null) => this.#onExit(worker, code, signal));
+        if (!isControlPlaneListening(message) || listening) return;
+        listening = true;
         this.#log.debug({ pid: worker.process.pid, url: message.url }, 'worker listening');
         resolve(message.url);
       });
@@ -103,6 +111,7 @@ export class WorkerPool {
       return;
     }
     this.#log.error({ pid: worker.process.pid, code, signal }, 'control-plane worker exited; starting another');
-    this.#fork().catch((error: unknown) => this.#log.error({ err: error }, 'a replacement worker failed to start'));
+    // A replacement's own failure comes back through #onExit: nothing to handle here.
+    this.#fork(true).catch(() => {});
   }
 }

@@ -109,4 +109,30 @@ describe('control plane command line', () => {
   it('refuses --workers above 1 without Redis, saying why', async () => {
     await expect(startControlPlaneProcess(['--workers', '2'])).rejects.toThrow(/--workers above 1 needs --redis-url or --redis-cluster/);
   }, 30_000);
+
+  it('fails to start, saying why, when its workers cannot reach Redis', async () => {
+    // Nothing listens on port 1: every connection is refused at once.
+    await expect(startControlPlaneProcess(['--workers', '2', '--redis-url', 'redis://127.0.0.1:1'])).rejects.toThrow(
+      /exited before it listened[\s\S]*the control plane failed to start/,
+    );
+  }, 30_000);
+
+  it('stops, exiting 1, when workers keep dying', async () => {
+    const redis = await startRedis();
+    try {
+      const controlPlane = await startControlPlaneProcess(['--workers', '2', '--redis-url', redis.url, '--log-level', 'info']);
+      const listeningPids = () => [...controlPlane.output().matchAll(/"pid":(\d+)[^\n]*"msg":"control plane listening"/g)].map((match) => Number(match[1]));
+      const killed = new Set<number>();
+      // The pool tolerates 5 deaths a minute; the sixth stops it.
+      while (killed.size < 6) {
+        const alive = await pollUntil(async () => listeningPids().filter((pid) => !killed.has(pid)), (pids) => pids.length > 0, 30_000);
+        killed.add(alive[0]!);
+        process.kill(alive[0]!, 'SIGKILL');
+      }
+      await pollUntil(async () => controlPlane.output().includes('times within a minute; stopping'), (stopped) => stopped, 30_000);
+      expect(await controlPlane.stop()).toBe(1);
+    } finally {
+      await redis.stop();
+    }
+  }, 90_000);
 });
