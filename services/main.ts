@@ -80,6 +80,7 @@ const program = new Command()
 
 const cli = program.parse().opts<CliOptions>();
 const log = createLogger({ level: cli.logLevel }).child({ component: 'cli' });
+
 /** Stops on SIGINT or SIGTERM (Ctrl+C reaches a primary and its workers alike), and a worker also when its primary is gone. */
 function stopOn(stop: () => Promise<void>): void {
   let stopping = false;
@@ -99,9 +100,12 @@ function stopOn(stop: () => Promise<void>): void {
   if (cluster.isWorker) process.once('disconnect', () => shutDown('primary gone'));
 }
 
-function failedToStart(error: unknown): never {
-  log.fatal({ err: error }, 'the control plane failed to start');
-  process.exit(1);
+/** Logs `message` with the error as the last word, and exits 1. */
+function fatal(message: string): (error: unknown) => never {
+  return (error) => {
+    log.fatal({ err: error }, message);
+    process.exit(1);
+  };
 }
 
 if (cli.workers > 1 && cluster.isPrimary) {
@@ -117,13 +121,8 @@ if (cli.workers > 1 && cluster.isPrimary) {
       : {}),
     ...(cli.guestTokenSecret === undefined ? { EDGEPLAY_GUEST_TOKEN_SECRET: randomBytes(32).toString('base64url') } : {}),
   };
-  const pool = new WorkerPool({ workers: cli.workers, env, log });
-  const url = await pool
-    .start((error) => {
-      log.fatal({ err: error }, 'control plane stopped');
-      process.exit(1);
-    })
-    .catch(failedToStart);
+  const pool = new WorkerPool({ workers: cli.workers, env, log, onFailure: fatal('control plane stopped') });
+  const url = await pool.start().catch(fatal('the control plane failed to start'));
   if (operatorToken !== undefined) log.warn({ operatorToken }, 'no operator token given: generated one');
   log.info({ url, workers: cli.workers, pids: pool.pids }, 'control plane ready');
   process.send?.({ kind: 'listening', url, pids: pool.pids } satisfies ControlPlaneListening);
@@ -145,7 +144,7 @@ if (cli.workers > 1 && cluster.isPrimary) {
     ...(cli.ticketKey === undefined ? {} : { ticketKeyPath: cli.ticketKey }),
     ...(cli.ticketKeyPem === undefined ? {} : { ticketKeyPem: cli.ticketKeyPem }),
     ...(cli.guestTokenSecret === undefined ? {} : { guestTokenSecret: cli.guestTokenSecret }),
-  }).catch(failedToStart);
+  }).catch(fatal('the control plane failed to start'));
   if (!cluster.isWorker) {
     if (cli.operatorToken === undefined) {
       // Printed once so the operator of this machine can start an edge node; pass --operator-token to choose one.

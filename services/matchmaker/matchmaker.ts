@@ -27,12 +27,12 @@ import { newSessionId, type SessionService } from '../sessions/session-service.j
 import type { NodeSummary, PlacementRecord, PlacementState, Store } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
 import { canRun, DEFAULT_SEARCH_LIMITS, findCandidates, type CandidateQuery, type CandidateSearchLimits, type CandidateSearchResult } from './candidate-search.js';
+import { CellDensities } from './cell-densities.js';
 import type { GeoLocator } from './geo-locator.js';
 import { distanceKm } from './great-circle.js';
 import { estimateRttMs } from './latency-estimate.js';
 import { PlacementQueue, type QueuePolicy } from './placement-queue.js';
 import { issueProbeToken } from './probe-tokens.js';
-import { CellDensities } from './cell-densities.js';
 import { rankByScore } from './score.js';
 
 /**

@@ -216,17 +216,18 @@ if outer then
       steps = steps + 1
     end
   end
-  if anyOuter then banded = hi end
-  if banded > 0 and #inner > 0 then
+  if anyOuter then
+    -- every node within lo, then any of those between lo and hi
+    banded = hi
     local taken = {}
     for _, hit in ipairs(inner) do taken[hit[1]] = true end
     for _, hit in ipairs(outer) do
       if #inner >= count then break end
       if not taken[hit[1]] then inner[#inner + 1] = hit end
     end
-    outer = inner
+  else
+    inner = outer
   end
-  inner = outer
 end
 ${NOW_MS}
 if #inner == 0 then return { now, tostring(banded), inner, {} } end

@@ -73,9 +73,10 @@ export interface RedisStoreOptions {
   keyPrefix?: string;
   /**
    * A heartbeat rewrites its node's index entries at least this often (and a minute), and whenever
-   * they would show the node lapsed within half its TTL, so they never show a live node as lapsed. Rewriting also repairs: an instance that died
-   * between writing a node and indexing it, or a search that dropped an entry just as its expired
-   * node registered again, would otherwise leave a live node unfindable.
+   * they would show the node lapsed within half its TTL, so they never show a live node as lapsed.
+   * Rewriting also repairs: an instance that died between writing a node and indexing it, or a
+   * search that dropped an entry just as its expired node registered again, would otherwise leave a
+   * live node unfindable.
    */
   cellIndexRefreshMs?: number;
 }

@@ -17,6 +17,8 @@ export interface WorkerPoolOptions {
   log: Logger;
   /** Unexpected exits tolerated per minute; one more stops the pool. */
   maxRestartsPerMinute?: number;
+  /** Hears of a pool that had to stop after it started, because workers kept dying. */
+  onFailure: (error: Error) => void;
 }
 
 export class WorkerStartError extends Error {
@@ -29,7 +31,6 @@ export class WorkerPool {
   readonly #workers = new Set<Worker>();
   readonly #restarts: number[] = [];
   #closing = false;
-  #onFailure: (error: Error) => void = () => {};
 
   constructor(options: WorkerPoolOptions) {
     if (!cluster.isPrimary) throw new WorkerStartError('a worker pool runs in the primary process');
@@ -42,12 +43,8 @@ export class WorkerPool {
     return [...this.#workers].flatMap((worker) => (worker.process.pid === undefined ? [] : [worker.process.pid]));
   }
 
-  /**
-   * Starts every worker and resolves with the URL they listen on once all do; `onFailure` hears
-   * of a pool that had to stop later because workers kept dying.
-   */
-  async start(onFailure: (error: Error) => void): Promise<string> {
-    this.#onFailure = onFailure;
+  /** Starts every worker and resolves with the URL they listen on once all do. */
+  async start(): Promise<string> {
     try {
       const urls = await Promise.all(Array.from({ length: this.#options.workers }, () => this.#fork(false)));
       return urls[0]!;
@@ -107,7 +104,7 @@ export class WorkerPool {
     if (this.#restarts.length > allowed) {
       const error = new WorkerStartError(`control-plane workers exited ${this.#restarts.length} times within a minute; stopping`);
       this.#log.fatal({ pid: worker.process.pid, code, signal }, error.message);
-      void this.close().then(() => this.#onFailure(error));
+      void this.close().then(() => this.#options.onFailure(error));
       return;
     }
     this.#log.error({ pid: worker.process.pid, code, signal }, 'control-plane worker exited; starting another');

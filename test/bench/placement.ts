@@ -58,7 +58,7 @@ const MIN_PLAYERS = 20_000;
  * players), not as the first searches after a start.
  */
 const WARMUP_PLAYERS = 10_000;
-/** Candidates per search: the control plane's default candidateCount, passed to it explicitly below. */
+/** Candidates per search: the control plane's default candidateCount, which its command line uses. */
 const K = DEFAULT_CANDIDATE_COUNT;
 /** Other K, tried on a sample of players in the largest world: what quality fewer or more probes give. */
 const K_SENSITIVITY = [5, 10, 20, 40];
@@ -264,7 +264,7 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
     // Through the HTTP API.
     const plane = await startControlPlaneProcess(
       [
-        ...['--workers', String(HTTP_WORKERS), '--redis-url', redisUrl, '--redis-key-prefix', BENCH_KEY_PREFIX, '--log-level', 'warn'],
+        '--workers', String(HTTP_WORKERS), '--redis-url', redisUrl, '--redis-key-prefix', BENCH_KEY_PREFIX, '--log-level', 'warn',
         // Players are told apart by X-Forwarded-For from the load generator, as behind a proxy.
         '--trust-proxy',
       ],
