@@ -3,6 +3,7 @@ export const TICKET_ISSUER = 'edgeplay-control-plane';
 export const TICKET_ALG = 'EdDSA';
 
 export interface SessionTicketClaims {
+  iss: typeof TICKET_ISSUER;
   /** The session id; also the JWT id, so a ticket is single use. */
   sid: string;
   /** The player id. */

@@ -16,6 +16,6 @@ declare module 'fastify' {
 export function requirePlayer(app: FastifyInstance, guestAuth: GuestAuth): void {
   app.decorateRequest('playerId', '');
   app.addHook('onRequest', async (request) => {
-    request.playerId = await guestAuth.authenticate(bearerToken(request));
+    request.playerId = guestAuth.authenticate(bearerToken(request));
   });
 }

@@ -276,6 +276,14 @@ if ARGV[2] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return redis.call('HGETALL', KEYS[1])
 `);
 
+/** KEYS[1]: a record's hash. ARGV: ttlMs, then its fields and values. Replaces the record whole, in one command. */
+export const putHashScript = new LuaScript(`
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 0
+`);
+
 /** KEYS[1]: the player's claim. ARGV: placementId, ttlMs. Returns false once claimed, else the holder. */
 export const claimPlayerScript = new LuaScript(`
 local holder = redis.call('GET', KEYS[1])

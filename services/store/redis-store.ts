@@ -31,6 +31,7 @@ import {
   enqueueScript,
   nodeSlotsScript,
   nodeSummaryScript,
+  putHashScript,
   putIndexEntryScript,
   queueLengthScript,
   queueStandingScript,
@@ -418,9 +419,7 @@ export class RedisStore implements Store {
   }
 
   async #putHash(key: string, hash: Record<string, string>, ttlMs: number): Promise<void> {
-    const results = await this.#client.multi().del(key).hset(key, hash).pexpire(key, ttlMs).exec();
-    const failed = results?.find(([error]) => error !== null);
-    if (failed !== undefined) throw failed[0];
+    await putHashScript.run(this.#client, [key], [ttlMs, ...Object.entries(hash).flat()]);
   }
 
   async #transitionHash(key: string, from: readonly string[], patch: Record<string, string>, ttlMs: number | undefined): Promise<Record<string, string> | null> {

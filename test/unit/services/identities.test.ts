@@ -1,6 +1,6 @@
 /** The small pieces that give things their names and keys: node ids, operator tokens, guest tokens, the demo build. */
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { jwtVerify, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../protocol/errors.js';
 import { rawPublicKey } from '../../../protocol/signing.js';
@@ -40,28 +40,46 @@ describe('OperatorTokens', () => {
 });
 
 describe('GuestAuth', () => {
-  it('issues a token that authenticates as its player', async () => {
-    const auth = new GuestAuth();
-    const { playerId, token } = await auth.issue();
-    expect(await auth.authenticate(token)).toBe(playerId);
+  const unauthorized = expect.objectContaining({ code: 'UNAUTHORIZED' });
+
+  it('issues an HS256 JWT for its player that authenticates as that player', async () => {
+    const secret = 'd'.repeat(32);
+    const auth = new GuestAuth(secret);
+    const { playerId, token } = auth.issue();
+    expect(auth.authenticate(token)).toBe(playerId);
+    // Any JWT library reads it: jose, as the standard, checks the claims fast-jwt wrote.
+    const { payload, protectedHeader } = await jwtVerify(token, new TextEncoder().encode(secret), {
+      issuer: 'edgeplay-control-plane',
+      audience: 'edgeplay-player',
+      algorithms: ['HS256'],
+    });
+    expect(protectedHeader.alg).toBe('HS256');
+    expect(payload.sub).toBe(playerId);
+    expect(payload.exp! - payload.iat!).toBe(24 * 60 * 60);
   });
 
-  it('accepts tokens from another instance with the same secret only', async () => {
+  it('accepts tokens from another instance with the same secret only', () => {
     const secret = 'a'.repeat(32);
-    const { playerId, token } = await new GuestAuth(secret).issue();
-    expect(await new GuestAuth(secret).authenticate(token)).toBe(playerId);
-    await expect(new GuestAuth('b'.repeat(32)).authenticate(token)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const { playerId, token } = new GuestAuth(secret).issue();
+    expect(new GuestAuth(secret).authenticate(token)).toBe(playerId);
+    expect(() => new GuestAuth('b'.repeat(32)).authenticate(token)).toThrow(unauthorized);
     expect(() => new GuestAuth('short')).toThrow(RangeError);
   });
 
-  it('refuses a missing, malformed, expired or foreign-audience token', async () => {
+  it('refuses a missing, malformed, unsigned, expired, subjectless or foreign-audience token', async () => {
     const secret = 'c'.repeat(32);
     const auth = new GuestAuth(secret);
     const key = new TextEncoder().encode(secret);
-    const expired = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('edgeplay-control-plane').setAudience('edgeplay-player').setSubject('p1').setExpirationTime(1).sign(key);
+    const claims = () => new SignJWT({}).setIssuer('edgeplay-control-plane').setAudience('edgeplay-player');
+    const expired = await claims().setProtectedHeader({ alg: 'HS256' }).setSubject('p1').setExpirationTime(1).sign(key);
     const wrongAudience = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('edgeplay-control-plane').setAudience('nsomenode').setSubject('p1').setExpirationTime('1h').sign(key);
-    for (const token of [null, 'not.a.jwt', expired, wrongAudience]) {
-      await expect(auth.authenticate(token)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const noSubject = await claims().setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(key);
+    const otherAlgorithm = await claims().setProtectedHeader({ alg: 'HS512' }).setSubject('p1').setExpirationTime('1h').sign(new Uint8Array(64).fill(99));
+    const [header, payload] = (await claims().setProtectedHeader({ alg: 'HS256' }).setSubject('p1').setExpirationTime('1h').sign(key)).split('.');
+    const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${payload}.`;
+    const forged = `${header}.${payload}.${Buffer.alloc(32).toString('base64url')}`;
+    for (const token of [null, 'not.a.jwt', expired, wrongAudience, noSubject, otherAlgorithm, unsigned, forged]) {
+      expect(() => auth.authenticate(token)).toThrow(unauthorized);
     }
   });
 });
