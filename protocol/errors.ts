@@ -15,6 +15,7 @@ export const errorCatalogue = {
   HEARTBEAT_SIGNATURE_INVALID: { status: 401, message: 'The heartbeat signature does not match the node key.' },
   HEARTBEAT_REPLAYED: { status: 409, message: 'This heartbeat is older than one already received.' },
   HEARTBEAT_CLOCK_SKEW: { status: 400, message: 'The heartbeat timestamp is too far from the control plane clock.' },
+  REGISTRATION_CLOCK_SKEW: { status: 400, message: 'The registration timestamp is too far from the control plane clock.' },
   SIGNATURE_INVALID: { status: 401, message: 'The message signature does not match the node key.' },
   RESERVATION_EXPIRED: { status: 409, message: 'The slot reserved for this session has expired. Launch the game again.' },
   SESSION_ENDED: { status: 409, message: 'The session has already ended.' },

@@ -109,6 +109,19 @@ export function Signed<T extends ReturnType<typeof Type.Object>>(payload: T) {
     { additionalProperties: false },
   );
 }
+/**
+ * A registration signed with the key it registers: only the holder of a node's key can register
+ * that node (its id derives from the key), so an operator cannot take over another's node, even
+ * one that has gone offline, and point its players elsewhere. sentAt bounds replays, as for heartbeats.
+ */
+export const RegistrationPayload = Type.Object(
+  { ...NodeRegistration.properties, sentAt: Type.Integer({ minimum: 0 }) },
+  { additionalProperties: false },
+);
+export type RegistrationPayload = Static<typeof RegistrationPayload>;
+export const SignedRegistration = Signed(RegistrationPayload);
+export type SignedRegistration = Static<typeof SignedRegistration>;
+
 export const SignedHeartbeat = Signed(HeartbeatPayload);
 export type SignedHeartbeat = Static<typeof SignedHeartbeat>;
 

@@ -4,7 +4,15 @@
  * report would leave a slot counted busy until the node's record expires.
  */
 import type { Logger } from 'pino';
-import type { ErrorResponse, HeartbeatPayload, NodeRegistered, NodeRegistration, SessionEndPayload, SessionStartPayload } from '../../protocol/http.js';
+import type {
+  ErrorResponse,
+  HeartbeatPayload,
+  NodeRegistered,
+  NodeRegistration,
+  RegistrationPayload,
+  SessionEndPayload,
+  SessionStartPayload,
+} from '../../protocol/http.js';
 import { signPayload } from '../../protocol/signing.js';
 import type { NodeIdentity } from '../identity.js';
 
@@ -30,7 +38,8 @@ export class ControlPlaneClient {
   ) {}
 
   register(operatorToken: string, registration: NodeRegistration): Promise<NodeRegistered> {
-    return this.post<NodeRegistered>('/v1/nodes/register', registration, { authorization: `Bearer ${operatorToken}` });
+    const payload: RegistrationPayload = { ...registration, sentAt: Date.now() };
+    return this.post<NodeRegistered>('/v1/nodes/register', this.signed(payload), { authorization: `Bearer ${operatorToken}` });
   }
 
   async heartbeat(nodeId: string, activeSessions: string[]): Promise<void> {

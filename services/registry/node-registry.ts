@@ -1,10 +1,10 @@
 /**
  * Edge nodes joining and staying in the network. Operators are not trusted: a node is known by its
- * Ed25519 key, and everything it reports after registering is signed with that key.
+ * Ed25519 key, and everything it sends, its registration included, is signed with that key.
  */
 import type { KeyObject } from 'node:crypto';
 import { AppError } from '../../protocol/errors.js';
-import type { HeartbeatAck, NodeList, NodeRegistered, NodeRegistration, NodeView, SignedHeartbeat } from '../../protocol/http.js';
+import type { HeartbeatAck, NodeList, NodeRegistered, NodeView, SignedHeartbeat, SignedRegistration } from '../../protocol/http.js';
 import { publicKeyFromRaw, verifyPayload } from '../../protocol/signing.js';
 import { TICKET_ISSUER } from '../../protocol/ticket.js';
 import type { Logger } from '../logging/logger.js';
@@ -13,8 +13,8 @@ import type { NodeRecord, Store } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
 import { nodeIdForPublicKey } from './node-id.js';
 
-/** How far a heartbeat's sentAt may be from our clock; bounds how long a captured heartbeat stays replayable. */
-const MAX_HEARTBEAT_SKEW_MS = 30_000;
+/** How far a signed registration's or heartbeat's sentAt may be from our clock; bounds how long a captured one stays replayable. */
+const MAX_CLOCK_SKEW_MS = 30_000;
 
 export interface NodeRegistryOptions {
   store: Store;
@@ -34,14 +34,26 @@ export class NodeRegistry {
     this.#log = options.log.child({ component: 'node-registry' });
   }
 
-  /** Registering again with the same key refreshes the node's record and keeps its sessions. */
-  async register(operatorId: string, registration: NodeRegistration): Promise<NodeRegistered> {
+  /**
+   * Registers the node whose key signed the registration; registering again with the same key
+   * refreshes the node's record and keeps its sessions.
+   */
+  async register(operatorId: string, { payload, signature }: SignedRegistration): Promise<NodeRegistered> {
     const { store, tickets, heartbeatIntervalMs, nodeTtlMs } = this.#options;
-    parsePublicKey(registration.publicKey);
+    const { sentAt, ...registration } = payload;
     const nodeId = nodeIdForPublicKey(registration.publicKey);
-    const record: NodeRecord = { nodeId, operatorId, ...registration, lastHeartbeatAt: Date.now() };
-    const outcome = await store.upsertNode(record, nodeTtlMs);
     const log = this.#log.child({ nodeId });
+    if (!verifyPayload(payload, signature, parsePublicKey(registration.publicKey))) {
+      log.warn({ operatorId }, 'registration refused: not signed with the key it registers');
+      throw new AppError('SIGNATURE_INVALID', 'The registration must be signed with the private key of the publicKey it registers.');
+    }
+    const now = Date.now();
+    if (Math.abs(sentAt - now) > MAX_CLOCK_SKEW_MS) {
+      log.warn({ sentAt, now }, 'registration refused: clock skew');
+      throw new AppError('REGISTRATION_CLOCK_SKEW', `The registration was sent at ${sentAt}; the control plane clock reads ${now}.`);
+    }
+    const record: NodeRecord = { nodeId, operatorId, ...registration, lastHeartbeatAt: now };
+    const outcome = await store.upsertNode(record, nodeTtlMs);
     if (outcome === 'operator_mismatch') {
       log.warn({ operatorId }, 'registration refused: the node is live under another operator');
       throw new AppError('FORBIDDEN', 'This node is registered by another operator.');
@@ -112,7 +124,7 @@ export class NodeRegistry {
     const log = this.#log.child({ nodeId });
     await this.authenticate(nodeId, payload, signature, 'HEARTBEAT_SIGNATURE_INVALID');
     const now = Date.now();
-    if (Math.abs(payload.sentAt - now) > MAX_HEARTBEAT_SKEW_MS) {
+    if (Math.abs(payload.sentAt - now) > MAX_CLOCK_SKEW_MS) {
       log.warn({ sentAt: payload.sentAt, now }, 'heartbeat refused: clock skew');
       throw new AppError('HEARTBEAT_CLOCK_SKEW', `The heartbeat was sent at ${payload.sentAt}; the control plane clock reads ${now}.`);
     }

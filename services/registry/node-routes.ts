@@ -1,4 +1,4 @@
-/** The API edge nodes speak: registration with an operator token, then messages signed with the node key. */
+/** The API edge nodes speak: registration with an operator token, and every message signed with the node key. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import {
@@ -6,9 +6,9 @@ import {
   Id,
   NodeList,
   NodeRegistered,
-  NodeRegistration,
   SessionView,
   SignedHeartbeat,
+  SignedRegistration,
   SignedSessionEnd,
   SignedSessionStart,
 } from '../../protocol/http.js';
@@ -44,7 +44,7 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<NodeRoutesOptions> = async (a
       onRequest: async (request) => {
         request.operatorId = operatorTokens.authenticate(bearerToken(request));
       },
-      schema: { body: NodeRegistration, response: { 200: NodeRegistered, ...errorResponses } },
+      schema: { body: SignedRegistration, response: { 200: NodeRegistered, ...errorResponses } },
     },
     async (request) => registry.register(request.operatorId, request.body),
   );

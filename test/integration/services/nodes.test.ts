@@ -55,15 +55,15 @@ describe.each(backends)('nodes ($name store)', (backend) => {
     });
 
     it('refuses registration without a valid operator token', async () => {
-      const missing = await api<ErrorResponse>(controlPlane.url, '/v1/nodes/register', { body: node.registration });
+      const missing = await api<ErrorResponse>(controlPlane.url, '/v1/nodes/register', { body: node.signedRegistration() });
       expect(missing.status).toBe(401);
       expect(missing.body.error.code).toBe('UNAUTHORIZED');
-      const wrong = await api<ErrorResponse>(controlPlane.url, '/v1/nodes/register', { body: node.registration, token: 'not-the-token' });
+      const wrong = await api<ErrorResponse>(controlPlane.url, '/v1/nodes/register', { body: node.signedRegistration(), token: 'not-the-token' });
       expect(wrong.status).toBe(401);
       expect(await listedNodeIds()).toEqual([]);
     });
 
-    it('refuses to let another operator take over a live node', async () => {
+    it('refuses to let another operator take over a node, live or not, without its key', async () => {
       const shared = await createControlPlane({
         store: backend.store(),
         logger: { level: 'silent' },
@@ -71,13 +71,21 @@ describe.each(backends)('nodes ($name store)', (backend) => {
       });
       try {
         const first = new TestEdgeNode(shared.url, 'operator-a-token');
-        expect((await first.register()).status).toBe(200);
-        const hijack = await api<ErrorResponse>(shared.url, '/v1/nodes/register', {
-          body: { ...first.registration, signallingUrl: 'http://attacker.example/' },
-          token: 'operator-b-token',
-        });
-        expect(hijack.status).toBe(403);
-        expect(hijack.body.error.code).toBe('FORBIDDEN');
+        const captured = first.signedRegistration();
+        expect((await first.register(captured)).status).toBe(200);
+        const asOperatorB = (body: unknown) => api<ErrorResponse>(shared.url, '/v1/nodes/register', { body, token: 'operator-b-token' });
+
+        // A registration seen in transit, replayed by another operator: the node is live under its own.
+        const replayed = await asOperatorB(captured);
+        expect(replayed.status).toBe(403);
+        expect(replayed.body.error.code).toBe('FORBIDDEN');
+        // Pointing its players elsewhere needs a new signature, which only the key's holder can make.
+        const redirected = await asOperatorB({ ...captured, payload: { ...captured.payload, signallingUrl: 'http://attacker.example/' } });
+        expect(redirected.status).toBe(401);
+        expect(redirected.body.error.code).toBe('SIGNATURE_INVALID');
+        const ownKey = new TestEdgeNode(shared.url, 'operator-b-token', { publicKey: first.publicKey, signallingUrl: 'http://attacker.example/' });
+        expect((await asOperatorB(ownKey.signedRegistration())).body.error.code).toBe('SIGNATURE_INVALID');
+
         const { body: list } = await api<NodeList>(shared.url, '/v1/nodes');
         expect(list.nodes.map((listed) => listed.signallingUrl)).toEqual(['http://127.0.0.1:7000/']);
       } finally {
@@ -85,9 +93,18 @@ describe.each(backends)('nodes ($name store)', (backend) => {
       }
     });
 
+    it('refuses a registration sent far from the control plane clock with 400 REGISTRATION_CLOCK_SKEW', async () => {
+      for (const sentAt of [Date.now() - 120_000, Date.now() + 120_000]) {
+        const response = await node.register(node.signedRegistration({ sentAt }));
+        expect(response.status).toBe(400);
+        expect((response.body as unknown as ErrorResponse).error.code).toBe('REGISTRATION_CLOCK_SKEW');
+      }
+      expect(await listedNodeIds()).toEqual([]);
+    });
+
     it('answers a malformed registration with 400 VALIDATION_FAILED and the schema errors', async () => {
       const response = await api<ErrorResponse>(controlPlane.url, '/v1/nodes/register', {
-        body: { ...node.registration, slots: 0, extra: true },
+        body: { ...node.signedRegistration(), payload: { ...node.registration, sentAt: Date.now(), slots: 0, extra: true } },
         token: controlPlane.operatorToken,
       });
       expect(response.status).toBe(400);

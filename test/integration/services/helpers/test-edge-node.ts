@@ -1,14 +1,16 @@
 /**
- * An edge node as the control plane sees one: a real Ed25519 key that registers and signs
+ * An edge node as the control plane sees one: a real Ed25519 key that signs its registration,
  * heartbeats and session reports over HTTP. It runs no games.
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type {
   NodeRegistered,
   NodeRegistration,
+  RegistrationPayload,
   SessionEndPayload,
   SessionEndReason,
   SignedHeartbeat,
+  SignedRegistration,
   SignedSessionEnd,
   SignedSessionStart,
 } from '../../../../protocol/http.js';
@@ -44,8 +46,14 @@ export class TestEdgeNode {
     };
   }
 
-  async register(): Promise<ApiResponse<NodeRegistered>> {
-    const response = await api<NodeRegistered>(this.baseUrl, '/v1/nodes/register', { body: this.registration, token: this.operatorToken });
+  /** The registration, signed with this node's key; `overrides` change the payload before signing. */
+  signedRegistration(overrides: Partial<RegistrationPayload> = {}): SignedRegistration {
+    const payload: RegistrationPayload = { ...this.registration, sentAt: Date.now(), ...overrides };
+    return { payload, signature: signPayload(payload, this.privateKey) };
+  }
+
+  async register(body: unknown = this.signedRegistration()): Promise<ApiResponse<NodeRegistered>> {
+    const response = await api<NodeRegistered>(this.baseUrl, '/v1/nodes/register', { body, token: this.operatorToken });
     if (response.status === 200) this.nodeId = response.body.nodeId;
     return response;
   }
