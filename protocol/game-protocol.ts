@@ -12,6 +12,12 @@
  *     offset 16 u32  last applied input sequence number (0 before any input)
  *     offset 20 f64  render time, milliseconds on the game's monotonic clock
  *     offset 28 u32  payload length in bytes
+ *   and, between frames, audio chunks: a 16-byte little-endian header then the samples.
+ *     offset 0  u32  magic 0x31415045 ("EPA1")
+ *     offset 4  u16  samples per channel (480: 10 ms at 48 kHz)
+ *     offset 6  u8   channels (2)        offset 7 u8 sample format (1 = s16le, 48 kHz, interleaved)
+ *     offset 8  u32  chunk number (increments by one per chunk)
+ *     offset 12 u32  payload length in bytes (samples x channels x 2)
  * - Node -> game, on stdin: one JSON object per line (GameCommand below).
  * - stderr is the game's log. The game exits on a `quit` command or when stdin closes.
  */
@@ -20,6 +26,23 @@ import type { InputEvent } from './input.js';
 export const FRAME_MAGIC = 0x31465045;
 export const FRAME_HEADER_BYTES = 32;
 export const PIXEL_FORMAT_I420 = 1;
+
+export const AUDIO_MAGIC = 0x31415045;
+export const AUDIO_HEADER_BYTES = 16;
+export const AUDIO_FORMAT_S16_48K = 1;
+export const AUDIO_SAMPLE_RATE = 48_000;
+export const AUDIO_CHANNELS = 2;
+/** 10 ms: a frame size Opus encodes as is, short enough to add little latency. */
+export const AUDIO_CHUNK_SAMPLES = 480;
+export const AUDIO_CHUNK_BYTES = AUDIO_CHUNK_SAMPLES * AUDIO_CHANNELS * 2;
+
+export interface AudioChunkHeader {
+  samples: number;
+  channels: number;
+  format: number;
+  chunkNumber: number;
+  payloadLength: number;
+}
 
 export interface FrameHeader {
   width: number;
@@ -67,6 +90,34 @@ export function readFrameHeader(source: Buffer, offset = 0): FrameHeader {
   if (header.format !== PIXEL_FORMAT_I420) throw new FrameProtocolError(`unknown pixel format ${header.format}`);
   if (header.payloadLength !== i420Size(header.width, header.height)) {
     throw new FrameProtocolError(`payload length ${header.payloadLength} does not match ${header.width}x${header.height} I420`);
+  }
+  return header;
+}
+
+export function writeAudioHeader(target: Buffer, header: AudioChunkHeader): void {
+  target.writeUInt32LE(AUDIO_MAGIC, 0);
+  target.writeUInt16LE(header.samples, 4);
+  target.writeUInt8(header.channels, 6);
+  target.writeUInt8(header.format, 7);
+  target.writeUInt32LE(header.chunkNumber >>> 0, 8);
+  target.writeUInt32LE(header.payloadLength, 12);
+}
+
+/** The one chunk shape the node takes: 10 ms of 48 kHz stereo s16le. */
+export function readAudioHeader(source: Buffer, offset = 0): AudioChunkHeader {
+  if (source.readUInt32LE(offset) !== AUDIO_MAGIC) throw new FrameProtocolError('bad audio chunk magic');
+  const header: AudioChunkHeader = {
+    samples: source.readUInt16LE(offset + 4),
+    channels: source.readUInt8(offset + 6),
+    format: source.readUInt8(offset + 7),
+    chunkNumber: source.readUInt32LE(offset + 8),
+    payloadLength: source.readUInt32LE(offset + 12),
+  };
+  if (header.format !== AUDIO_FORMAT_S16_48K) throw new FrameProtocolError(`unknown audio format ${header.format}`);
+  if (header.samples !== AUDIO_CHUNK_SAMPLES || header.channels !== AUDIO_CHANNELS || header.payloadLength !== AUDIO_CHUNK_BYTES) {
+    throw new FrameProtocolError(
+      `audio chunks must be ${AUDIO_CHUNK_SAMPLES} samples x ${AUDIO_CHANNELS} channels (${AUDIO_CHUNK_BYTES} bytes), not ${header.samples} x ${header.channels} (${header.payloadLength} bytes)`,
+    );
   }
   return header;
 }

@@ -39,6 +39,8 @@ export interface ClientToNodeEvents {
   'transport:create': Request<{ direction: 'send' | 'recv' }, TransportOptions>;
   'transport:connect': Request<{ transportId: string; dtlsParameters: ms.DtlsParameters }, Record<string, never>>;
   'video:consume': Request<{ rtpCapabilities: ms.RtpCapabilities }, ConsumerOptions>;
+  /** The game's sound; it flows as soon as it is consumed. */
+  'audio:consume': Request<{ rtpCapabilities: ms.RtpCapabilities }, ConsumerOptions>;
   'video:resume': Request<Record<string, never>, Record<string, never>>;
   'input:produce': Request<{ transportId: string; sctpStreamParameters: ms.SctpStreamParameters; label: string }, { id: string }>;
   'session:leave': Request<Record<string, never>, Record<string, never>>;
@@ -100,6 +102,7 @@ export const signallingCheckers = {
   'transport:create': TypeCompiler.Compile(TransportCreateRequest),
   'transport:connect': TypeCompiler.Compile(TransportConnectRequest),
   'video:consume': TypeCompiler.Compile(ConsumeRequest),
+  'audio:consume': TypeCompiler.Compile(ConsumeRequest),
   'video:resume': TypeCompiler.Compile(EmptyRequest),
   'input:produce': TypeCompiler.Compile(InputProduceRequest),
   'session:leave': TypeCompiler.Compile(EmptyRequest),

@@ -93,6 +93,8 @@ export class GameState {
   timeMs = 0;
   /** The last input applied, which frames carry so latency can be measured end to end. */
   lastInputSeq = 0;
+  /** How often each sound-making event has happened so far: the sound follows them (sound.ts). */
+  readonly happened = { orbs: 0, hits: 0, dashes: 0 };
   private readonly random: () => number;
 
   constructor(options: GameStateOptions) {
@@ -162,6 +164,7 @@ export class GameState {
       ship.vy = Math.sin(dir) * speed;
       ship.dashMs = DASH_MS;
       ship.dashCooldownMs = DASH_COOLDOWN_MS;
+      this.happened.dashes++;
     }
     controls.dashQueued = false;
 
@@ -197,6 +200,7 @@ export class GameState {
       const orb = this.orbs[i]!;
       if (Math.hypot(orb.x - ship.x, orb.y - ship.y) < orb.radius + ship.radius) {
         this.score += 1;
+        this.happened.orbs++;
         this.best = Math.max(this.best, this.score);
         this.orbs[i] = this.spawnOrb();
         const wanted = Math.min(MAX_HAZARDS, BASE_HAZARDS + Math.floor(this.score / POINTS_PER_EXTRA_HAZARD));
@@ -212,6 +216,7 @@ export class GameState {
       // A slightly forgiving hit box: grazes that look like misses should be misses.
       if (Math.hypot(hazard.x - ship.x, hazard.y - ship.y) < (hazard.radius + ship.radius) * 0.85) {
         this.lives -= 1;
+        this.happened.hits++;
         this.invulnerableMs = INVULNERABLE_MS;
         if (this.lives === 0) this.restartRound();
         return;

@@ -1,18 +1,26 @@
 /**
  * Neon Arena as a game process speaking protocol/game-protocol.ts: GameCommand lines in on
- * stdin, I420 frames out on stdout, logs on stderr.
+ * stdin, I420 frames and 10 ms audio chunks out on stdout, logs on stderr.
  */
 import { writeSync } from 'node:fs';
 import {
+  AUDIO_CHANNELS,
+  AUDIO_CHUNK_BYTES,
+  AUDIO_CHUNK_SAMPLES,
+  AUDIO_FORMAT_S16_48K,
+  AUDIO_HEADER_BYTES,
+  AUDIO_SAMPLE_RATE,
   FRAME_HEADER_BYTES,
   PIXEL_FORMAT_I420,
   i420Size,
+  writeAudioHeader,
   writeFrameHeader,
   type GameCommand,
 } from '../../protocol/game-protocol.js';
 import { inputEventChecker } from '../../protocol/input.js';
 import { GameState } from './game-state.js';
 import { I420Canvas, renderGame } from './renderer-i420.js';
+import { SoundSynth } from './sound.js';
 
 /** The node validates inputs already; this only bounds memory if it sends a line without newline. */
 const MAX_COMMAND_BYTES = 64 * 1024;
@@ -20,6 +28,14 @@ const MAX_COMMAND_BYTES = 64 * 1024;
 const MIN_INPUT_FRAME_GAP_MS = 8;
 /** setTimeout works in whole milliseconds and can wake slightly early; that much early is on time. */
 const TIMER_SLACK_MS = 1;
+const AUDIO_CHUNK_MS = (AUDIO_CHUNK_SAMPLES / AUDIO_SAMPLE_RATE) * 1000;
+/**
+ * Audio is written with each frame for the time that passed since the last; after a stall longer
+ * than this the missed sound is skipped rather than burst out, as missed frames are.
+ */
+const MAX_AUDIO_CATCH_UP_MS = 60;
+/** Audio chunks allowed to wait for the pipe; past that the reader is behind and more would only be late. */
+const MAX_PENDING_AUDIO_CHUNKS = 8;
 
 /**
  * Synchronous writes: process.stderr is asynchronous on pipes, and a line logged just before
@@ -71,7 +87,42 @@ let nextTickAt = simulatedUntil;
 let timer: NodeJS.Timeout | undefined;
 let inputSinceFrame = false;
 let malformedCommands = 0;
-const stats = { rendered: 0, skipped: 0, renderMsTotal: 0, renderMsMax: 0 };
+const stats = { rendered: 0, skipped: 0, renderMsTotal: 0, renderMsMax: 0, audioChunks: 0, audioSkipped: 0 };
+const synth = new SoundSynth();
+let audioUntil = simulatedUntil;
+let audioChunkNumber = 0;
+let pendingAudioChunks = 0;
+
+/** Writes the audio for the time up to `now`, 10 ms a chunk, each chunk numbered by the time it covers. */
+function sendAudio(now: number): void {
+  if (now - audioUntil > MAX_AUDIO_CATCH_UP_MS) {
+    const skipped = Math.floor((now - audioUntil) / AUDIO_CHUNK_MS) - 1;
+    audioUntil += skipped * AUDIO_CHUNK_MS;
+    audioChunkNumber = (audioChunkNumber + skipped) >>> 0;
+    stats.audioSkipped += skipped;
+  }
+  while (audioUntil + AUDIO_CHUNK_MS <= now) {
+    audioUntil += AUDIO_CHUNK_MS;
+    const number = audioChunkNumber;
+    audioChunkNumber = (audioChunkNumber + 1) >>> 0;
+    if (pendingAudioChunks >= MAX_PENDING_AUDIO_CHUNKS) {
+      stats.audioSkipped++;
+      continue;
+    }
+    const chunk = Buffer.alloc(AUDIO_HEADER_BYTES + AUDIO_CHUNK_BYTES);
+    writeAudioHeader(chunk, {
+      samples: AUDIO_CHUNK_SAMPLES,
+      channels: AUDIO_CHANNELS,
+      format: AUDIO_FORMAT_S16_48K,
+      chunkNumber: number,
+      payloadLength: AUDIO_CHUNK_BYTES,
+    });
+    synth.render(state, new Int16Array(chunk.buffer, chunk.byteOffset + AUDIO_HEADER_BYTES, AUDIO_CHUNK_SAMPLES * AUDIO_CHANNELS));
+    pendingAudioChunks++;
+    stats.audioChunks++;
+    process.stdout.write(chunk, () => pendingAudioChunks--);
+  }
+}
 
 function simulateUntil(now: number): void {
   state.step(now - simulatedUntil);
@@ -113,6 +164,7 @@ function schedule(): void {
 /** Renders now and plans the next tick one period after `deadline`, so rounding never accumulates into drift. */
 function tick(now: number, deadline: number): void {
   sendFrame(now);
+  sendAudio(now);
   nextTickAt = deadline + periodMs;
   // After a stall (GC, a busy machine) skip the missed ticks instead of bursting them out.
   if (nextTickAt <= now) nextTickAt += (Math.floor((now - nextTickAt) / periodMs) + 1) * periodMs;
@@ -155,7 +207,8 @@ function shutdown(reason: string): never {
   const avg = stats.rendered > 0 ? stats.renderMsTotal / stats.rendered : 0;
   log(
     `exiting (${reason}): frames=${stats.rendered} skipped=${stats.skipped} ` +
-      `avgRenderMs=${avg.toFixed(3)} maxRenderMs=${stats.renderMsMax.toFixed(3)} malformedCommands=${malformedCommands}`,
+      `avgRenderMs=${avg.toFixed(3)} maxRenderMs=${stats.renderMsMax.toFixed(3)} audioChunks=${stats.audioChunks} ` +
+      `audioSkipped=${stats.audioSkipped} malformedCommands=${malformedCommands}`,
   );
   process.exit(0);
 }

@@ -1,11 +1,11 @@
 /**
- * Runs one game build as a child process speaking protocol/game-protocol.ts: frames from its
+ * Runs one game build as a child process speaking protocol/game-protocol.ts: frames and audio from its
  * stdout, GameCommand lines to its stdin, its stderr as log lines. Whatever the game does, the
  * owner hears exactly one 'exit'.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import type { FrameHeader, GameCommand } from '../../protocol/game-protocol.js';
+import type { AudioChunkHeader, FrameHeader, GameCommand } from '../../protocol/game-protocol.js';
 import type { InputEvent } from '../../protocol/input.js';
 import { FrameReader } from './frame-reader.js';
 
@@ -44,6 +44,7 @@ export interface GameExit {
 
 export interface GameProcessStats {
   framesReceived: number;
+  audioChunksReceived: number;
   inputsSent: number;
   inputsDropped: number;
 }
@@ -51,6 +52,8 @@ export interface GameProcessStats {
 export interface GameProcessEvents {
   /** `pixels` is reused for the next frame: copy it if it must outlive the listener call. */
   frame: [header: FrameHeader, pixels: Buffer];
+  /** `samples` is reused for the next chunk, like a frame's pixels. */
+  audio: [header: AudioChunkHeader, samples: Buffer];
   exit: [exit: GameExit];
   /**
    * Why a game failed (start failure, garbage on stdout). Informational: 'exit' with crashed
@@ -66,7 +69,7 @@ export class GameProcess extends EventEmitter<GameProcessEvents> {
   readonly fps: number;
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly reader: FrameReader;
-  private readonly counters: GameProcessStats = { framesReceived: 0, inputsSent: 0, inputsDropped: 0 };
+  private readonly counters: GameProcessStats = { framesReceived: 0, audioChunksReceived: 0, inputsSent: 0, inputsDropped: 0 };
   private sentSignal: NodeJS.Signals | null = null;
   private failure: Error | null = null;
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
@@ -84,6 +87,10 @@ export class GameProcess extends EventEmitter<GameProcessEvents> {
     this.reader.on('frame', (header, pixels) => {
       this.counters.framesReceived++;
       this.emit('frame', header, pixels);
+    });
+    this.reader.on('audio', (header, samples) => {
+      this.counters.audioChunksReceived++;
+      this.emit('audio', header, samples);
     });
     this.reader.on('error', (error) => this.fail(error));
 

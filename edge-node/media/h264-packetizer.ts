@@ -4,7 +4,8 @@
  * header extension when an id is given: min = max = 0 tells the browser to render each frame as
  * soon as it is decoded instead of smoothing through its jitter buffer.
  */
-const RTP_HEADER_BYTES = 12;
+import { RTP_HEADER_BYTES, rtpHeader } from './rtp-header.js';
+
 const FU_A = 28;
 const FU_HEADER_BYTES = 2;
 /** One-byte header-extension profile (RFC 8285) holding one 3-byte element, padded to 4 bytes. */
@@ -58,12 +59,8 @@ export class H264Packetizer {
   }
 
   private packet(parts: Buffer[], timestamp: number, marker: boolean): Buffer {
-    const header = Buffer.allocUnsafe(RTP_HEADER_BYTES);
-    header[0] = 0x80 | (this.extension ? 0x10 : 0);
-    header[1] = (marker ? 0x80 : 0) | this.options.payloadType;
-    header.writeUInt16BE(this.sequenceNumber, 2);
-    header.writeUInt32BE(timestamp >>> 0, 4);
-    header.writeUInt32BE(this.options.ssrc >>> 0, 8);
+    const { payloadType, ssrc } = this.options;
+    const header = rtpHeader({ payloadType, sequenceNumber: this.sequenceNumber, timestamp, ssrc, marker, extension: this.extension !== null });
     this.sequenceNumber = (this.sequenceNumber + 1) & 0xffff;
     return Buffer.concat(this.extension ? [header, this.extension, ...parts] : [header, ...parts]);
   }

@@ -1,7 +1,12 @@
-/** The media every session's router speaks: H.264 constrained baseline, the one profile Chromium here always offers. */
+/**
+ * The media every session's router speaks: H.264 constrained baseline, the one profile Chromium here
+ * always offers, and Opus.
+ */
 import type { types } from 'mediasoup';
 
 export const H264_PAYLOAD_TYPE = 102;
+export const OPUS_PAYLOAD_TYPE = 111;
+export const OPUS_CLOCK_RATE = 48_000;
 export const PLAYOUT_DELAY_URI = 'http://www.webrtc.org/experiments/rtp-hdrext/playout-delay';
 /** The id our packetizer writes; mediasoup maps it to whatever each consumer negotiated. */
 export const PLAYOUT_DELAY_EXTENSION_ID = 14;
@@ -12,8 +17,12 @@ const h264Parameters = {
   'level-asymmetry-allowed': 1,
 };
 
+/** Games are stereo; 10 ms packets keep audio as prompt as the video. */
+const opusParameters = { stereo: 1, 'sprop-stereo': 1, minptime: 10, useinbandfec: 1 };
+
 export const routerMediaCodecs: types.RouterRtpCodecCapability[] = [
   { kind: 'video', mimeType: 'video/H264', clockRate: 90000, parameters: h264Parameters },
+  { kind: 'audio', mimeType: 'audio/opus', clockRate: OPUS_CLOCK_RATE, channels: 2, parameters: opusParameters },
 ];
 
 export function videoProducerParameters(ssrc: number, withPlayoutDelay: boolean): types.RtpParameters {
@@ -29,5 +38,12 @@ export function videoProducerParameters(ssrc: number, withPlayoutDelay: boolean)
     ],
     encodings: [{ ssrc }],
     headerExtensions: withPlayoutDelay ? [{ uri: PLAYOUT_DELAY_URI, id: PLAYOUT_DELAY_EXTENSION_ID }] : [],
+  };
+}
+
+export function audioProducerParameters(ssrc: number): types.RtpParameters {
+  return {
+    codecs: [{ mimeType: 'audio/opus', payloadType: OPUS_PAYLOAD_TYPE, clockRate: OPUS_CLOCK_RATE, channels: 2, parameters: opusParameters }],
+    encodings: [{ ssrc }],
   };
 }

@@ -1,5 +1,5 @@
 /**
- * One player on one slot: the game process, its video on a router of its own, the player's
+ * One player on one slot: the game process, its video and audio on a router of its own, the player's
  * WebRTC transports, and the input data channel back into the game. It ends exactly once, for a
  * reason (player left, game exited or crashed, idle, shutdown), and then releases everything.
  */
@@ -12,6 +12,7 @@ import type { SessionTicketClaims } from '../../protocol/ticket.js';
 import type { ConsumerOptions, TransportOptions } from '../../protocol/signalling.js';
 import { GameProcess } from '../game/game-process.js';
 import { InputGate } from '../input/input-gate.js';
+import { AudioSource } from '../media/audio-source.js';
 import { VideoSource } from '../media/video-source.js';
 import type { VideoEncoderOptions } from '../media/video-encoder.js';
 import { routerMediaCodecs } from '../media/router-config.js';
@@ -49,6 +50,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
   readonly input = new InputGate();
   private readonly transports = new Map<string, types.WebRtcTransport>();
   private consumer: types.Consumer | undefined;
+  private audioConsumer: types.Consumer | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private lastInputAt = Date.now();
   private endedReason: SessionEndReason | undefined;
@@ -57,12 +59,14 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     private readonly options: StreamSessionOptions,
     readonly router: types.Router,
     readonly video: VideoSource,
+    readonly audio: AudioSource,
     readonly game: GameProcess,
     private readonly logger: Logger,
   ) {
     super();
     this.id = options.claims.sid;
     game.on('frame', (header, pixels) => video.pushFrame(header, pixels));
+    game.on('audio', (header, samples) => audio.pushChunk(header, samples));
     game.on('exit', ({ crashed }) => this.end(crashed ? 'game_crashed' : 'game_exited'));
     this.armIdleTimer(options.idleTimeoutMs);
   }
@@ -72,13 +76,16 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     const router = await options.worker.createRouter({ mediaCodecs: routerMediaCodecs });
     const { width, height, fps } = options.game;
     let video: VideoSource | undefined;
+    let audio: AudioSource | undefined;
     try {
       video = await VideoSource.create({ router, width, height, fps, playoutDelay: options.lowLatency, encoder: options.encoder ?? {}, logger });
+      audio = await AudioSource.create({ router, logger });
       const game = GameProcess.start({ ...options.game, latencyStrip: options.latencyStrip, env: {} });
       logger.info({ gameId: options.claims.gameId, width, height, fps, lowLatency: options.lowLatency }, 'session started');
-      return new StreamSession(options, router, video, game, logger);
+      return new StreamSession(options, router, video, audio, game, logger);
     } catch (error) {
       video?.close();
+      audio?.close();
       router.close();
       logger.error({ err: error }, 'session could not start');
       throw new AppError('GAME_START_FAILED');
@@ -129,15 +136,24 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
   }
 
   async consumeVideo(rtpCapabilities: types.RtpCapabilities): Promise<ConsumerOptions> {
-    const recv = [...this.transports.values()].find((t) => t.appData['direction'] === 'recv');
-    if (!recv) throw new AppError('VALIDATION_FAILED', 'Create a recv transport before consuming video.');
-    if (!this.router.canConsume({ producerId: this.video.producer.id, rtpCapabilities })) {
-      throw new AppError('MEDIA_FAILED', 'This browser cannot decode H.264 constrained baseline video.');
-    }
     this.consumer?.close();
-    const consumer = await recv.consume({ producerId: this.video.producer.id, rtpCapabilities, paused: true });
-    this.consumer = consumer;
-    return { id: consumer.id, producerId: consumer.producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters };
+    // Paused until the page resumes it, so that its first frame is the keyframe asked for then.
+    this.consumer = await this.consume(this.video.producer, rtpCapabilities, true, 'This browser cannot decode H.264 constrained baseline video.');
+    return consumerOptions(this.consumer);
+  }
+
+  /** The game's sound, flowing at once: audio needs no keyframe to start from. */
+  async consumeAudio(rtpCapabilities: types.RtpCapabilities): Promise<ConsumerOptions> {
+    this.audioConsumer?.close();
+    this.audioConsumer = await this.consume(this.audio.producer, rtpCapabilities, false, 'This browser cannot decode Opus audio.');
+    return consumerOptions(this.audioConsumer);
+  }
+
+  private async consume(producer: types.Producer, rtpCapabilities: types.RtpCapabilities, paused: boolean, unsupported: string): Promise<types.Consumer> {
+    const recv = [...this.transports.values()].find((t) => t.appData['direction'] === 'recv');
+    if (!recv) throw new AppError('VALIDATION_FAILED', `Create a recv transport before consuming ${producer.kind}.`);
+    if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities })) throw new AppError('MEDIA_FAILED', unsupported);
+    return recv.consume({ producerId: producer.id, rtpCapabilities, paused });
   }
 
   async resumeVideo(): Promise<void> {
@@ -164,8 +180,10 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     this.endedReason = reason;
     clearTimeout(this.idleTimer);
     this.game.removeAllListeners('frame');
+    this.game.removeAllListeners('audio');
     void this.game.stop(1000);
     this.video.close();
+    this.audio.close();
     this.router.close();
     const usage: SessionUsage = {
       startedAt: this.startedAt,
@@ -175,7 +193,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
       width: this.options.game.width,
       height: this.options.game.height,
     };
-    this.logger.info({ reason, video: this.video.stats, input: this.input.stats }, 'session ended');
+    this.logger.info({ reason, video: this.video.stats, audio: this.audio.stats, input: this.input.stats }, 'session ended');
     this.emit('ended', reason, usage);
   }
 
@@ -204,4 +222,8 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     if (!transport) throw new AppError('VALIDATION_FAILED', `No transport ${id} in this session.`);
     return transport;
   }
+}
+
+function consumerOptions(consumer: types.Consumer): ConsumerOptions {
+  return { id: consumer.id, producerId: consumer.producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters };
 }

@@ -122,6 +122,7 @@ function attach(socket: PlayerSocket, host: SessionHost, parentLogger: Logger): 
     return {};
   });
   handle('video:consume', ({ rtpCapabilities }) => current().consumeVideo(rtpCapabilities as types.RtpCapabilities));
+  handle('audio:consume', ({ rtpCapabilities }) => current().consumeAudio(rtpCapabilities as types.RtpCapabilities));
   handle('video:resume', async () => {
     await current().resumeVideo();
     return {};

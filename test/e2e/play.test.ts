@@ -23,7 +23,7 @@ describe('playing the demo game in Chromium', () => {
     await system?.close();
   });
 
-  it('launches from the catalogue, streams decoded 720p video, reacts to keys, and frees the slot when the tab closes', async () => {
+  it('launches from the catalogue, streams decoded 720p video and the game\'s sound, reacts to keys, and frees the slot when the tab closes', async () => {
     const page = await browser.context.newPage();
     await page.goto(`${system.url}/`);
     const card = page.locator('[data-game-id="demo-arena"]');
@@ -51,6 +51,15 @@ describe('playing the demo game in Chromium', () => {
     expect(after.equals(before)).toBe(false);
     expect((await snapshot(page))!.latencySamples.length).toBeGreaterThan(0);
     expect(await page.locator('#overlay').textContent()).toMatch(/fps\s+\d+/);
+    // The game's sound arrives as its own stream and is played out: energy above silence.
+    await expect.poll(async () => (await snapshot(page))?.stats?.audioPacketsReceived ?? 0, { timeout: 10_000 }).toBeGreaterThan(50);
+    await expect.poll(async () => (await snapshot(page))?.stats?.audioEnergy ?? 0, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(await page.locator('#overlay').textContent()).toMatch(/audio \d+ kb\/s/);
+    const mute = page.getByRole('button', { name: 'Mute' });
+    await mute.click();
+    await expect.poll(() => page.locator('#mute').getAttribute('aria-pressed')).toBe('true');
+    await page.getByRole('button', { name: 'Sound on' }).click();
+    await expect.poll(() => page.locator('#mute').getAttribute('aria-pressed')).toBe('false');
 
     await page.close();
     await expect.poll(() => nodeSlots(system.url, nodeId), { timeout: 15_000 }).toMatchObject({ freeSlots: 1, busySlots: 0, reservedSlots: 0 });

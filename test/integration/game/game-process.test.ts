@@ -77,6 +77,26 @@ describe('GameProcess with the demo game', () => {
     expect(exit).toEqual({ code: 0, signal: null, crashed: false });
   });
 
+  it('streams its sound as numbered 10 ms chunks between the frames', async () => {
+    const game = startDemo();
+    await nextFrame(game);
+    const chunks: { number: number; peak: number }[] = [];
+    await new Promise<void>((resolve) => {
+      game.on('audio', (header, samples) => {
+        const pcm = new Int16Array(samples.buffer, samples.byteOffset, samples.length / 2);
+        chunks.push({ number: header.chunkNumber, peak: pcm.reduce((max, sample) => Math.max(max, Math.abs(sample)), 0) });
+        if (chunks.length === 50) resolve();
+      });
+    });
+    expect(game.stats.audioChunksReceived).toBeGreaterThanOrEqual(50);
+    // Numbers only ever grow: a gap is time the game skipped, never a reordering.
+    expect(chunks.every((chunk, i) => i === 0 || chunk.number > chunks[i - 1]!.number)).toBe(true);
+    // The engine hums even at rest.
+    expect(chunks.every((chunk) => chunk.peak > 500)).toBe(true);
+    const exit = await game.stop();
+    expect(exit.crashed).toBe(false);
+  });
+
   it('reports delivered fps and render time over about 3 s (measured, not asserted)', async () => {
     const game = startDemo();
     const logs: string[] = [];

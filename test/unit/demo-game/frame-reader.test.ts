@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { FrameReader } from '../../../edge-node/game/frame-reader.js';
 import {
+  AUDIO_CHANNELS,
+  AUDIO_CHUNK_BYTES,
+  AUDIO_CHUNK_SAMPLES,
+  AUDIO_FORMAT_S16_48K,
+  AUDIO_HEADER_BYTES,
+  writeAudioHeader,
+  type AudioChunkHeader,
   FRAME_HEADER_BYTES,
   FrameProtocolError,
   PIXEL_FORMAT_I420,
@@ -29,6 +36,20 @@ function encodeFrame(frameNumber: number, overrides: Partial<FrameHeader> = {}):
   return frame;
 }
 
+function encodeAudio(chunkNumber: number, overrides: Partial<AudioChunkHeader> = {}): Buffer {
+  const chunk = Buffer.alloc(AUDIO_HEADER_BYTES + AUDIO_CHUNK_BYTES);
+  writeAudioHeader(chunk, {
+    samples: AUDIO_CHUNK_SAMPLES,
+    channels: AUDIO_CHANNELS,
+    format: AUDIO_FORMAT_S16_48K,
+    chunkNumber,
+    payloadLength: AUDIO_CHUNK_BYTES,
+    ...overrides,
+  });
+  for (let i = AUDIO_HEADER_BYTES; i < chunk.length; i++) chunk[i] = (i * 5 + chunkNumber * 11) & 0xff;
+  return chunk;
+}
+
 /** Deterministic chunking, so a failure reproduces. */
 function* chunks(stream: Buffer, seed: number, maxChunk: number): Generator<Buffer> {
   let state = seed;
@@ -43,12 +64,14 @@ function* chunks(stream: Buffer, seed: number, maxChunk: number): Generator<Buff
 
 interface Collected {
   frames: { header: FrameHeader; pixels: Buffer }[];
+  audio: { header: AudioChunkHeader; samples: Buffer }[];
   errors: FrameProtocolError[];
   buffers: Set<Buffer>;
 }
 
 function collect(reader: FrameReader): Collected {
-  const collected: Collected = { frames: [], errors: [], buffers: new Set() };
+  const collected: Collected = { frames: [], audio: [], errors: [], buffers: new Set() };
+  reader.on('audio', (header, samples) => collected.audio.push({ header, samples: Buffer.from(samples) }));
   reader.on('frame', (header, pixels) => {
     collected.buffers.add(pixels);
     collected.frames.push({ header, pixels: Buffer.from(pixels) });
@@ -81,6 +104,37 @@ describe('FrameReader', () => {
       expect(collected.buffers.size).toBe(1);
     });
   }
+
+  it('reads audio chunks between frames, split anywhere', () => {
+    const interleaved = [encodeAudio(0), encodeFrame(0), encodeAudio(1), encodeAudio(2), encodeFrame(1), encodeAudio(3)];
+    for (const [seed, maxChunk] of [
+      [6, 1],
+      [7, 19],
+      [8, 3000],
+    ] as const) {
+      const reader = new FrameReader(WIDTH, HEIGHT);
+      const collected = collect(reader);
+      for (const chunk of chunks(Buffer.concat(interleaved), seed, maxChunk)) reader.push(chunk);
+      expect(collected.errors).toEqual([]);
+      expect(collected.frames.map((f) => f.header.frameNumber)).toEqual([0, 1]);
+      expect(collected.audio.map((a) => a.header.chunkNumber)).toEqual([0, 1, 2, 3]);
+      collected.audio.forEach(({ samples }, n) => expect(samples.equals(encodeAudio(n).subarray(AUDIO_HEADER_BYTES))).toBe(true));
+    }
+  });
+
+  it.each([
+    ['another chunk length', { samples: 960, payloadLength: 960 * 4 }],
+    ['mono', { channels: 1, payloadLength: AUDIO_CHUNK_SAMPLES * 2 }],
+    ['an unknown sample format', { format: 2 }],
+    ['a payload length that does not match', { payloadLength: 1 << 30 }],
+  ])('rejects an audio chunk with %s', (_name, overrides: Partial<AudioChunkHeader>) => {
+    const reader = new FrameReader(WIDTH, HEIGHT);
+    const collected = collect(reader);
+    reader.push(encodeAudio(0, overrides).subarray(0, AUDIO_HEADER_BYTES));
+    expect(collected.errors).toHaveLength(1);
+    expect(collected.errors[0]).toBeInstanceOf(FrameProtocolError);
+    expect(reader.broken).toBe(true);
+  });
 
   it('reports text on stdout as soon as the magic is wrong', () => {
     const reader = new FrameReader(WIDTH, HEIGHT);

@@ -27,6 +27,22 @@ describe('stats monitor', () => {
     expect(stats?.decodeMs).toBeCloseTo(1, 6);
   });
 
+  it('reads the sound from the audio receiver\'s report', () => {
+    const sound = (timestamp: number, packets: number) => ({
+      id: 'IT01A1',
+      type: 'inbound-rtp',
+      kind: 'audio',
+      timestamp,
+      packetsReceived: packets,
+      bytesReceived: packets * 120,
+      totalAudioEnergy: packets / 1000,
+    });
+    const monitor = new StatsMonitor();
+    monitor.update({ video: report(stream(1_000, 60)), audio: report(sound(1_000, 100)) });
+    const stats = monitor.update({ video: report(stream(2_000, 120)), audio: report(sound(2_000, 200)) });
+    expect(stats).toMatchObject({ audioPacketsReceived: 200, audioBitrateKbps: 96, audioEnergy: 0.2 });
+  });
+
   it('has nothing to say before the receiver reports a stream', () => {
     expect(new StatsMonitor().update({ transport: report(probe, pair) })).toBeNull();
   });

@@ -45,6 +45,8 @@ const LEFT: SessionEndedNotice = { reason: 'player_left', message: 'You left the
 
 export class PlayerSession {
   private readonly stream = new StreamClient();
+  /** Plays the game's sound; not in the document, and apart from the video so nothing syncs them. */
+  private readonly speaker = new Audio();
   private readonly statsMonitor = new StatsMonitor();
   private capture: InputCapture | undefined;
   private meter: LatencyMeter | undefined;
@@ -76,9 +78,12 @@ export class PlayerSession {
     });
     // The node confirms a leave with its own notice; the player should read that they left.
     this.stream.onEnded((notice) => this.finish(this.leaving ? LEFT : notice));
-    const track = await this.stream.start(this.created);
-    this.video.srcObject = new MediaStream([track]);
+    const tracks = await this.stream.start(this.created);
+    this.video.srcObject = new MediaStream([tracks.video]);
+    this.speaker.srcObject = new MediaStream([tracks.audio]);
     await this.video.play().catch(() => undefined);
+    // Allowed: the player clicked Play. Were it refused, the game would still play, silently.
+    await this.speaker.play().catch(() => undefined);
     this.capture = new InputCapture(this.video, (event) => this.stream.send(event));
     this.capture.start();
     this.meter = new LatencyMeter(this.video, this.capture.sentAt);
@@ -104,6 +109,14 @@ export class PlayerSession {
     };
   }
 
+  get muted(): boolean {
+    return this.speaker.muted;
+  }
+
+  set muted(muted: boolean) {
+    this.speaker.muted = muted;
+  }
+
   async leave(): Promise<void> {
     this.leaving = true;
     await this.stream.leave();
@@ -121,6 +134,7 @@ export class PlayerSession {
     window.clearInterval(this.statsTimer);
     this.capture?.stop();
     this.meter?.stop();
+    this.speaker.srcObject = null;
     this.stream.close();
     this.onEnded(notice);
   }

@@ -1,4 +1,4 @@
-/** Turns WebRTC stats into the numbers a player cares about: fps, bitrate, round trip, decode time. */
+/** Turns WebRTC stats into the numbers a player cares about: fps, bitrate, round trip, decode time, sound. */
 export interface StreamStats {
   fps: number;
   bitrateKbps: number;
@@ -9,6 +9,10 @@ export interface StreamStats {
   packetsLost: number;
   width: number;
   height: number;
+  audioBitrateKbps: number;
+  audioPacketsReceived: number;
+  /** Energy of the sound played out so far (WebRTC's totalAudioEnergy): above 0 once something was heard. */
+  audioEnergy: number;
 }
 
 interface Snapshot {
@@ -16,18 +20,23 @@ interface Snapshot {
   bytes: number;
   frames: number;
   decodeS: number;
+  audioBytes: number;
 }
 
 export class StatsMonitor {
   private previous: Snapshot | undefined;
 
   /**
-   * `video` is the video receiver's own report, `transport` the whole connection's. The stream's
+   * `video` and `audio` are the receivers' own reports, `transport` the whole connection's. The stream's
    * numbers come from the receiver's report only: the connection also receives mediasoup's
    * bandwidth probe as a second video stream, which never decodes a frame.
    */
-  update({ video, transport }: { video?: RTCStatsReport; transport?: RTCStatsReport }): StreamStats | null {
+  update({ video, audio, transport }: { video?: RTCStatsReport; audio?: RTCStatsReport; transport?: RTCStatsReport }): StreamStats | null {
     let inbound: Record<string, number> | undefined;
+    let sound: Record<string, number> = {};
+    audio?.forEach((s: Record<string, unknown>) => {
+      if (s['type'] === 'inbound-rtp' && s['kind'] === 'audio') sound = s as Record<string, number>;
+    });
     let rttMs: number | null = null;
     video?.forEach((s: Record<string, unknown>) => {
       if (s['type'] === 'inbound-rtp' && s['kind'] === 'video') inbound = s as Record<string, number>;
@@ -43,6 +52,7 @@ export class StatsMonitor {
       bytes: inbound['bytesReceived'] ?? 0,
       frames: inbound['framesDecoded'] ?? 0,
       decodeS: inbound['totalDecodeTime'] ?? 0,
+      audioBytes: sound['bytesReceived'] ?? 0,
     };
     const before = this.previous;
     this.previous = now;
@@ -58,6 +68,9 @@ export class StatsMonitor {
       packetsLost: inbound['packetsLost'] ?? 0,
       width: inbound['frameWidth'] ?? 0,
       height: inbound['frameHeight'] ?? 0,
+      audioBitrateKbps: seconds > 0 && before ? ((now.audioBytes - before.audioBytes) * 8) / 1000 / seconds : 0,
+      audioPacketsReceived: sound['packetsReceived'] ?? 0,
+      audioEnergy: sound['totalAudioEnergy'] ?? 0,
     };
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Connects to the edge node the control plane chose: joins with the ticket, receives the video
- * through mediasoup-client and opens the input data channel. UI-free, so any page can embed it.
+ * and the sound through mediasoup-client and opens the input data channel. UI-free, so any page can embed it.
  */
 import { Device, type types } from 'mediasoup-client';
 import { io, type Socket } from 'socket.io-client';
@@ -32,6 +32,7 @@ export class StreamClient {
   private sendTransport: types.Transport | undefined;
   private inputChannel: types.DataProducer | undefined;
   private consumer: types.Consumer | undefined;
+  private audioConsumer: types.Consumer | undefined;
   private endedListeners: ((notice: SessionEndedNotice) => void)[] = [];
   joined: JoinAccepted | undefined;
 
@@ -39,8 +40,8 @@ export class StreamClient {
     this.endedListeners.push(listener);
   }
 
-  /** Joins the session and resolves with the video track once it is flowing. */
-  async start(session: SessionCreated): Promise<MediaStreamTrack> {
+  /** Joins the session and resolves with the video and audio tracks once they are flowing. */
+  async start(session: SessionCreated): Promise<{ video: MediaStreamTrack; audio: MediaStreamTrack }> {
     const socket: NodeSocket = io(session.signallingUrl, { transports: ['websocket'], reconnection: false, timeout: 5000 });
     this.socket = socket;
     socket.on('session:ended', (notice) => this.emitEnded(notice));
@@ -57,8 +58,11 @@ export class StreamClient {
 
     this.recvTransport = this.device.createRecvTransport(await this.request('transport:create', { direction: 'recv' }));
     this.wireConnect(this.recvTransport);
-    const consumerOptions = await this.request('video:consume', { rtpCapabilities: this.device.recvRtpCapabilities });
-    this.consumer = await this.recvTransport.consume(consumerOptions);
+    // A stream id each: tracks of one stream are lip-synced, which would hold every frame back
+    // by the audio jitter buffer's delay.
+    const rtpCapabilities = this.device.recvRtpCapabilities;
+    this.consumer = await this.recvTransport.consume({ ...(await this.request('video:consume', { rtpCapabilities })), streamId: 'edgeplay-video' });
+    this.audioConsumer = await this.recvTransport.consume({ ...(await this.request('audio:consume', { rtpCapabilities })), streamId: 'edgeplay-audio' });
 
     this.sendTransport = this.device.createSendTransport(await this.request('transport:create', { direction: 'send' }));
     this.wireConnect(this.sendTransport);
@@ -70,7 +74,7 @@ export class StreamClient {
     this.inputChannel = await this.sendTransport.produceData({ ordered: true, label: INPUT_CHANNEL_LABEL });
 
     await this.request('video:resume', {});
-    return this.consumer.track;
+    return { video: this.consumer.track, audio: this.audioConsumer.track };
   }
 
   /** Sends one input event; dropped silently while the channel is not open (nothing to queue for a late key). */
@@ -80,8 +84,8 @@ export class StreamClient {
     return true;
   }
 
-  async stats(): Promise<{ video?: RTCStatsReport; transport?: RTCStatsReport }> {
-    return { video: await this.consumer?.getStats(), transport: await this.recvTransport?.getStats() };
+  async stats(): Promise<{ video?: RTCStatsReport; audio?: RTCStatsReport; transport?: RTCStatsReport }> {
+    return { video: await this.consumer?.getStats(), audio: await this.audioConsumer?.getStats(), transport: await this.recvTransport?.getStats() };
   }
 
   async leave(): Promise<void> {
@@ -92,6 +96,7 @@ export class StreamClient {
   close(): void {
     this.inputChannel?.close();
     this.consumer?.close();
+    this.audioConsumer?.close();
     this.sendTransport?.close();
     this.recvTransport?.close();
     this.socket?.disconnect();

@@ -26,6 +26,7 @@ export class App {
   async start(): Promise<void> {
     window.edgeplay = { snapshot: () => this.session?.snapshot() ?? null, leave: () => this.leave() };
     $('leave').addEventListener('click', () => void this.leave());
+    $('mute').addEventListener('click', () => this.toggleSound());
     $('cancel-placement').addEventListener('click', () => this.launching?.abort());
     window.addEventListener('pagehide', () => void this.leave());
     try {
@@ -93,6 +94,7 @@ export class App {
         await launch(location);
       }
       this.showView('player');
+      this.renderSoundButton();
       video.focus();
     } catch (error) {
       this.session = undefined;
@@ -116,6 +118,19 @@ export class App {
 
   private setPlayEnabled(enabled: boolean): void {
     for (const play of $('games').querySelectorAll('button')) play.disabled = !enabled;
+  }
+
+  private toggleSound(): void {
+    if (!this.session) return;
+    this.session.muted = !this.session.muted;
+    this.renderSoundButton();
+  }
+
+  private renderSoundButton(): void {
+    const muted = this.session?.muted ?? false;
+    const mute = $('mute');
+    mute.textContent = muted ? 'Sound on' : 'Mute';
+    mute.setAttribute('aria-pressed', String(muted));
   }
 
   private async leave(): Promise<void> {
