@@ -50,6 +50,8 @@ describe('edge node signalling: who may join', () => {
     expect(errorCode(await client.request('session:join', { ticket: 42 }))).toBe('VALIDATION_FAILED');
     expect(errorCode(await client.request('transport:create', { direction: 'recv' }))).toBe('SESSION_NOT_JOINED');
     expect(errorCode(await client.request('transport:create', { direction: 'sideways' }))).toBe('VALIDATION_FAILED');
+    expect(errorCode(await client.request('audio:consume', { rtpCapabilities: { codecs: [] } }))).toBe('SESSION_NOT_JOINED');
+    expect(errorCode(await client.request('audio:consume', { rtpCapabilities: 'opus' }))).toBe('VALIDATION_FAILED');
     client.close();
   });
 });
