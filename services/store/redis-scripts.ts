@@ -152,6 +152,12 @@ ${INDEX_ENTRY}
 return entry()
 `);
 
+/** The entries keys of one or more cells (in a Cluster, of one slot). ARGV: nodeId, index entry. */
+export const putEntriesScript = new LuaScript(`
+for _, key in ipairs(KEYS) do redis.call('HSET', key, ARGV[1], ARGV[2]) end
+return 0
+`);
+
 /** Cell keys. ARGV: lng, lat, nodeId, index entry. */
 export const putIndexEntryScript = new LuaScript(`
 redis.call('GEOADD', KEYS[1], ARGV[1], ARGV[2], ARGV[3])
@@ -167,73 +173,79 @@ return 0
 `);
 
 /**
- * Cell keys. ARGV: lng, lat, radius km, count, equivalent km, equivalent ratio. The cell's nearest
- * count nodes within the radius, where nodes within the equivalent distance of the centre, or
- * (ratio > 1) whose distances differ by less than the ratio, may stand in for each other. With a
- * ratio it searches with GEOSEARCH ... ANY, which stops once it has count nodes: a search that
- * finds fewer has found every node within its radius. So it narrows the step between a radius that
- * held fewer and one that held enough until the two differ by at most the ratio, and returns every
- * node nearer than the first and the rest from between the two: no crowded city is ever sorted.
- * Returns { now (server ms), the radius within which the answer is complete only up to
- * equivalence (0 when exact), then per node: id, distance km, index entry or false when the entry
- * is missing or the node's TTL has passed }.
+ * Cell keys of one or more cells (two keys each; in a Cluster, cells whose keys share a slot).
+ * ARGV: lng, lat, radius km, count, equivalent km, equivalent ratio. Each cell's nearest count
+ * nodes within the radius, where nodes within the equivalent distance of the centre, or (ratio > 1)
+ * whose distances differ by less than the ratio, may stand in for each other. With a ratio it
+ * searches with GEOSEARCH ... ANY, which stops once it has count nodes: a search that finds fewer
+ * has found every node within its radius. So it narrows the step between a radius that held fewer
+ * and one that held enough until the two differ by at most the ratio, and returns every node
+ * nearer than the first and the rest from between the two: no crowded city is ever sorted.
+ * Returns { now (server ms), then per cell: { the radius within which the answer is complete only
+ * up to equivalence (0 when exact), { id, distance km } per node, the nodes' index entries (false
+ * where missing or the node's TTL has passed) } }.
  */
-export const searchCellScript = new LuaScript(`
+export const searchCellsScript = new LuaScript(`
 local lng, lat, radius, count = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local equivalent, ratio = tonumber(ARGV[5]), tonumber(ARGV[6])
-local function search(r, any)
-  if any then return redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', lng, lat, 'BYRADIUS', r, 'km', 'ASC', 'COUNT', count, 'ANY', 'WITHDIST') end
-  return redis.call('GEOSEARCH', KEYS[1], 'FROMLONLAT', lng, lat, 'BYRADIUS', r, 'km', 'ASC', 'COUNT', count, 'WITHDIST')
-end
--- inner: every node within lo; outer: count nodes within hi, exactly the nearest unless found by ANY
-local lo, inner, hi, outer, anyOuter = 0, {}, 0, nil, false
-if equivalent > 0 then
-  local hits = search(equivalent, true)
-  if #hits >= count then
-    hi, outer, anyOuter = equivalent, hits, true
-  else
-    lo, inner = equivalent, hits
+local function searchCell(nodesKey, entriesKey)
+  local function search(r, any)
+    if any then return redis.call('GEOSEARCH', nodesKey, 'FROMLONLAT', lng, lat, 'BYRADIUS', r, 'km', 'ASC', 'COUNT', count, 'ANY', 'WITHDIST') end
+    return redis.call('GEOSEARCH', nodesKey, 'FROMLONLAT', lng, lat, 'BYRADIUS', r, 'km', 'ASC', 'COUNT', count, 'WITHDIST')
   end
-end
-if not outer and lo < radius then
-  local hits = search(radius, ratio > 1)
-  if #hits >= count then
-    hi, outer, anyOuter = radius, hits, ratio > 1
-  else
-    lo, inner = radius, hits
-  end
-end
-local banded = 0
-if outer then
-  if ratio > 1 then
-    -- narrow (lo, hi] until hi / lo is at most the ratio, or hi within the equivalent distance;
-    -- a crowd on the player's own point would halve hi forever, hence the cap on steps
-    local steps = 0
-    while hi > equivalent and hi > ratio * lo and steps < 12 do
-      local mid = lo > 0 and math.sqrt(lo * hi) or hi / 2
-      local hits = search(mid, true)
-      if #hits >= count then hi, outer = mid, hits else lo, inner = mid, hits end
-      steps = steps + 1
+  -- inner: every node within lo; outer: count nodes within hi, exactly the nearest unless found by ANY
+  local lo, inner, hi, outer, anyOuter = 0, {}, 0, nil, false
+  if equivalent > 0 then
+    local hits = search(equivalent, true)
+    if #hits >= count then
+      hi, outer, anyOuter = equivalent, hits, true
+    else
+      lo, inner = equivalent, hits
     end
   end
-  if anyOuter then
-    -- every node within lo, then any of those between lo and hi
-    banded = hi
-    local taken = {}
-    for _, hit in ipairs(inner) do taken[hit[1]] = true end
-    for _, hit in ipairs(outer) do
-      if #inner >= count then break end
-      if not taken[hit[1]] then inner[#inner + 1] = hit end
+  if not outer and lo < radius then
+    local hits = search(radius, ratio > 1)
+    if #hits >= count then
+      hi, outer, anyOuter = radius, hits, ratio > 1
+    else
+      lo, inner = radius, hits
     end
-  else
-    inner = outer
   end
+  local banded = 0
+  if outer then
+    if ratio > 1 then
+      -- narrow (lo, hi] until hi / lo is at most the ratio, or hi within the equivalent distance;
+      -- a crowd on the player's own point would halve hi forever, hence the cap on steps
+      local steps = 0
+      while hi > equivalent and hi > ratio * lo and steps < 12 do
+        local mid = lo > 0 and math.sqrt(lo * hi) or hi / 2
+        local hits = search(mid, true)
+        if #hits >= count then hi, outer = mid, hits else lo, inner = mid, hits end
+        steps = steps + 1
+      end
+    end
+    if anyOuter then
+      -- every node within lo, then any of those between lo and hi
+      banded = hi
+      local taken = {}
+      for _, hit in ipairs(inner) do taken[hit[1]] = true end
+      for _, hit in ipairs(outer) do
+        if #inner >= count then break end
+        if not taken[hit[1]] then inner[#inner + 1] = hit end
+      end
+    else
+      inner = outer
+    end
+  end
+  if #inner == 0 then return { tostring(banded), inner, {} } end
+  local ids = {}
+  for i, hit in ipairs(inner) do ids[i] = hit[1] end
+  return { tostring(banded), inner, redis.call('HMGET', entriesKey, unpack(ids)) }
 end
 ${NOW_MS}
-if #inner == 0 then return { now, tostring(banded), inner, {} } end
-local ids = {}
-for i, hit in ipairs(inner) do ids[i] = hit[1] end
-return { now, tostring(banded), inner, redis.call('HMGET', KEYS[2], unpack(ids)) }
+local answer = { now }
+for c = 1, #KEYS, 2 do answer[#answer + 1] = searchCell(KEYS[c], KEYS[c + 1]) end
+return answer
 `);
 
 /** Returns { registered slots, reserved, busy }; zeros for an unknown node. */

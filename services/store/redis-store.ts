@@ -31,6 +31,7 @@ import {
   enqueueScript,
   nodeSlotsScript,
   nodeSummaryScript,
+  putEntriesScript,
   putHashScript,
   putIndexEntryScript,
   queueLengthScript,
@@ -38,7 +39,7 @@ import {
   releasePlayerScript,
   releaseSlotScript,
   reserveSlotScript,
-  searchCellScript,
+  searchCellsScript,
   setReputationScript,
   transitionHashScript,
   upsertNodeScript,
@@ -249,24 +250,27 @@ export class RedisStore implements Store {
   async nearbyNodes(query: NearbyQuery): Promise<NearbyNodes> {
     const { center, radiusKm, perCellLimit, buildId, equivalentKm, equivalentRatio = 1 } = query;
     let completeKm = radiusKm;
-    const perCell = await Promise.all(
-      query.cells.map(async (cell) => {
-        const [now, bandKm, hits, entries] = (await searchCellScript.run(this.#client, this.#cellKeys(cell), [
+    const perGroup = await Promise.all(
+      this.#scriptGroups(query.cells).map(async (cells) => {
+        const [now, ...perCell] = (await searchCellsScript.run(this.#client, cells.flatMap((cell) => this.#cellKeys(cell)), [
           center.lng,
           geoLatitude(center.lat),
           radiusKm,
           perCellLimit,
           Math.min(equivalentKm, radiusKm),
           equivalentRatio,
-        ])) as [number, string, [nodeId: string, distanceKm: string][], (string | null)[]];
-        const nodes = hits.map(([nodeId, distance], i) => new IndexEntryNode(nodeId, cell, Number(distance), entries[i] ?? null, buildId, now));
-        const banded = Number(bandKm);
-        if (banded > 0) completeKm = Math.min(completeKm, banded);
-        else if (nodes.length >= perCellLimit) completeKm = Math.min(completeKm, nodes.at(-1)?.distanceKm ?? 0);
-        return nodes;
+        ])) as [number, ...[bandKm: string, hits: [nodeId: string, distanceKm: string][], entries: (string | null)[]][]];
+        return perCell.flatMap(([bandKm, hits, entries], c) => {
+          const cell = cells[c] ?? '';
+          const nodes = hits.map(([nodeId, distance], i) => new IndexEntryNode(nodeId, cell, Number(distance), entries[i] ?? null, buildId, now));
+          const banded = Number(bandKm);
+          if (banded > 0) completeKm = Math.min(completeKm, banded);
+          else if (nodes.length >= perCellLimit) completeKm = Math.min(completeKm, nodes.at(-1)?.distanceKm ?? 0);
+          return nodes;
+        });
       }),
     );
-    return { nodes: perCell.flat().sort((a, b) => a.distanceKm - b.distanceKm), completeKm };
+    return { nodes: perGroup.flat().sort((a, b) => a.distanceKm - b.distanceKm), completeKm };
   }
 
   async indexedNodeCounts(cells: readonly string[]): Promise<number[]> {
@@ -410,12 +414,17 @@ export class RedisStore implements Store {
   async #reindex(nodeId: string, indexed: unknown): Promise<void> {
     const [entry, cells] = indexed as [string?, string?];
     if (entry === undefined || cells === undefined) return;
-    await Promise.all(
-      cells
-        .split(',')
-        .filter(isSearchedCell)
-        .map((cell) => this.#client.hset(this.#cellKeys(cell)[1], nodeId, entry)),
-    );
+    const searched = cells.split(',').filter(isSearchedCell);
+    await Promise.all(this.#scriptGroups(searched).map((group) => putEntriesScript.run(this.#client, group.map((cell) => this.#cellKeys(cell)[1]), [nodeId, entry])));
+  }
+
+  /**
+   * Cells in groups that one script may take together: all of them on one Redis; one each on a
+   * Cluster, where each cell's keys hash to a slot of their own.
+   */
+  #scriptGroups(cells: readonly string[]): string[][] {
+    if (this.#client instanceof Cluster) return cells.map((cell) => [cell]);
+    return cells.length === 0 ? [] : [[...cells]];
   }
 
   async #putHash(key: string, hash: Record<string, string>, ttlMs: number): Promise<void> {
