@@ -23,7 +23,7 @@ describe('playing the demo game in Chromium', () => {
     await system?.close();
   });
 
-  it('launches from the catalogue, streams decoded 720p video and the game\'s sound, reacts to keys, and frees the slot when the tab closes', async () => {
+  it('launches from the catalogue, streams decoded 720p video and the game\'s sound, reacts to keys and touch, and frees the slot when the tab closes', async () => {
     const page = await browser.context.newPage();
     await page.goto(`${system.url}/`);
     const card = page.locator('[data-game-id="demo-arena"]');
@@ -55,6 +55,24 @@ describe('playing the demo game in Chromium', () => {
     await expect.poll(async () => (await snapshot(page))?.stats?.audioPacketsReceived ?? 0, { timeout: 10_000 }).toBeGreaterThan(50);
     await expect.poll(async () => (await snapshot(page))?.stats?.audioEnergy ?? 0, { timeout: 10_000 }).toBeGreaterThan(0);
     expect(await page.locator('#overlay').textContent()).toMatch(/audio \d+ kb\/s/);
+    // A thumb on the left half of the video is a virtual gamepad's stick: pad events the game applies.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 5 });
+    const box = (await page.locator('#video').boundingBox())!;
+    const thumb = { x: box.x + box.width * 0.25, y: box.y + box.height * 0.5, id: 1 };
+    const beforeTouch = (await snapshot(page))!.lastInputSeq;
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [thumb] });
+    for (let step = 1; step <= 4; step++) {
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ ...thumb, x: thumb.x + 15 * step }] });
+      await page.waitForTimeout(30);
+    }
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    // The landing (at rest, as before) sends nothing; each move and the release send one pad event each.
+    await expect.poll(async () => (await snapshot(page))!.lastInputSeq, { timeout: 5_000 }).toBe(beforeTouch + 5);
+    const touched = (await snapshot(page))!.lastInputSeq;
+    await page.waitForFunction((seq) => window.edgeplay?.snapshot()?.lastFrameSeq === seq, touched, { timeout: 10_000 });
+    await cdp.detach();
+
     const mute = page.getByRole('button', { name: 'Mute' });
     await mute.click();
     await expect.poll(() => page.locator('#mute').getAttribute('aria-pressed')).toBe('true');

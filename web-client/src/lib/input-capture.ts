@@ -1,9 +1,10 @@
 /**
- * Captures keyboard, mouse (pointer lock, relative motion), wheel and gamepads on an element
- * and turns them into numbered InputEvents. Each event's send time is kept by sequence number
+ * Captures keyboard, mouse (pointer lock, relative motion), wheel, gamepads and touch (as a
+ * virtual gamepad: virtual-pad.ts) on an element and turns them into numbered InputEvents. Each event's send time is kept by sequence number
  * so the latency meter can match it with the frame that shows it.
  */
 import type { InputEvent } from '../../../protocol/input.js';
+import { VIRTUAL_PAD_INDEX, VirtualPad } from './virtual-pad.js';
 
 type Sender = (event: InputEvent) => boolean;
 type Payload = InputEvent extends infer E ? (E extends InputEvent ? Omit<E, 'seq'> : never) : never;
@@ -13,6 +14,9 @@ export class InputCapture {
   readonly sentAt = new Map<number, number>();
   private readonly pressed = new Set<string>();
   private readonly padState = new Map<number, string>();
+  private readonly touchPad = new VirtualPad();
+  /** What the game last heard from the touch pad: at rest until a thumb moves. */
+  private touchPadState = JSON.stringify(this.touchPad.state());
   private padTimer: number | undefined;
   private readonly teardown: (() => void)[] = [];
 
@@ -26,10 +30,32 @@ export class InputCapture {
       target.addEventListener(type, handler as EventListener);
       this.teardown.push(() => target.removeEventListener(type, handler as EventListener));
     };
-    on(this.surface, 'click', () => {
-      if (document.pointerLockElement !== this.surface) void this.surface.requestPointerLock?.();
+    on(this.surface, 'click', (e) => {
+      // Pointer lock is for mice; a tap only focuses.
+      if ((e as PointerEvent).pointerType !== 'touch' && document.pointerLockElement !== this.surface) void this.surface.requestPointerLock?.();
       this.surface.focus();
     });
+    on(this.surface, 'pointerdown', (e) => {
+      if (e.pointerType !== 'touch') return;
+      e.preventDefault();
+      this.surface.setPointerCapture?.(e.pointerId);
+      const { x, y, width } = this.touchPoint(e);
+      this.touchPad.down(e.pointerId, x, y, width);
+      this.sendTouchPad();
+    });
+    on(this.surface, 'pointermove', (e) => {
+      if (e.pointerType !== 'touch') return;
+      const { x, y } = this.touchPoint(e);
+      this.touchPad.move(e.pointerId, x, y);
+      this.sendTouchPad();
+    });
+    for (const type of ['pointerup', 'pointercancel'] as const) {
+      on(this.surface, type, (e) => {
+        if (e.pointerType !== 'touch') return;
+        this.touchPad.up(e.pointerId);
+        this.sendTouchPad();
+      });
+    }
     on(document, 'keydown', (e) => {
       if (!this.captures() || e.code === 'Escape') return;
       e.preventDefault();
@@ -80,6 +106,24 @@ export class InputCapture {
   private releaseAll(): void {
     for (const code of this.pressed) this.send({ t: 'key', code, down: false });
     this.pressed.clear();
+    if (this.touchPad.active) {
+      this.touchPad.releaseAll();
+      this.sendTouchPad();
+    }
+  }
+
+  private touchPoint(e: PointerEvent): { x: number; y: number; width: number } {
+    const box = this.surface.getBoundingClientRect();
+    return { x: e.clientX - box.left, y: e.clientY - box.top, width: box.width };
+  }
+
+  /** Sends the virtual pad's state when it changed, as pollGamepads does for physical ones. */
+  private sendTouchPad(): void {
+    const state = this.touchPad.state();
+    const key = JSON.stringify(state);
+    if (this.touchPadState === key) return;
+    this.touchPadState = key;
+    this.send({ t: 'pad', index: VIRTUAL_PAD_INDEX, ...state });
   }
 
   private pollGamepads(): void {
