@@ -110,6 +110,20 @@ describe('control plane command line', () => {
     await expect(startControlPlaneProcess(['--workers', '2'])).rejects.toThrow(/--workers above 1 needs --redis-url or --redis-cluster/);
   }, 30_000);
 
+  it('tells registering nodes the heartbeat interval it was given, and refuses a node TTL that one lost heartbeat would outlast', async () => {
+    await expect(startControlPlaneProcess(['--heartbeat-interval', '5000', '--node-ttl', '9000'])).rejects.toThrow(
+      /--node-ttl \(9000 ms\) must be at least twice --heartbeat-interval \(5000 ms\)/,
+    );
+    await expect(startControlPlaneProcess(['--heartbeat-interval', 'often'])).rejects.toThrow(/expected milliseconds/);
+    const controlPlane = await startControlPlaneProcess(['--heartbeat-interval', '10000', '--node-ttl', '30000', '--operator-token', OPERATOR_TOKEN]);
+    try {
+      const registered = await new TestEdgeNode(controlPlane.url, OPERATOR_TOKEN).register();
+      expect(registered.body).toMatchObject({ heartbeatIntervalMs: 10_000, nodeTtlMs: 30_000 });
+    } finally {
+      await controlPlane.stop();
+    }
+  }, 30_000);
+
   it('fails to start, saying why, when its workers cannot reach Redis', async () => {
     // Nothing listens on port 1: every connection is refused at once.
     await expect(startControlPlaneProcess(['--workers', '2', '--redis-url', 'redis://127.0.0.1:1'])).rejects.toThrow(
