@@ -181,14 +181,16 @@ return 0
  * has found every node within its radius. So it narrows the step between a radius that held fewer
  * and one that held enough until the two differ by at most the ratio, and returns every node
  * nearer than the first and the rest from between the two: no crowded city is ever sorted.
- * Returns { now (server ms), then per cell: { the radius within which the answer is complete only
- * up to equivalence (0 when exact), { id, distance km } per node, the nodes' index entries (false
- * where missing or the node's TTL has passed) } }.
+ * Of all the cells' answers (each sorted nearest first) it keeps the count nearest, since a search
+ * reads count nodes at a time and most searches look at no more: the rest would be read, sent and
+ * parsed for nothing. Returns { now (server ms), the radius within which every node was returned
+ * (up to equivalence; '' for the whole radius), then per node kept, nearest first: { id, distance km, the index (1-based)
+ * of its cell }, then their index entries (false where missing or the node's TTL has passed) }.
  */
 export const searchCellsScript = new LuaScript(`
 local lng, lat, radius, count = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local equivalent, ratio = tonumber(ARGV[5]), tonumber(ARGV[6])
-local function searchCell(nodesKey, entriesKey)
+local function searchCell(nodesKey)
   local function search(r, any)
     if any then return redis.call('GEOSEARCH', nodesKey, 'FROMLONLAT', lng, lat, 'BYRADIUS', r, 'km', 'ASC', 'COUNT', count, 'ANY', 'WITHDIST') end
     return redis.call('GEOSEARCH', nodesKey, 'FROMLONLAT', lng, lat, 'BYRADIUS', r, 'km', 'ASC', 'COUNT', count, 'WITHDIST')
@@ -237,15 +239,58 @@ local function searchCell(nodesKey, entriesKey)
       inner = outer
     end
   end
-  if #inner == 0 then return { tostring(banded), inner, {} } end
-  local ids = {}
-  for i, hit in ipairs(inner) do ids[i] = hit[1] end
-  return { tostring(banded), inner, redis.call('HMGET', entriesKey, unpack(ids)) }
+  return banded, inner
+end
+-- complete: every node nearer than this was found (a full cell's answer ends at its last node)
+local complete = radius
+local lists, heads = {}, {}
+for c = 1, #KEYS / 2 do
+  local banded, hits = searchCell(KEYS[2 * c - 1])
+  if banded > 0 then complete = math.min(complete, banded)
+  elseif #hits >= count then complete = math.min(complete, tonumber(hits[#hits][2])) end
+  lists[c], heads[c] = hits, 1
+end
+-- merge the sorted lists, keeping the count nearest (each hit gains its cell's index)
+local distances = {}
+for c, hits in ipairs(lists) do
+  local d = {}
+  for i, hit in ipairs(hits) do d[i] = tonumber(hit[2]) end
+  distances[c] = d
+end
+local kept, lastKept = {}, 0
+while #kept < count do
+  local best, bestDistance = nil, math.huge
+  for c = 1, #lists do
+    local d = distances[c][heads[c]]
+    if d and d < bestDistance then best, bestDistance = c, d end
+  end
+  if not best then break end
+  local hit = lists[best][heads[best]]
+  heads[best] = heads[best] + 1
+  hit[3] = best
+  kept[#kept + 1], lastKept = hit, bestDistance
+end
+-- a node left out is no nearer than the last one kept
+for c = 1, #lists do
+  if distances[c][heads[c]] then complete = math.min(complete, lastKept) end
+end
+local ids, at = {}, {}
+for i, hit in ipairs(kept) do
+  local c = hit[3]
+  ids[c] = ids[c] or {}
+  ids[c][#ids[c] + 1] = hit[1]
+  at[c] = at[c] or {}
+  at[c][#at[c] + 1] = i
+end
+local entries = {}
+for i = 1, #kept do entries[i] = false end
+for c, cellIds in pairs(ids) do
+  local found = redis.call('HMGET', KEYS[2 * c], unpack(cellIds))
+  for j, i in ipairs(at[c]) do entries[i] = found[j] end
 end
 ${NOW_MS}
-local answer = { now }
-for c = 1, #KEYS, 2 do answer[#answer + 1] = searchCell(KEYS[c], KEYS[c + 1]) end
-return answer
+-- '' for the whole radius: tostring keeps 14 digits, which would make a radius look cut short
+return { now, complete < radius and tostring(complete) or '', kept, entries }
 `);
 
 /** Returns { registered slots, reserved, busy }; zeros for an unknown node. */

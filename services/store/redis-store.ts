@@ -249,28 +249,24 @@ export class RedisStore implements Store {
 
   async nearbyNodes(query: NearbyQuery): Promise<NearbyNodes> {
     const { center, radiusKm, perCellLimit, buildId, equivalentKm, equivalentRatio = 1 } = query;
-    let completeKm = radiusKm;
-    const perGroup = await Promise.all(
+    const answers = await Promise.all(
       this.#scriptGroups(query.cells).map(async (cells) => {
-        const [now, ...perCell] = (await searchCellsScript.run(this.#client, cells.flatMap((cell) => this.#cellKeys(cell)), [
+        const [now, complete, hits, entries] = (await searchCellsScript.run(this.#client, cells.flatMap((cell) => this.#cellKeys(cell)), [
           center.lng,
           geoLatitude(center.lat),
           radiusKm,
           perCellLimit,
           Math.min(equivalentKm, radiusKm),
           equivalentRatio,
-        ])) as [number, ...[bandKm: string, hits: [nodeId: string, distanceKm: string][], entries: (string | null)[]][]];
-        return perCell.flatMap(([bandKm, hits, entries], c) => {
-          const cell = cells[c] ?? '';
-          const nodes = hits.map(([nodeId, distance], i) => new IndexEntryNode(nodeId, cell, Number(distance), entries[i] ?? null, buildId, now));
-          const banded = Number(bandKm);
-          if (banded > 0) completeKm = Math.min(completeKm, banded);
-          else if (nodes.length >= perCellLimit) completeKm = Math.min(completeKm, nodes.at(-1)?.distanceKm ?? 0);
-          return nodes;
-        });
+        ])) as [number, string, [nodeId: string, distanceKm: string, cell: number][], (string | null)[]];
+        const nodes = hits.map(([nodeId, distance, cell], i) => new IndexEntryNode(nodeId, cells[cell - 1] ?? '', Number(distance), entries[i] ?? null, buildId, now));
+        return { nodes, completeKm: complete === '' ? radiusKm : Number(complete) };
       }),
     );
-    return { nodes: perGroup.flat().sort((a, b) => a.distanceKm - b.distanceKm), completeKm };
+    return {
+      nodes: answers.flatMap((answer) => answer.nodes).sort((a, b) => a.distanceKm - b.distanceKm),
+      completeKm: Math.min(radiusKm, ...answers.map((answer) => answer.completeKm)),
+    };
   }
 
   async indexedNodeCounts(cells: readonly string[]): Promise<number[]> {

@@ -96,7 +96,10 @@ export interface NearbyQuery {
   cells: readonly string[];
   center: GeoPoint;
   radiusKm: number;
-  /** A cell contributes at most this many of its nearest nodes. */
+  /**
+   * A cell contributes at most this many of its nearest nodes; a store may keep only this many
+   * of the nearest of them all (completeKm then ends at the last one kept).
+   */
   perCellLimit: number;
   /** The build the summaries' `buildCached` answers for. */
   buildId: string;
@@ -119,7 +122,7 @@ export interface NearbyNodes {
    * Every indexed node nearer than this is in `nodes` (or one as near, by `equivalentKm` and
    * `equivalentRatio`, stands in for it): the radius, or less where a cell had more nodes within
    * it than `perCellLimit` (the distance of that cell's farthest node returned, or the radius
-   * within which it answered up to equivalence).
+   * within which it answered up to equivalence), or where nodes were left out past the last one kept.
    */
   completeKm: number;
 }

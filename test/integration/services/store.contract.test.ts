@@ -4,9 +4,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cellToLatLng, gridDisk } from 'h3-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GeoPoint } from '../../../protocol/http.js';
 import { indexCells, searchStep } from '../../../services/matchmaker/cell-index.js';
+import { distanceKm } from '../../../services/matchmaker/great-circle.js';
 import { RedisStore } from '../../../services/store/redis-store.js';
 import { DEFAULT_NODE_REPUTATION, type NearbyQuery, type NodeRecord, type PlacementRecord, type SessionRecord, type Store } from '../../../services/store/store.js';
 import { openStore, useBackends, type StoreOption } from './helpers/backends.js';
@@ -310,6 +312,32 @@ describe.each(backends)('$name store', (backend) => {
       const whole = await store.nearbyNodes({ cells: [cell], center: paris, radiusKm: 10, perCellLimit: 10, buildId: BUILD, equivalentKm: 0 });
       expect(whole.nodes).toHaveLength(5);
       expect(whole.completeKm).toBe(10);
+    });
+
+    it('over several cells, returns every node nearer than the distance it says its answer is complete to', async () => {
+      // Two neighbouring cells, each with five nodes about its centre, and a player between them:
+      // the nodes' distances interleave, so neither cell's nearest few are the nearest of all.
+      const cellA = indexCells(paris)[0]!;
+      const cellB = gridDisk(cellA, 1).find((cell) => cell !== cellA)!;
+      const [a, b] = [cellA, cellB].map((cell) => {
+        const [lat, lng] = cellToLatLng(cell);
+        return { lat, lng };
+      });
+      const between = { lat: (a!.lat + b!.lat) / 2, lng: (a!.lng + b!.lng) / 2 };
+      const nodes = [a!, b!].flatMap((centre, side) => [0, 2, 4, 6, 8].map((km) => nodeRecord({ location: east(centre, side === 0 ? km : -km - 1) })));
+      for (const [i, node] of nodes.entries()) expect(indexCells(node.location)[0]).toBe(i < 5 ? cellA : cellB);
+      await store.upsertNodes(nodes, LONG_TTL_MS);
+
+      const found = await store.nearbyNodes({ cells: [cellA, cellB], center: between, radiusKm: 300, perCellLimit: 3, buildId: BUILD, equivalentKm: 0 });
+      const returned = new Set(found.nodes.map((node) => node.nodeId));
+      expect(found.nodes.length).toBeGreaterThanOrEqual(3);
+      expect(found.nodes.length).toBeLessThanOrEqual(6);
+      expect(found.completeKm).toBeLessThan(300);
+      const distances = found.nodes.map((node) => node.distanceKm);
+      expect(distances).toEqual([...distances].sort((x, y) => x - y));
+      for (const node of nodes) {
+        if (distanceKm(between, node.location) < found.completeKm - 0.1) expect(returned).toContain(node.nodeId);
+      }
     });
 
     it('may hand out any of the nodes within the equivalent distance, where a cell holds enough of them', async () => {
