@@ -251,28 +251,25 @@ for c = 1, #KEYS / 2 do
   lists[c], heads[c] = hits, 1
 end
 -- merge the sorted lists, keeping the count nearest (each hit gains its cell's index)
-local distances = {}
-for c, hits in ipairs(lists) do
-  local d = {}
-  for i, hit in ipairs(hits) do d[i] = tonumber(hit[2]) end
-  distances[c] = d
-end
+local headDistance = {}
+for c, hits in ipairs(lists) do headDistance[c] = hits[1] and tonumber(hits[1][2]) end
 local kept, lastKept = {}, 0
 while #kept < count do
   local best, bestDistance = nil, math.huge
   for c = 1, #lists do
-    local d = distances[c][heads[c]]
+    local d = headDistance[c]
     if d and d < bestDistance then best, bestDistance = c, d end
   end
   if not best then break end
-  local hit = lists[best][heads[best]]
-  heads[best] = heads[best] + 1
-  hit[3] = best
-  kept[#kept + 1], lastKept = hit, bestDistance
+  local hits, head = lists[best], heads[best]
+  hits[head][3] = best
+  kept[#kept + 1], lastKept = hits[head], bestDistance
+  heads[best] = head + 1
+  headDistance[best] = hits[head + 1] and tonumber(hits[head + 1][2])
 end
 -- a node left out is no nearer than the last one kept
 for c = 1, #lists do
-  if distances[c][heads[c]] then complete = math.min(complete, lastKept) end
+  if headDistance[c] then complete = math.min(complete, lastKept) end
 end
 local ids, at = {}, {}
 for i, hit in ipairs(kept) do
