@@ -42,6 +42,11 @@ export async function startRedisServer(extraArgs: readonly string[]): Promise<Re
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  // A test process that dies of an uncaught error or process.exit() takes its server with it,
+  // instead of leaving it holding memory and a port.
+  const killOnExit = (): void => void child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
