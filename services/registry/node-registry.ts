@@ -3,6 +3,7 @@
  * Ed25519 key, and everything it sends, its registration included, is signed with that key.
  */
 import type { KeyObject } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../../protocol/errors.js';
 import type { HeartbeatAck, NodeList, NodeRegistered, NodeView, SignedHeartbeat, SignedRegistration } from '../../protocol/http.js';
 import { publicKeyFromRaw, verifyPayload } from '../../protocol/signing.js';
@@ -15,6 +16,8 @@ import { nodeIdForPublicKey } from './node-id.js';
 
 /** How far a signed registration's or heartbeat's sentAt may be from our clock; bounds how long a captured one stays replayable. */
 const MAX_CLOCK_SKEW_MS = 30_000;
+/** Node keys kept per instance: a network's worth, a few hundred bytes each. */
+const KEY_CACHE_SIZE = 100_000;
 
 export interface NodeRegistryOptions {
   store: Store;
@@ -28,6 +31,12 @@ export interface NodeRegistryOptions {
 export class NodeRegistry {
   readonly #options: NodeRegistryOptions;
   readonly #log: Logger;
+  /**
+   * Node keys by node id. An id is derived from its key, so the key found for an id is the key for
+   * good: heartbeats, every node's every few seconds, check their signature without a store read
+   * (the heartbeat script still refuses a node that is not live).
+   */
+  readonly #keys = new LRUCache<string, KeyObject>({ max: KEY_CACHE_SIZE });
 
   constructor(options: NodeRegistryOptions) {
     this.#options = options;
@@ -75,25 +84,27 @@ export class NodeRegistry {
   }
 
   /**
-   * The live node that signed `payload`. The payload must name the node the URL names, because
-   * the signature covers the payload and not the URL.
+   * Checks that the live node `nodeId` signed `payload` (a session report): NODE_NOT_FOUND once
+   * it has expired, SIGNATURE_INVALID for another key's signature.
    */
-  async authenticate(
-    nodeId: string,
-    payload: { nodeId: string },
-    signature: string,
-    invalidCode: 'HEARTBEAT_SIGNATURE_INVALID' | 'SIGNATURE_INVALID' = 'SIGNATURE_INVALID',
-  ): Promise<NodeRecord> {
-    if (payload.nodeId !== nodeId) {
-      throw new AppError('VALIDATION_FAILED', `The payload names node ${payload.nodeId}, the URL names ${nodeId}.`);
-    }
+  async authenticate(nodeId: string, payload: { nodeId: string }, signature: string): Promise<void> {
+    checkNamesNode(nodeId, payload);
+    this.#checkSignature(nodeId, payload, signature, await this.#liveNodeKey(nodeId), 'SIGNATURE_INVALID');
+  }
+
+  async #liveNodeKey(nodeId: string): Promise<KeyObject> {
     const node = await this.#options.store.getNode(nodeId);
     if (node === null) throw nodeNotFound();
-    if (!verifyPayload(payload, signature, parsePublicKey(node.publicKey))) {
+    const key = parsePublicKey(node.publicKey);
+    this.#keys.set(nodeId, key);
+    return key;
+  }
+
+  #checkSignature(nodeId: string, payload: unknown, signature: string, key: KeyObject, invalidCode: 'HEARTBEAT_SIGNATURE_INVALID' | 'SIGNATURE_INVALID'): void {
+    if (!verifyPayload(payload, signature, key)) {
       this.#log.warn({ nodeId }, 'signature does not verify');
       throw new AppError(invalidCode);
     }
-    return node;
   }
 
   async list(): Promise<NodeList> {
@@ -122,7 +133,9 @@ export class NodeRegistry {
   async #acceptHeartbeat(nodeId: string, { payload, signature }: SignedHeartbeat): Promise<HeartbeatAck> {
     const { store, nodeTtlMs } = this.#options;
     const log = this.#log.child({ nodeId });
-    await this.authenticate(nodeId, payload, signature, 'HEARTBEAT_SIGNATURE_INVALID');
+    checkNamesNode(nodeId, payload);
+    const key = this.#keys.get(nodeId) ?? (await this.#liveNodeKey(nodeId));
+    this.#checkSignature(nodeId, payload, signature, key, 'HEARTBEAT_SIGNATURE_INVALID');
     const now = Date.now();
     if (Math.abs(payload.sentAt - now) > MAX_CLOCK_SKEW_MS) {
       log.warn({ sentAt: payload.sentAt, now }, 'heartbeat refused: clock skew');
@@ -136,6 +149,13 @@ export class NodeRegistry {
     if (outcome === 'unknown_node') throw nodeNotFound();
     log.debug({ seq: payload.seq }, 'heartbeat accepted');
     return { nodeId, seq: payload.seq };
+  }
+}
+
+/** The signature covers the payload, not the URL: the payload must name the node the URL names. */
+function checkNamesNode(nodeId: string, payload: { nodeId: string }): void {
+  if (payload.nodeId !== nodeId) {
+    throw new AppError('VALIDATION_FAILED', `The payload names node ${payload.nodeId}, the URL names ${nodeId}.`);
   }
 }
 
