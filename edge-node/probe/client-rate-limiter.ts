@@ -3,8 +3,8 @@
  * least recently seen buckets (their owners start again with a full bucket) instead of growing memory.
  */
 import { isIPv6 } from 'node:net';
+import { LRUCache } from 'lru-cache';
 import { TokenBucket } from '../input/token-bucket.js';
-import { LruMap } from './lru-map.js';
 
 export interface RateLimit {
   ratePerSecond: number;
@@ -14,13 +14,13 @@ export interface RateLimit {
 }
 
 export class ClientRateLimiter {
-  private readonly buckets: LruMap<string, TokenBucket>;
+  private readonly buckets: LRUCache<string, TokenBucket>;
 
   constructor(
     private readonly limit: RateLimit,
     private readonly now: () => number = () => performance.now(),
   ) {
-    this.buckets = new LruMap(limit.maxClients);
+    this.buckets = new LRUCache({ max: limit.maxClients });
   }
 
   take(address: string): boolean {

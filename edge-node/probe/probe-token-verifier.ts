@@ -5,10 +5,10 @@
  * remembered until it expires: a probe burst costs one signature check, not one per probe.
  */
 import type { JWK } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../../protocol/errors.js';
 import { PROBE_TOKEN_ISSUER } from '../../protocol/placement.js';
 import { importControlPlaneKey, verifyControlPlaneJwt, type ControlPlaneKey } from '../tickets/control-plane-jwt.js';
-import { LruMap } from './lru-map.js';
 
 /** A token that passed the signature check: what later probes with it still need to know. */
 interface VerifiedToken {
@@ -26,7 +26,7 @@ export interface ProbeTokenVerifierOptions {
 const MAX_TOKEN_LENGTH = 8192;
 
 export class ProbeTokenVerifier {
-  private readonly verified: LruMap<string, VerifiedToken>;
+  private readonly verified: LRUCache<string, VerifiedToken>;
 
   private constructor(
     private readonly key: ControlPlaneKey,
@@ -34,7 +34,7 @@ export class ProbeTokenVerifier {
     private readonly now: () => number,
     cacheSize: number,
   ) {
-    this.verified = new LruMap(cacheSize);
+    this.verified = new LRUCache({ max: cacheSize });
   }
 
   static async create(publicJwk: JWK, nodeId: string, options: ProbeTokenVerifierOptions = {}): Promise<ProbeTokenVerifier> {

@@ -1,20 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { ClientRateLimiter, clientKey } from '../../../edge-node/probe/client-rate-limiter.js';
-import { LruMap } from '../../../edge-node/probe/lru-map.js';
-
-describe('LruMap', () => {
-  it('never holds more than its capacity, and forgets the least recently used entry first', () => {
-    const map = new LruMap<string, number>(2);
-    map.set('a', 1);
-    map.set('b', 2);
-    expect(map.get('a')).toBe(1);
-    map.set('c', 3);
-    expect(map.size).toBe(2);
-    expect(map.get('b')).toBeUndefined();
-    expect(map.get('a')).toBe(1);
-    expect(map.get('c')).toBe(3);
-  });
-});
 
 describe('ClientRateLimiter', () => {
   it('lets each address burst, then refills at the rate', () => {
