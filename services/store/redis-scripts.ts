@@ -152,9 +152,15 @@ ${INDEX_ENTRY}
 return entry()
 `);
 
-/** The entries keys of one or more cells (in a Cluster, of one slot). ARGV: nodeId, index entry. */
+/**
+ * Cell keys of one or more cells (in a Cluster, of one slot). ARGV: nodeId, index entry. Rewrites
+ * the node's entry in each cell that still lists it: a node dropped from a cell meanwhile (expired,
+ * or moved) gets no entry there that nothing would ever read or delete.
+ */
 export const putEntriesScript = new LuaScript(`
-for _, key in ipairs(KEYS) do redis.call('HSET', key, ARGV[1], ARGV[2]) end
+for c = 1, #KEYS, 2 do
+  if redis.call('ZSCORE', KEYS[c], ARGV[1]) then redis.call('HSET', KEYS[c + 1], ARGV[1], ARGV[2]) end
+end
 return 0
 `);
 

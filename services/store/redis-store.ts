@@ -411,7 +411,7 @@ export class RedisStore implements Store {
     const [entry, cells] = indexed as [string?, string?];
     if (entry === undefined || cells === undefined) return;
     const searched = cells.split(',').filter(isSearchedCell);
-    await Promise.all(this.#scriptGroups(searched).map((group) => putEntriesScript.run(this.#client, group.map((cell) => this.#cellKeys(cell)[1]), [nodeId, entry])));
+    await Promise.all(this.#scriptGroups(searched).map((group) => putEntriesScript.run(this.#client, group.flatMap((cell) => this.#cellKeys(cell)), [nodeId, entry])));
   }
 
   /**

@@ -5,9 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cellToLatLng, gridDisk } from 'h3-js';
+import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GeoPoint } from '../../../protocol/http.js';
-import { indexCells, searchStep } from '../../../services/matchmaker/cell-index.js';
+import { indexCells, isSearchedCell, searchStep } from '../../../services/matchmaker/cell-index.js';
 import { distanceKm } from '../../../services/matchmaker/great-circle.js';
 import { RedisStore } from '../../../services/store/redis-store.js';
 import { DEFAULT_NODE_REPUTATION, type NearbyQuery, type NodeRecord, type PlacementRecord, type SessionRecord, type Store } from '../../../services/store/store.js';
@@ -588,6 +589,30 @@ describe('RedisStore cell index', () => {
         (ids) => ids.includes(node.nodeId),
       );
     } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('RedisStore cell index entries', () => {
+  it('leaves no entry behind in a cell that dropped the node while a reservation rewrote it', async () => {
+    const option = servers.find((backend) => backend.name === 'redis')!.store();
+    if (option === 'memory' || !('redisUrl' in option)) throw new Error('expected a redis-server option');
+    const store = await openStore(option);
+    const raw = new Redis(option.redisUrl);
+    try {
+      const node = nodeRecord();
+      await store.upsertNode(node, LONG_TTL_MS);
+      const cells = indexCells(node.location).filter(isSearchedCell);
+      const entries = () => Promise.all(cells.map((cell) => raw.hexists(`${option.keyPrefix}{cell:${cell}}:entries`, node.nodeId)));
+      expect(await entries()).toEqual(cells.map(() => 1));
+
+      // A reader dropped it as lapsed, say, just before a reservation's rewrite of its entry.
+      await store.unindexNodes(cells.map((cell) => ({ nodeId: node.nodeId, cell })));
+      expect(await store.reserveSlot(node.nodeId, 'sorphan', 60_000)).not.toBeNull();
+      expect(await entries()).toEqual(cells.map(() => 0));
+    } finally {
+      raw.disconnect();
       await store.close();
     }
   });
