@@ -33,6 +33,9 @@ describe('playing the demo game in Chromium', () => {
     await page.waitForFunction(() => (window.edgeplay?.snapshot()?.framesSeen ?? 0) > 60, null, { timeout: 30_000 });
     await expect.poll(async () => (await snapshot(page))?.stats?.width, { timeout: 10_000 }).toBe(1280);
     expect((await snapshot(page))?.stats?.height).toBe(720);
+    // Frames handed to the compositor: at least every one the meter saw (two within one refresh show once).
+    const frames = (await snapshot(page))!;
+    expect(frames.framesPresented).toBeGreaterThanOrEqual(frames.framesSeen);
     const nodeId = system.nodes[0]!.nodeId;
     expect(await nodeSlots(system.url, nodeId)).toMatchObject({ busySlots: 1, freeSlots: 0 });
 

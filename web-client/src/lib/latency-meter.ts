@@ -8,7 +8,13 @@ import { decodeStrip, STRIP_CELL, STRIP_WIDTH } from '../../../protocol/latency-
 export class LatencyMeter {
   readonly samples: number[] = [];
   lastFrameSeq: number | null = null;
+  /** Frames this meter's callbacks saw: at most one per display refresh, so a 60 Hz screen shows no more than 60 a second. */
   framesSeen = 0;
+  /**
+   * Frames the page handed its compositor so far (requestVideoFrameCallback's presentedFrames):
+   * more than framesSeen where two frames arrived within one refresh and only the newer was shown.
+   */
+  framesPresented = 0;
   private readonly canvas = document.createElement('canvas');
   private readonly context: CanvasRenderingContext2D;
   private running = false;
@@ -44,6 +50,7 @@ export class LatencyMeter {
   private onFrame(_now: number, meta: VideoFrameCallbackMetadata): void {
     if (!this.running) return;
     this.framesSeen++;
+    this.framesPresented = meta.presentedFrames;
     // Only the strip's own pixels are copied back: a full-frame read-back would cost more than the decode.
     this.context.drawImage(this.video, 0, 0, STRIP_WIDTH, STRIP_CELL, 0, 0, STRIP_WIDTH, STRIP_CELL);
     const seq = decodeStrip(this.context.getImageData(0, 0, STRIP_WIDTH, STRIP_CELL).data, STRIP_WIDTH);

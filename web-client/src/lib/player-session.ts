@@ -31,6 +31,7 @@ export interface PlayerSnapshot {
   lastInputSeq: number;
   lastFrameSeq: number | null;
   framesSeen: number;
+  framesPresented: number;
   ended: SessionEndedNotice | null;
 }
 
@@ -105,6 +106,7 @@ export class PlayerSession {
       lastInputSeq: this.capture?.lastSeq ?? 0,
       lastFrameSeq: this.meter?.lastFrameSeq ?? null,
       framesSeen: this.meter?.framesSeen ?? 0,
+      framesPresented: this.meter?.framesPresented ?? 0,
       ended: this.endedNotice,
     };
   }
