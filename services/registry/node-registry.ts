@@ -52,7 +52,8 @@ export class NodeRegistry {
     const { sentAt, ...registration } = payload;
     const nodeId = nodeIdForPublicKey(registration.publicKey);
     const log = this.#log.child({ nodeId });
-    if (!verifyPayload(payload, signature, parsePublicKey(registration.publicKey))) {
+    const key = parsePublicKey(registration.publicKey);
+    if (!verifyPayload(payload, signature, key)) {
       log.warn({ operatorId }, 'registration refused: not signed with the key it registers');
       throw new AppError('SIGNATURE_INVALID', 'The registration must be signed with the private key of the publicKey it registers.');
     }
@@ -67,6 +68,7 @@ export class NodeRegistry {
       log.warn({ operatorId }, 'registration refused: the node is live under another operator');
       throw new AppError('FORBIDDEN', 'This node is registered by another operator.');
     }
+    this.#keys.set(nodeId, key);
     log.info({ outcome, name: registration.name, slots: registration.slots, signallingUrl: registration.signallingUrl }, 'node registered');
     return { nodeId, heartbeatIntervalMs, nodeTtlMs, ticketPublicJwk: tickets.publicJwk, ticketIssuer: TICKET_ISSUER };
   }
@@ -132,22 +134,22 @@ export class NodeRegistry {
 
   async #acceptHeartbeat(nodeId: string, { payload, signature }: SignedHeartbeat): Promise<HeartbeatAck> {
     const { store, nodeTtlMs } = this.#options;
-    const log = this.#log.child({ nodeId });
     checkNamesNode(nodeId, payload);
     const key = this.#keys.get(nodeId) ?? (await this.#liveNodeKey(nodeId));
     this.#checkSignature(nodeId, payload, signature, key, 'HEARTBEAT_SIGNATURE_INVALID');
     const now = Date.now();
     if (Math.abs(payload.sentAt - now) > MAX_CLOCK_SKEW_MS) {
-      log.warn({ sentAt: payload.sentAt, now }, 'heartbeat refused: clock skew');
+      this.#log.warn({ nodeId, sentAt: payload.sentAt, now }, 'heartbeat refused: clock skew');
       throw new AppError('HEARTBEAT_CLOCK_SKEW', `The heartbeat was sent at ${payload.sentAt}; the control plane clock reads ${now}.`);
     }
     const outcome = await store.acceptHeartbeat(nodeId, payload.seq, now, nodeTtlMs);
     if (outcome === 'replayed') {
-      log.warn({ seq: payload.seq }, 'heartbeat refused: sequence number not above the last one');
+      this.#log.warn({ nodeId, seq: payload.seq }, 'heartbeat refused: sequence number not above the last one');
       throw new AppError('HEARTBEAT_REPLAYED');
     }
     if (outcome === 'unknown_node') throw nodeNotFound();
-    log.debug({ seq: payload.seq }, 'heartbeat accepted');
+    // No child logger per heartbeat: every node sends one every few seconds.
+    this.#log.debug({ nodeId, seq: payload.seq }, 'heartbeat accepted');
     return { nodeId, seq: payload.seq };
   }
 }

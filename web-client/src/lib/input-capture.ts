@@ -1,7 +1,8 @@
 /**
  * Captures keyboard, mouse (pointer lock, relative motion), wheel, gamepads and touch (as a
- * virtual gamepad: virtual-pad.ts) on an element and turns them into numbered InputEvents. Each event's send time is kept by sequence number
- * so the latency meter can match it with the frame that shows it.
+ * virtual gamepad: virtual-pad.ts) on an element and turns them into numbered InputEvents. Each
+ * event's send time is kept by sequence number so the latency meter can match it with the frame
+ * that shows it.
  */
 import type { InputEvent } from '../../../protocol/input.js';
 import { VIRTUAL_PAD_INDEX, VirtualPad } from './virtual-pad.js';
@@ -39,14 +40,14 @@ export class InputCapture {
       if (e.pointerType !== 'touch') return;
       e.preventDefault();
       this.surface.setPointerCapture?.(e.pointerId);
-      const { x, y, width } = this.touchPoint(e);
-      this.touchPad.down(e.pointerId, x, y, width);
+      // Only where a thumb lands needs the layout; it steers by how far it moves from there.
+      const box = this.surface.getBoundingClientRect();
+      this.touchPad.down(e.pointerId, e.clientX, e.clientY, box.left + box.width / 2);
       this.sendTouchPad();
     });
     on(this.surface, 'pointermove', (e) => {
       if (e.pointerType !== 'touch') return;
-      const { x, y } = this.touchPoint(e);
-      this.touchPad.move(e.pointerId, x, y);
+      this.touchPad.move(e.pointerId, e.clientX, e.clientY);
       this.sendTouchPad();
     });
     for (const type of ['pointerup', 'pointercancel'] as const) {
@@ -110,11 +111,6 @@ export class InputCapture {
       this.touchPad.releaseAll();
       this.sendTouchPad();
     }
-  }
-
-  private touchPoint(e: PointerEvent): { x: number; y: number; width: number } {
-    const box = this.surface.getBoundingClientRect();
-    return { x: e.clientX - box.left, y: e.clientY - box.top, width: box.width };
   }
 
   /** Sends the virtual pad's state when it changed, as pollGamepads does for physical ones. */

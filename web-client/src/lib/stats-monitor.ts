@@ -32,15 +32,9 @@ export class StatsMonitor {
    * bandwidth probe as a second video stream, which never decodes a frame.
    */
   update({ video, audio, transport }: { video?: RTCStatsReport; audio?: RTCStatsReport; transport?: RTCStatsReport }): StreamStats | null {
-    let inbound: Record<string, number> | undefined;
-    let sound: Record<string, number> = {};
-    audio?.forEach((s: Record<string, unknown>) => {
-      if (s['type'] === 'inbound-rtp' && s['kind'] === 'audio') sound = s as Record<string, number>;
-    });
+    const inbound = inboundRtp(video, 'video');
+    const sound = inboundRtp(audio, 'audio') ?? {};
     let rttMs: number | null = null;
-    video?.forEach((s: Record<string, unknown>) => {
-      if (s['type'] === 'inbound-rtp' && s['kind'] === 'video') inbound = s as Record<string, number>;
-    });
     for (const report of [video, transport]) {
       report?.forEach((s: Record<string, unknown>) => {
         if (s['type'] === 'candidate-pair' && s['nominated'] && typeof s['currentRoundTripTime'] === 'number') rttMs = (s['currentRoundTripTime'] as number) * 1000;
@@ -73,4 +67,13 @@ export class StatsMonitor {
       audioEnergy: sound['totalAudioEnergy'] ?? 0,
     };
   }
+}
+
+/** The receiving stream of `kind` in a receiver's report. */
+function inboundRtp(report: RTCStatsReport | undefined, kind: 'audio' | 'video'): Record<string, number> | undefined {
+  let found: Record<string, number> | undefined;
+  report?.forEach((s: Record<string, unknown>) => {
+    if (s['type'] === 'inbound-rtp' && s['kind'] === kind) found = s as Record<string, number>;
+  });
+  return found;
 }

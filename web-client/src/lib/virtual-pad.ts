@@ -28,9 +28,12 @@ export interface PadState {
 export class VirtualPad {
   private readonly fingers = new Map<number, Finger>();
 
-  /** A finger landed at (x, y) on a surface `width` wide; the first finger on each half takes it. */
-  down(id: number, x: number, y: number, width: number): void {
-    const side = x < width / 2 ? 'left' : 'right';
+  /**
+   * A finger landed at (x, y); left of `middleX`, the middle of the surface, it steers. The first
+   * finger on each half takes it.
+   */
+  down(id: number, x: number, y: number, middleX: number): void {
+    const side = x < middleX ? 'left' : 'right';
     if ([...this.fingers.values()].some((finger) => finger.side === side)) return;
     this.fingers.set(id, { side, originX: x, originY: y, x, y });
   }
