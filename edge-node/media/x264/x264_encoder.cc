@@ -127,8 +127,10 @@ class X264Encoder : public Napi::ObjectWrap<X264Encoder> {
     p.i_keyint_max = keyint_max;
     p.b_repeat_headers = 1;  // SPS/PPS before every IDR: a receiver that lost them recovers at the IDR
     p.b_annexb = 1;          // start codes: what splitAnnexB and the RTP packetizer expect
-    // Must match the profile-level-id we signal (42e01f = level 3.1).
-    p.i_level_idc = 31;
+    // The SPS states the level the stream needs (x264 picks it: 3.2 for 720p60), so a hardware
+    // decoder sizes itself for the real macroblock rate. The SDP keeps the router's 42e01f:
+    // level-asymmetry-allowed lets the send level differ, and profile is what must match.
+    p.i_level_idc = -1;
     p.rc.i_rc_method = X264_RC_ABR;
     p.rc.i_bitrate = kbps;
     // VBV must be on at open, or x264_encoder_reconfig cannot change the rate later.

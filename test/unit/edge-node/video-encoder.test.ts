@@ -53,16 +53,21 @@ afterEach(() => {
 });
 
 describe('VideoEncoder (libx264, real encoder)', () => {
-  it('emits constrained baseline level 3.1 SPS (42 e0/c0 1f)', async () => {
-    const enc = makeEncoder();
-    const out = await encodeOrFail(enc, movingFrames(W, H)(0), 0);
-    const sps = splitAnnexB(out.data).find((n) => nalType(n) === NalType.Sps);
-    expect(sps).toBeDefined();
-    const [profileIdc, constraints, levelIdc] = [sps![1]!, sps![2]!, sps![3]!];
-    expect(profileIdc).toBe(0x42); // baseline
-    expect(constraints & 0x40).toBe(0x40); // constraint_set1: constrained baseline
-    expect(constraints & 0xc0).toBe(0xc0);
-    expect(levelIdc).toBe(0x1f);
+  it('emits constrained baseline SPS at the level the stream needs (42 e0/c0, 3.1 at 720p30, 3.2 at 720p60)', async () => {
+    const levelOf = async (fps: number): Promise<number> => {
+      const enc = makeEncoder({ width: 1280, height: 720, fps, bitrateKbps: 4000 });
+      const out = await encodeOrFail(enc, movingFrames(1280, 720)(0), 0);
+      const sps = splitAnnexB(out.data).find((n) => nalType(n) === NalType.Sps);
+      expect(sps).toBeDefined();
+      const [profileIdc, constraints, levelIdc] = [sps![1]!, sps![2]!, sps![3]!];
+      expect(profileIdc).toBe(0x42); // baseline
+      expect(constraints & 0x40).toBe(0x40); // constraint_set1: constrained baseline
+      expect(constraints & 0xc0).toBe(0xc0);
+      return levelIdc;
+    };
+    expect(await levelOf(30)).toBe(31);
+    expect(await levelOf(60)).toBe(32);
+    const out = await encodeOrFail(makeEncoder(), movingFrames(W, H)(0), 0);
     // Baseline allows CAVLC only. PPS starts with ue(pps_id=0) ue(sps_id=0), i.e. bits 1 1,
     // then entropy_coding_mode_flag, which must be 0.
     const pps = splitAnnexB(out.data).find((n) => nalType(n) === NalType.Pps);
