@@ -16,19 +16,32 @@ export function stripCellLumas(seq: number): number[] {
   return cells;
 }
 
+/** The luma (0-255) of the pixel at (x, y), counted from the frame's top-left corner. */
+export type LumaAt = (x: number, y: number) => number;
+
 /**
- * Reads the sequence number back from RGBA pixels of the strip's rows (`rgba` is a
- * `width`-pixel-wide image that starts at the frame's top-left corner). Returns null when the
- * guard cells are not there (the frame carries no strip, or it is not decoded yet).
+ * Reads the sequence number back from the strip's pixels. Returns null when the guard cells are
+ * not there (the frame carries no strip, or it is not decoded yet).
  */
-export function decodeStrip(rgba: Uint8ClampedArray | Uint8Array, width: number): number | null {
+export function decodeStrip(lumaAt: LumaAt): number | null {
   const centre = STRIP_CELL >> 1;
-  const luma = (cell: number): number => {
-    const i = (centre * width + cell * STRIP_CELL + centre) * 4;
-    return 0.299 * (rgba[i] ?? 0) + 0.587 * (rgba[i + 1] ?? 0) + 0.114 * (rgba[i + 2] ?? 0);
-  };
-  if (luma(0) < 160 || luma(1) > 96) return null;
+  const cell = (index: number): number => lumaAt(index * STRIP_CELL + centre, centre);
+  if (cell(0) < 160 || cell(1) > 96) return null;
   let seq = 0;
-  for (let bit = 0; bit < STRIP_BITS; bit++) seq = (seq << 1) | (luma(2 + bit) > 128 ? 1 : 0);
+  for (let bit = 0; bit < STRIP_BITS; bit++) seq = (seq << 1) | (cell(2 + bit) > 128 ? 1 : 0);
   return seq >>> 0;
+}
+
+/** Luma of a Y plane (I420, NV12...): `stride` bytes a row, the frame's first row at `offset`. */
+export function planeLuma(plane: Uint8Array | Uint8ClampedArray, stride: number, offset = 0): LumaAt {
+  return (x, y) => plane[offset + y * stride + x] ?? 0;
+}
+
+/** Luma of 4-byte pixels `width` a row, red first (RGBA, a canvas read-back) or blue first (BGRA). */
+export function rgbLuma(pixels: Uint8Array | Uint8ClampedArray, width: number, order: 'rgba' | 'bgra' = 'rgba'): LumaAt {
+  const [red, blue] = order === 'rgba' ? [0, 2] : [2, 0];
+  return (x, y) => {
+    const i = (y * width + x) * 4;
+    return 0.299 * (pixels[i + red] ?? 0) + 0.587 * (pixels[i + 1] ?? 0) + 0.114 * (pixels[i + blue] ?? 0);
+  };
 }

@@ -2,8 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GameProcess, type GameExit, type GameProcessOptions } from '../../../edge-node/game/game-process.js';
 import { FrameProtocolError, i420Size, type FrameHeader } from '../../../protocol/game-protocol.js';
-import { STRIP_CELL, decodeStrip } from '../../../protocol/latency-strip.js';
-import { i420RowsToRgba } from '../../unit/demo-game/i420-to-rgba.js';
+import { decodeStrip, planeLuma } from '../../../protocol/latency-strip.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const WIDTH = 1280;
@@ -33,7 +32,7 @@ function nextFrame(game: GameProcess, accept: (header: FrameHeader, pixels: Buff
       game.off('frame', onFrame);
       game.off('exit', onExit);
       // The pixels are only valid during the event, so the strip is decoded here.
-      resolve({ header, stripSeq: decodeStrip(i420RowsToRgba(pixels, WIDTH, HEIGHT, STRIP_CELL), WIDTH) });
+      resolve({ header, stripSeq: decodeStrip(planeLuma(pixels, WIDTH)) });
     };
     const onExit = (exit: GameExit): void => reject(new Error(`game exited while waiting for a frame: ${JSON.stringify(exit)}`));
     game.on('frame', onFrame);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GameState } from '../../../edge-node/demo-game/game-state.js';
 import { I420Canvas, renderGame, rgbToYuv } from '../../../edge-node/demo-game/renderer-i420.js';
 import { i420Size } from '../../../protocol/game-protocol.js';
-import { STRIP_CELL, decodeStrip } from '../../../protocol/latency-strip.js';
+import { STRIP_CELL, decodeStrip, planeLuma, rgbLuma } from '../../../protocol/latency-strip.js';
 import { i420RowsToRgba } from './i420-to-rgba.js';
 
 const WIDTH = 1280;
@@ -31,10 +31,16 @@ describe('I420 renderer', () => {
     const state = new GameState({ width: WIDTH, height: HEIGHT, seed: 3 });
     for (const seq of [0, 1, 12345, 0xabcdef, 0xffffff]) {
       renderGame(canvas, state, seq);
-      expect(decodeStrip(i420RowsToRgba(canvas.data, WIDTH, HEIGHT, STRIP_CELL), WIDTH)).toBe(seq);
+      // As a page reads it: the Y plane out of a VideoFrame, or RGB out of a canvas.
+      expect(decodeStrip(planeLuma(canvas.yPlane, WIDTH))).toBe(seq);
+      expect(decodeStrip(rgbLuma(i420RowsToRgba(canvas.data, WIDTH, HEIGHT, STRIP_CELL), WIDTH))).toBe(seq);
+      const rgba = i420RowsToRgba(canvas.data, WIDTH, HEIGHT, STRIP_CELL);
+      for (let i = 0; i < rgba.length; i += 4) [rgba[i], rgba[i + 2]] = [rgba[i + 2]!, rgba[i]!];
+      expect(decodeStrip(rgbLuma(rgba, WIDTH, 'bgra'))).toBe(seq);
     }
     renderGame(canvas, state, null);
-    expect(decodeStrip(i420RowsToRgba(canvas.data, WIDTH, HEIGHT, STRIP_CELL), WIDTH)).toBeNull();
+    expect(decodeStrip(planeLuma(canvas.yPlane, WIDTH))).toBeNull();
+    expect(decodeStrip(rgbLuma(i420RowsToRgba(canvas.data, WIDTH, HEIGHT, STRIP_CELL), WIDTH))).toBeNull();
   });
 
   it('draws each digit differently, and the score into the frame', () => {

@@ -3,7 +3,7 @@
  * it reads the game's input-sequence strip back from the pixels and, the first time a frame
  * shows a sequence number, records how long ago that input was sent.
  */
-import { decodeStrip, STRIP_CELL, STRIP_WIDTH } from '../../../protocol/latency-strip.js';
+import { StripReader } from './strip-reader.js';
 
 export class LatencyMeter {
   readonly samples: number[] = [];
@@ -15,21 +15,16 @@ export class LatencyMeter {
    * more than framesSeen where two frames arrived within one refresh and only the newer was shown.
    */
   framesPresented = 0;
-  private readonly canvas = document.createElement('canvas');
-  private readonly context: CanvasRenderingContext2D;
+  private readonly strip = new StripReader();
+  /** Reads finish in the order frames came, so samples keep that order too. */
+  private reading: Promise<void> = Promise.resolve();
   private running = false;
   private lastMatched = 0;
 
   constructor(
     private readonly video: HTMLVideoElement,
     private readonly sentAt: Map<number, number>,
-  ) {
-    this.canvas.width = STRIP_WIDTH;
-    this.canvas.height = STRIP_CELL;
-    const context = this.canvas.getContext('2d', { willReadFrequently: true });
-    if (!context) throw new Error('2D canvas is not available');
-    this.context = context;
-  }
+  ) {}
 
   start(): void {
     this.running = true;
@@ -51,17 +46,17 @@ export class LatencyMeter {
     if (!this.running) return;
     this.framesSeen++;
     this.framesPresented = meta.presentedFrames;
-    // Only the strip's own pixels are copied back: a full-frame read-back would cost more than the decode.
-    this.context.drawImage(this.video, 0, 0, STRIP_WIDTH, STRIP_CELL, 0, 0, STRIP_WIDTH, STRIP_CELL);
-    const seq = decodeStrip(this.context.getImageData(0, 0, STRIP_WIDTH, STRIP_CELL).data, STRIP_WIDTH);
-    if (seq !== null) {
-      this.lastFrameSeq = seq;
-      if (seq > this.lastMatched) {
-        const sent = this.sentAt.get(seq);
-        if (sent !== undefined) this.samples.push(meta.presentationTime - sent);
-        this.lastMatched = seq;
-      }
-    }
+    const seq = this.strip.read(this.video);
+    this.reading = this.reading.then(async () => this.record(await seq, meta.presentationTime));
     this.video.requestVideoFrameCallback((now, next) => this.onFrame(now, next));
+  }
+
+  private record(seq: number | null, presentedAt: number): void {
+    if (seq === null) return;
+    this.lastFrameSeq = seq;
+    if (seq <= this.lastMatched) return;
+    const sent = this.sentAt.get(seq);
+    if (sent !== undefined) this.samples.push(presentedAt - sent);
+    this.lastMatched = seq;
   }
 }

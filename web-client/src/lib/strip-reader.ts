@@ -1,0 +1,68 @@
+/**
+ * Reads the latency strip (protocol/latency-strip.ts) out of the frame a video element shows.
+ *
+ * It copies the strip's rows out of a VideoFrame: a few kilobytes of luma, about 0.1 ms. Drawing
+ * the video into a canvas, the way every browser can, converted the whole 1280x720 frame first:
+ * 4-5 ms of the page's main thread per frame here, a quarter of that thread at 60 fps, which
+ * delayed its rendering updates and with them the very frames being timed. The canvas remains for
+ * browsers without VideoFrame and for frames it cannot copy (some GPU-only formats).
+ */
+import { decodeStrip, planeLuma, rgbLuma, STRIP_CELL, STRIP_WIDTH } from '../../../protocol/latency-strip.js';
+
+/** Formats whose first plane is 8-bit luma. */
+const PLANAR_8BIT = new Set<VideoPixelFormat>(['I420', 'I420A', 'I422', 'I444', 'NV12']);
+
+export class StripReader {
+  #canvas: CanvasRenderingContext2D | undefined;
+  #useCanvas = typeof VideoFrame === 'undefined';
+  /** Room for the strip's rows in the largest layout copied (4 bytes a pixel). */
+  readonly #buffer = new Uint8Array(STRIP_WIDTH * STRIP_CELL * 4);
+
+  /**
+   * The sequence number in the frame `video` shows now, or null when it carries none. The frame is
+   * taken before this returns; only the decoding waits for the copy.
+   */
+  read(video: HTMLVideoElement): Promise<number | null> {
+    if (this.#useCanvas) return Promise.resolve(this.#readCanvas(video));
+    let frame: VideoFrame;
+    try {
+      frame = new VideoFrame(video);
+    } catch {
+      // No frame decoded yet.
+      return Promise.resolve(null);
+    }
+    return this.#readFrame(frame).catch(() => {
+      this.#useCanvas = true;
+      return null;
+    });
+  }
+
+  async #readFrame(frame: VideoFrame): Promise<number | null> {
+    try {
+      const { format } = frame;
+      if (format === null || frame.codedWidth < STRIP_WIDTH || frame.codedHeight < STRIP_CELL) throw new Error(`cannot copy the strip out of a ${format ?? 'opaque'} frame`);
+      const [first] = await frame.copyTo(this.#buffer, { rect: { x: 0, y: 0, width: STRIP_WIDTH, height: STRIP_CELL } });
+      if (first === undefined) return null;
+      if (PLANAR_8BIT.has(format)) return decodeStrip(planeLuma(this.#buffer, first.stride, first.offset));
+      if (format === 'RGBA' || format === 'RGBX') return decodeStrip(rgbLuma(this.#buffer, first.stride / 4));
+      if (format === 'BGRA' || format === 'BGRX') return decodeStrip(rgbLuma(this.#buffer, first.stride / 4, 'bgra'));
+      throw new Error(`no luma in ${format}`);
+    } finally {
+      frame.close();
+    }
+  }
+
+  #readCanvas(video: HTMLVideoElement): number | null {
+    if (this.#canvas === undefined) {
+      const canvas = document.createElement('canvas');
+      canvas.width = STRIP_WIDTH;
+      canvas.height = STRIP_CELL;
+      const context = canvas.getContext('2d', { willReadFrequently: true });
+      if (!context) throw new Error('2D canvas is not available');
+      this.#canvas = context;
+    }
+    // Only the strip's own pixels are copied back: a full-frame read-back would cost more still.
+    this.#canvas.drawImage(video, 0, 0, STRIP_WIDTH, STRIP_CELL, 0, 0, STRIP_WIDTH, STRIP_CELL);
+    return decodeStrip(rgbLuma(this.#canvas.getImageData(0, 0, STRIP_WIDTH, STRIP_CELL).data, STRIP_WIDTH));
+  }
+}
