@@ -109,6 +109,25 @@ describe('playing the demo game in Chromium', () => {
     await first.close();
   });
 
+  it('measures input-to-frame latency through a canvas where the browser has no VideoFrame', async () => {
+    const page = await browser.context.newPage();
+    await page.addInitScript(() => Reflect.deleteProperty(window, 'VideoFrame'));
+    await page.goto(`${system.url}/`);
+    expect(await page.evaluate(() => 'VideoFrame' in window)).toBe(false);
+    await page.locator('[data-game-id="demo-arena"]').getByRole('button', { name: 'Play' }).click();
+    await page.waitForFunction(() => (window.edgeplay?.snapshot()?.framesSeen ?? 0) > 5, null, { timeout: 30_000 });
+    await page.locator('#video').focus();
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.down('KeyW');
+      await page.waitForTimeout(60);
+      await page.keyboard.up('KeyW');
+    }
+    await page.waitForFunction(() => window.edgeplay?.snapshot()?.lastFrameSeq === 8, null, { timeout: 10_000 });
+    expect((await snapshot(page))!.latencySamples.length).toBeGreaterThan(0);
+    await page.close();
+    await expect.poll(() => nodeSlots(system.url, system.nodes[0]!.nodeId), { timeout: 15_000 }).toMatchObject({ freeSlots: 1, busySlots: 0, reservedSlots: 0 });
+  });
+
   it('tells the player clearly when no node can run the game at all', async () => {
     await Promise.all(system.nodes.map((node) => node.stop()));
     await expect.poll(() => nodeSlots(system.url, system.nodes[0]!.nodeId), { timeout: 20_000 }).toBe(undefined);
