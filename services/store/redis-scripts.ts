@@ -306,16 +306,26 @@ return { slots, redis.call('ZCARD', KEYS[2]), redis.call('SCARD', KEYS[3]) }
 `);
 
 /**
- * ARGV: a build id. Returns { summary JSON, registered slots, live reservations, busy, 1 if the
- * build is cached, reputation }, or false for an unknown node. It only reads (counting the live
- * reservations rather than purging the lapsed ones), since searches run it for many nodes.
+ * Node keys of one or more nodes (five each; in a Cluster, one node). ARGV: buildId. Returns per
+ * node { summary JSON, registered slots, live reservations, busy, 1 when the build is cached,
+ * reputation or false }, or false for an unknown node: a player's choice reads every node offered
+ * to them in one call. It only reads (counting the live reservations rather than purging the
+ * lapsed ones), since it runs for many nodes.
  */
-export const nodeSummaryScript = new LuaScript(`
-local fields = redis.call('HMGET', KEYS[1], 'summary', 'slots')
-if not fields[1] then return false end
+export const nodeSummariesScript = new LuaScript(`
 ${NOW_MS}
-local reserved = redis.call('ZCOUNT', KEYS[2], '(' .. now, '+inf')
-return { fields[1], tonumber(fields[2]), reserved, redis.call('SCARD', KEYS[3]), redis.call('SISMEMBER', KEYS[4], ARGV[1]), redis.call('GET', KEYS[5]) }
+local summaries = {}
+for n = 1, #KEYS / 5 do
+  local k = (n - 1) * 5
+  local fields = redis.call('HMGET', KEYS[k + 1], 'summary', 'slots')
+  if fields[1] then
+    summaries[n] = { fields[1], tonumber(fields[2]), redis.call('ZCOUNT', KEYS[k + 2], '(' .. now, '+inf'),
+      redis.call('SCARD', KEYS[k + 3]), redis.call('SISMEMBER', KEYS[k + 4], ARGV[1]), redis.call('GET', KEYS[k + 5]) }
+  else
+    summaries[n] = false
+  end
+end
+return summaries
 `);
 
 /**

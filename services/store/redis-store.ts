@@ -30,7 +30,7 @@ import {
   dropIndexEntriesScript,
   enqueueScript,
   nodeSlotsScript,
-  nodeSummaryScript,
+  nodeSummariesScript,
   putEntriesScript,
   putHashScript,
   putIndexEntryScript,
@@ -274,22 +274,22 @@ export class RedisStore implements Store {
   }
 
   async nodeSummaries(nodeIds: readonly string[], buildId: string): Promise<(NodeSummary | null)[]> {
-    return Promise.all(
-      nodeIds.map(async (nodeId) => {
-        const reply = (await nodeSummaryScript.run(this.#client, this.#nodeKeys(nodeId), [buildId])) as
-          | [summary: string, slots: number, reserved: number, busy: number, cached: number, reputation?: string | null]
-          | null;
-        if (reply === null) return null;
-        const [summary, slots, reserved, busy, cached, reputation] = reply;
-        return {
-          nodeId,
-          ...(JSON.parse(summary) as StoredSummary),
-          reputation: reputation === undefined || reputation === null ? DEFAULT_NODE_REPUTATION : Number(reputation),
-          slots: slotCounts(slots, reserved, busy),
-          buildCached: cached === 1,
-        };
-      }),
+    type Reply = [summary: string, slots: number, reserved: number, busy: number, cached: number, reputation: string | null] | null;
+    const groups = this.#scriptGroups(nodeIds);
+    const replies = await Promise.all(
+      groups.map(async (group) => (await nodeSummariesScript.run(this.#client, group.flatMap((nodeId) => this.#nodeKeys(nodeId)), [buildId])) as Reply[]),
     );
+    return replies.flat().map((reply, i) => {
+      if (reply === null) return null;
+      const [summary, slots, reserved, busy, cached, reputation] = reply;
+      return {
+        nodeId: nodeIds[i] ?? '',
+        ...(JSON.parse(summary) as StoredSummary),
+        reputation: reputation === null ? DEFAULT_NODE_REPUTATION : Number(reputation),
+        slots: slotCounts(slots, reserved, busy),
+        buildCached: cached === 1,
+      };
+    });
   }
 
   async unindexNodes(entries: readonly Pick<IndexedNode, 'nodeId' | 'cell'>[]): Promise<void> {
@@ -415,12 +415,12 @@ export class RedisStore implements Store {
   }
 
   /**
-   * Cells in groups that one script may take together: all of them on one Redis; one each on a
-   * Cluster, where each cell's keys hash to a slot of their own.
+   * Cells (or nodes) in groups that one script may take together: all of them on one Redis; one
+   * each on a Cluster, where each one's keys hash to a slot of their own.
    */
-  #scriptGroups(cells: readonly string[]): string[][] {
-    if (this.#client instanceof Cluster) return cells.map((cell) => [cell]);
-    return cells.length === 0 ? [] : [[...cells]];
+  #scriptGroups(ids: readonly string[]): string[][] {
+    if (this.#client instanceof Cluster) return ids.map((id) => [id]);
+    return ids.length === 0 ? [] : [[...ids]];
   }
 
   async #putHash(key: string, hash: Record<string, string>, ttlMs: number): Promise<void> {

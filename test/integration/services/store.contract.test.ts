@@ -415,9 +415,13 @@ describe.each(backends)('$name store', (backend) => {
       await store.activateSession(node.nodeId, 's2');
       await store.reserveSlot(node.nodeId, 'lapsing', 50);
 
-      const [summary, unknown, other] = await store.nodeSummaries([node.nodeId, 'nobody', node.nodeId], 'c'.repeat(64));
+      const second = nodeRecord({ slots: 5 });
+      await store.upsertNode(second, LONG_TTL_MS);
+
+      // Answers come in the order asked, an unknown node's among them.
+      const [summary, unknown, other] = await store.nodeSummaries([node.nodeId, 'nobody', second.nodeId], 'c'.repeat(64));
       expect(unknown).toBeNull();
-      expect(other).toMatchObject({ buildCached: false });
+      expect(other).toMatchObject({ nodeId: second.nodeId, buildCached: false, slots: { capacity: 5, free: 5 } });
       await pollUntil(() => store.nodeSummaries([node.nodeId], BUILD), ([live]) => live?.slots.reserved === 1);
       expect((await store.nodeSummaries([node.nodeId], BUILD))[0]).toEqual({
         nodeId: node.nodeId,
