@@ -41,6 +41,7 @@ export const errorCatalogue = {
   PROBE_TOKEN_EXPIRED: { status: 401, message: 'The probe token has expired.' },
   PROBE_WRONG_NODE: { status: 403, message: 'The probe token was not issued for this node.' },
   PROBE_RATE_LIMITED: { status: 429, message: 'Too many probes; slow down.' },
+  PACE_RATE_LIMITED: { status: 429, message: 'Frame pacing reports come at most one every half second.' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -18,7 +18,9 @@
  *     offset 6  u8   channels (2)        offset 7 u8 sample format (1 = s16le, 48 kHz, interleaved)
  *     offset 8  u32  chunk number (increments by one per chunk)
  *     offset 12 u32  payload length in bytes (samples x channels x 2)
- * - Node -> game, on stdin: one JSON object per line (GameCommand below).
+ * - Node -> game, on stdin: one JSON object per line (GameCommand below). `pace` is advice a game
+ *   may ignore: move the frame clock by shiftMs (positive: later), so that frames reach the
+ *   player's display midway between its refreshes instead of racing them.
  * - stderr is the game's log. The game exits on a `quit` command or when stdin closes.
  */
 import type { InputEvent } from './input.js';
@@ -54,7 +56,10 @@ export interface FrameHeader {
   payloadLength: number;
 }
 
-export type GameCommand = { type: 'input'; event: InputEvent } | { type: 'quit' };
+export type GameCommand = { type: 'input'; event: InputEvent } | { type: 'pace'; shiftMs: number } | { type: 'quit' };
+
+/** The largest clock shift one `pace` command asks for (half a frame period at 10 fps). */
+export const MAX_PACE_SHIFT_MS = 50;
 
 export function i420Size(width: number, height: number): number {
   return width * height + 2 * ((width >> 1) * (height >> 1));

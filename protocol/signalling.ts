@@ -6,6 +6,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { types as ms } from 'mediasoup-client';
 import type { ErrorBody } from './errors.js';
+import { MAX_PACE_SHIFT_MS } from './game-protocol.js';
 import type { SessionEndReason } from './http.js';
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
@@ -42,6 +43,8 @@ export interface ClientToNodeEvents {
   /** The game's sound; it flows as soon as it is consumed. */
   'audio:consume': Request<{ rtpCapabilities: ms.RtpCapabilities }, ConsumerOptions>;
   'video:resume': Request<Record<string, never>, Record<string, never>>;
+  /** Where frames land against the player's display: the game's frame clock moves by shiftMs (frame-pacer.ts). */
+  'video:pace': Request<{ shiftMs: number }, Record<string, never>>;
   'input:produce': Request<{ transportId: string; sctpStreamParameters: ms.SctpStreamParameters; label: string }, { id: string }>;
   'session:leave': Request<Record<string, never>, Record<string, never>>;
 }
@@ -83,6 +86,10 @@ export const ConsumeRequest = Type.Object(
   { additionalProperties: false },
 );
 export const EmptyRequest = Type.Object({}, { additionalProperties: false });
+export const PaceRequest = Type.Object(
+  { shiftMs: Type.Number({ minimum: -MAX_PACE_SHIFT_MS, maximum: MAX_PACE_SHIFT_MS }) },
+  { additionalProperties: false },
+);
 export const InputProduceRequest = Type.Object(
   {
     transportId: Type.String({ minLength: 1, maxLength: 64 }),
@@ -104,6 +111,7 @@ export const signallingCheckers = {
   'video:consume': TypeCompiler.Compile(ConsumeRequest),
   'audio:consume': TypeCompiler.Compile(ConsumeRequest),
   'video:resume': TypeCompiler.Compile(EmptyRequest),
+  'video:pace': TypeCompiler.Compile(PaceRequest),
   'input:produce': TypeCompiler.Compile(InputProduceRequest),
   'session:leave': TypeCompiler.Compile(EmptyRequest),
 } as const;

@@ -180,6 +180,17 @@ function onTimer(): void {
   tick(now, nextTickAt);
 }
 
+/**
+ * Moves the frame clock so frames reach the player's display midway between refreshes (the page
+ * measures where they land). Half a period at most: the page corrects again a second later.
+ */
+function pace(shiftMs: number): void {
+  const shift = Math.max(-periodMs / 2, Math.min(periodMs / 2, shiftMs));
+  clearTimeout(timer);
+  nextTickAt += shift;
+  schedule();
+}
+
 /** Shows fresh input as soon as the frame-rate cap allows instead of at the next regular tick. */
 function frameSoonForInput(): void {
   if (!stdoutReady) return;
@@ -221,8 +232,9 @@ function parseCommand(line: string): GameCommand | null {
     return null;
   }
   if (typeof value !== 'object' || value === null) return null;
-  const command = value as { type?: unknown; event?: unknown };
+  const command = value as { type?: unknown; event?: unknown; shiftMs?: unknown };
   if (command.type === 'quit') return { type: 'quit' };
+  if (command.type === 'pace' && typeof command.shiftMs === 'number' && Number.isFinite(command.shiftMs)) return { type: 'pace', shiftMs: command.shiftMs };
   if (command.type === 'input' && inputEventChecker.Check(command.event)) return { type: 'input', event: command.event };
   return null;
 }
@@ -235,6 +247,10 @@ function handleCommand(line: string): boolean {
   if (command?.type === 'input') {
     state.applyInput(command.event);
     return true;
+  }
+  if (command?.type === 'pace') {
+    pace(command.shiftMs);
+    return false;
   }
   // Only the first is logged: a broken sender would otherwise flood the log at input rate.
   if (malformedCommands++ === 0) log(`ignoring malformed command: ${line.slice(0, 200)}`);

@@ -150,6 +150,14 @@ export class GameProcess extends EventEmitter<GameProcessEvents> {
     return true;
   }
 
+  /** Advises the game to move its frame clock (GameCommand `pace`); dropped like an input when the game is not reading. */
+  sendPace(shiftMs: number): boolean {
+    const stdin = this.child.stdin;
+    if (this.result || this.failure || !stdin.writable || stdin.writableLength >= MAX_PENDING_INPUT_BYTES) return false;
+    this.writeCommand({ type: 'pace', shiftMs });
+    return true;
+  }
+
   /** Asks the game to quit, kills it if it is still running after `graceMs`, and resolves with its exit. */
   stop(graceMs = DEFAULT_STOP_GRACE_MS): Promise<GameExit> {
     if (this.result) return Promise.resolve(this.result);

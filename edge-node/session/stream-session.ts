@@ -40,6 +40,9 @@ export interface StreamSessionOptions {
   logger: Logger;
 }
 
+/** Pace reports closer together than this are refused (a page sends one a second). */
+const MIN_PACE_INTERVAL_MS = 500;
+
 interface StreamSessionEvents {
   ended: [reason: SessionEndReason, usage: SessionUsage];
 }
@@ -53,6 +56,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
   private audioConsumer: types.Consumer | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private lastInputAt = Date.now();
+  private lastPaceAt = -Infinity;
   private endedReason: SessionEndReason | undefined;
 
   private constructor(
@@ -160,6 +164,17 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     if (!this.consumer) throw new AppError('VALIDATION_FAILED', 'Consume the video before resuming it.');
     await this.consumer.resume();
     await this.consumer.requestKeyFrame();
+  }
+
+  /**
+   * Moves the game's frame clock as the player's page asks (web-client frame-pacer.ts). A page
+   * sends one shift a second; more often, the game would be steered by stale measurements.
+   */
+  pace(shiftMs: number): void {
+    const now = Date.now();
+    if (now - this.lastPaceAt < MIN_PACE_INTERVAL_MS) throw new AppError('PACE_RATE_LIMITED');
+    this.lastPaceAt = now;
+    this.game.sendPace(shiftMs);
   }
 
   /** The player's input channel: their DataProducer, read here through a DataConsumer on the direct transport. */

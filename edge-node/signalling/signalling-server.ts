@@ -127,6 +127,10 @@ function attach(socket: PlayerSocket, host: SessionHost, parentLogger: Logger): 
     await current().resumeVideo();
     return {};
   });
+  handle('video:pace', async ({ shiftMs }) => {
+    current().pace(shiftMs);
+    return {};
+  });
   handle('input:produce', async ({ transportId, sctpStreamParameters, label }) => ({
     id: await current().produceInput(transportId, sctpStreamParameters as types.SctpStreamParameters, label),
   }));

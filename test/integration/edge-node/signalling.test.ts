@@ -52,7 +52,43 @@ describe('edge node signalling: who may join', () => {
     expect(errorCode(await client.request('transport:create', { direction: 'sideways' }))).toBe('VALIDATION_FAILED');
     expect(errorCode(await client.request('audio:consume', { rtpCapabilities: { codecs: [] } }))).toBe('SESSION_NOT_JOINED');
     expect(errorCode(await client.request('audio:consume', { rtpCapabilities: 'opus' }))).toBe('VALIDATION_FAILED');
+    expect(errorCode(await client.request('video:pace', { shiftMs: 2 }))).toBe('SESSION_NOT_JOINED');
     client.close();
+  });
+
+  it("takes the page's frame pacing, bounded in size and rate, and the game's frame clock moves by it", async () => {
+    const session = await createSession(system.url);
+    const player = await connectSignalling(session.signallingUrl);
+    expect((await player.request('session:join', { ticket: session.ticket })).ok).toBe(true);
+    for (const bad of [{ shiftMs: '3' }, { shiftMs: 51 }, { shiftMs: -51 }, { shiftMs: 3, more: 1 }, {}]) {
+      expect(errorCode(await player.request('video:pace', bad))).toBe('VALIDATION_FAILED');
+    }
+
+    const game = [...nodeById(session.nodeId).sessions.values()][0]!.game;
+    const period = 1000 / 60;
+    // The phase of the frame clock: where in the period the game renders, averaged on the circle.
+    const phase = (count: number): Promise<number> =>
+      new Promise((resolve) => {
+        const times: number[] = [];
+        const onFrame = (header: { renderTimeMs: number }): void => {
+          times.push(header.renderTimeMs);
+          if (times.length < count) return;
+          game.off('frame', onFrame);
+          const angles = times.map((t) => (2 * Math.PI * (t % period)) / period);
+          const mean = Math.atan2(angles.reduce((s, a) => s + Math.sin(a), 0), angles.reduce((s, a) => s + Math.cos(a), 0));
+          resolve(((mean / (2 * Math.PI)) * period + period) % period);
+        };
+        game.on('frame', onFrame);
+      });
+    const before = await phase(30);
+    expect(await player.request('video:pace', { shiftMs: 5 })).toEqual({ ok: true, data: {} });
+    expect(errorCode(await player.request('video:pace', { shiftMs: 5 }))).toBe('PACE_RATE_LIMITED');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const moved = (((await phase(30)) - before) % period + period) % period;
+    expect(moved).toBeGreaterThan(2.5);
+    expect(moved).toBeLessThan(7.5);
+    player.close();
+    await expect.poll(() => nodeSlots(system.url, session.nodeId), { timeout: 10_000 }).toMatchObject({ freeSlots: 1, busySlots: 0, reservedSlots: 0 });
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import { ApiClient } from './api-client.js';
 import { InputCapture } from './input-capture.js';
+import { FramePacer } from './frame-pacer.js';
 import { LatencyMeter } from './latency-meter.js';
 import { place, type PlacementProgress } from './placement-flow.js';
 import { measureCandidates } from './rtt-prober.js';
@@ -51,6 +52,7 @@ export class PlayerSession {
   private readonly statsMonitor = new StatsMonitor();
   private capture: InputCapture | undefined;
   private meter: LatencyMeter | undefined;
+  private readonly pacer = new FramePacer((shiftMs) => void this.stream.pace(shiftMs));
   private statsTimer: number | undefined;
   private created: SessionCreated | undefined;
   private progress: PlacementProgress | null = null;
@@ -89,6 +91,7 @@ export class PlayerSession {
     this.capture.start();
     this.meter = new LatencyMeter(this.video, this.capture.sentAt);
     this.meter.start();
+    this.pacer.start(this.video);
     this.statsTimer = window.setInterval(() => void this.pollStats(), 1000);
   }
 
@@ -136,6 +139,7 @@ export class PlayerSession {
     window.clearInterval(this.statsTimer);
     this.capture?.stop();
     this.meter?.stop();
+    this.pacer.stop();
     this.speaker.srcObject = null;
     this.stream.close();
     this.onEnded(notice);

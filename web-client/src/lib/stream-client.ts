@@ -84,6 +84,11 @@ export class StreamClient {
     return true;
   }
 
+  /** Asks the node to shift the game's frame clock (frame-pacer.ts); advice, so a refusal is dropped. */
+  async pace(shiftMs: number): Promise<void> {
+    if (this.socket?.connected) await this.request('video:pace', { shiftMs }).catch(() => undefined);
+  }
+
   async stats(): Promise<{ video?: RTCStatsReport; audio?: RTCStatsReport; transport?: RTCStatsReport }> {
     return { video: await this.consumer?.getStats(), audio: await this.audioConsumer?.getStats(), transport: await this.recvTransport?.getStats() };
   }

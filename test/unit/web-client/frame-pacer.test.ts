@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { FramePacer, type SampledFrame } from '../../../web-client/src/lib/frame-pacer.js';
+
+const PERIOD = 1000 / 60;
+
+/** `count` frames at 60 fps on a 60 Hz display, each arriving `lead(i)` ms before it is sampled. */
+function frames(count: number, lead: (i: number) => number, refreshMs = PERIOD, frameMs = PERIOD): SampledFrame[] {
+  return Array.from({ length: count }, (_, i) => {
+    const sampledAt = 1000 + i * refreshMs + 2;
+    return { refreshAt: 1000 + i * refreshMs, sampledAt, presentedAt: sampledAt - lead(i), rtpTimestamp: Math.round(90 * i * frameMs) };
+  });
+}
+
+function feed(pacer: FramePacer, sampled: SampledFrame[]): (number | null)[] {
+  return sampled.map((frame) => pacer.add(frame));
+}
+
+describe('FramePacer', () => {
+  it('asks once a window to move frames that land just before the refresh to midway, later when they land early', () => {
+    const asked: number[] = [];
+    const pacer = new FramePacer((shift) => asked.push(shift), { window: 60, gain: 1 });
+    // Arriving 1 ms before sampling: the clock should run earlier by (half a period - 1 ms).
+    const results = feed(pacer, frames(60, () => 1));
+    expect(results.slice(0, 59).every((result) => result === null)).toBe(true);
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toBeCloseTo(1 - PERIOD / 2, 1);
+    // Arriving 15 ms before: later, by 15 ms - half a period.
+    feed(pacer, frames(60, () => 15));
+    expect(asked[1]).toBeCloseTo(15 - PERIOD / 2, 1);
+  });
+
+  it('averages leads on the circle: frames straddling the refresh are at the edge, not midway', () => {
+    const asked: number[] = [];
+    const pacer = new FramePacer((shift) => asked.push(shift), { gain: 1 });
+    // Half land 0.5 ms before the sampling, half 0.5 ms after it (a lead of period - 0.5).
+    feed(pacer, frames(60, (i) => (i % 2 === 0 ? 0.5 : PERIOD - 0.5)));
+    expect(Math.abs(asked[0]!)).toBeCloseTo(PERIOD / 2, 0);
+  });
+
+  it('corrects by its gain and leaves frames that land midway alone', () => {
+    const asked: number[] = [];
+    const pacer = new FramePacer((shift) => asked.push(shift), { gain: 0.5, minShiftMs: 1 });
+    feed(pacer, frames(60, () => PERIOD / 2 + 4));
+    expect(asked[0]).toBeCloseTo(2, 1);
+    feed(pacer, frames(60, (i) => PERIOD / 2 + (i % 2 === 0 ? 1 : -1)));
+    expect(asked).toHaveLength(1);
+  });
+
+  it('does not pace a display that refreshes at another rate than the frames come', () => {
+    const asked: number[] = [];
+    const pacer = new FramePacer((shift) => asked.push(shift));
+    feed(pacer, frames(120, () => 1, 1000 / 144, PERIOD));
+    feed(pacer, frames(120, () => 1, PERIOD, 1000 / 30));
+    expect(asked).toEqual([]);
+    feed(pacer, frames(60, () => 1));
+    expect(asked).toHaveLength(1);
+  });
+});

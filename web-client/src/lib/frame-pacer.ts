@@ -1,0 +1,111 @@
+/**
+ * Display-synchronised frame pacing: tells the node how to shift the game's frame clock so that
+ * frames land midway between two of the page's display refreshes.
+ *
+ * At 60 fps on a 60 Hz display each refresh shows the newest frame. A frame that lands next to a
+ * refresh races it: a few milliseconds of jitter either way and two frames share one refresh
+ * while the next shows none. Where they land is luck of the two clocks' phase; a player who
+ * stopped pressing keys kept one phase and saw 51 fps, another phase gave 58. The page measures,
+ * for every frame it samples, how long before the sampling the frame arrived, and once per
+ * window asks for the shift that brings the circular mean of that lead to half a period.
+ * It only paces when the display refreshes at the frame rate (a 144 Hz screen has no phase to
+ * keep) and when the shift is worth asking for.
+ */
+
+export interface FramePacerOptions {
+  /** Frames per report; at 60 fps one a second. */
+  window?: number;
+  /** How much of the measured error each report asks to correct: less than all, since frames jitter. */
+  gain?: number;
+  /** Shifts smaller than this are not asked for. */
+  minShiftMs?: number;
+}
+
+export interface SampledFrame {
+  /** The refresh's timestamp (requestVideoFrameCallback's `now`). */
+  refreshAt: number;
+  /** When the page's callback ran, the moment the frame was sampled (performance.now()). */
+  sampledAt: number;
+  /** When the frame was handed to the compositor (metadata.presentationTime). */
+  presentedAt: number;
+  /** The frame's RTP timestamp (90 kHz), whose steps give the frame period. */
+  rtpTimestamp: number;
+}
+
+const RTP_CLOCK_PER_MS = 90;
+
+export class FramePacer {
+  readonly #window: number;
+  readonly #gain: number;
+  readonly #minShiftMs: number;
+  #frames: SampledFrame[] = [];
+  #running = false;
+
+  constructor(
+    private readonly requestShift: (shiftMs: number) => void,
+    options: FramePacerOptions = {},
+  ) {
+    this.#window = options.window ?? 60;
+    this.#gain = options.gain ?? 0.6;
+    this.#minShiftMs = options.minShiftMs ?? 1;
+  }
+
+  /** Samples every frame `video` shows from now on. */
+  start(video: HTMLVideoElement): void {
+    this.#running = true;
+    const onFrame = (now: number, meta: VideoFrameCallbackMetadata): void => {
+      if (!this.#running) return;
+      this.add({ refreshAt: now, sampledAt: performance.now(), presentedAt: meta.presentationTime, rtpTimestamp: meta.rtpTimestamp ?? 0 });
+      video.requestVideoFrameCallback(onFrame);
+    };
+    video.requestVideoFrameCallback(onFrame);
+  }
+
+  stop(): void {
+    this.#running = false;
+  }
+
+  /** Adds one sampled frame; every `window` frames it may ask for a shift. Returns the shift asked, if any. */
+  add(frame: SampledFrame): number | null {
+    this.#frames.push(frame);
+    if (this.#frames.length < this.#window) return null;
+    const frames = this.#frames;
+    this.#frames = [];
+    const refreshMs = median(steps(frames.map((f) => f.refreshAt)));
+    const frameMs = median(steps(frames.map((f) => f.rtpTimestamp)).map((step) => step / RTP_CLOCK_PER_MS));
+    if (!(refreshMs > 0) || Math.abs(refreshMs - frameMs) > refreshMs * 0.05) return null;
+    const lead = circularMean(frames.map((f) => f.sampledAt - f.presentedAt), refreshMs);
+    // Landing earlier than midway (a longer lead) means the clock should run later.
+    const shiftMs = wrap(lead - refreshMs / 2, refreshMs) * this.#gain;
+    if (Math.abs(shiftMs) < this.#minShiftMs) return null;
+    this.requestShift(shiftMs);
+    return shiftMs;
+  }
+}
+
+function steps(values: number[]): number[] {
+  return values.slice(1).map((value, i) => value - (values[i] ?? value)).filter((step) => step > 0);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1] ?? NaN;
+}
+
+/** The mean of values on a circle of circumference `period`, in [0, period). */
+function circularMean(values: number[], period: number): number {
+  let x = 0;
+  let y = 0;
+  for (const value of values) {
+    const angle = (2 * Math.PI * value) / period;
+    x += Math.cos(angle);
+    y += Math.sin(angle);
+  }
+  const mean = (Math.atan2(y, x) / (2 * Math.PI)) * period;
+  return (mean + period) % period;
+}
+
+/** `value` moved by whole periods into [-period/2, period/2). */
+function wrap(value: number, period: number): number {
+  return value - period * Math.floor(value / period + 0.5);
+}
