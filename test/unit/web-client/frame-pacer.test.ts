@@ -51,6 +51,8 @@ describe('FramePacer', () => {
     const pacer = new FramePacer((shift) => asked.push(shift));
     feed(pacer, frames(120, () => 1, 1000 / 144, PERIOD));
     feed(pacer, frames(120, () => 1, PERIOD, 1000 / 30));
+    // Frames without RTP timestamps (not from WebRTC) have no period to lock to.
+    feed(pacer, frames(60, () => 1).map((frame) => ({ ...frame, rtpTimestamp: 0 })));
     expect(asked).toEqual([]);
     feed(pacer, frames(60, () => 1));
     expect(asked).toHaveLength(1);

@@ -73,7 +73,8 @@ export class FramePacer {
     this.#frames = [];
     const refreshMs = median(steps(frames.map((f) => f.refreshAt)));
     const frameMs = median(steps(frames.map((f) => f.rtpTimestamp)).map((step) => step / RTP_CLOCK_PER_MS));
-    if (!(refreshMs > 0) || Math.abs(refreshMs - frameMs) > refreshMs * 0.05) return null;
+    // Written to fail on NaN too: without RTP timestamps there is no frame period to lock to.
+    if (!(Math.abs(refreshMs - frameMs) <= refreshMs * 0.05)) return null;
     const lead = circularMean(frames.map((f) => f.sampledAt - f.presentedAt), refreshMs);
     // Landing earlier than midway (a longer lead) means the clock should run later.
     const shiftMs = wrap(lead - refreshMs / 2, refreshMs) * this.#gain;
