@@ -140,22 +140,15 @@ export class GameProcess extends EventEmitter<GameProcessEvents> {
 
   /** Returns false when the event was dropped: the game is gone, or not reading its input. */
   sendInput(event: InputEvent): boolean {
-    const stdin = this.child.stdin;
-    if (this.result || this.failure || !stdin.writable || stdin.writableLength >= MAX_PENDING_INPUT_BYTES) {
-      this.counters.inputsDropped++;
-      return false;
-    }
-    this.writeCommand({ type: 'input', event });
-    this.counters.inputsSent++;
-    return true;
+    const sent = this.trySend({ type: 'input', event });
+    if (sent) this.counters.inputsSent++;
+    else this.counters.inputsDropped++;
+    return sent;
   }
 
   /** Advises the game to move its frame clock (GameCommand `pace`); dropped like an input when the game is not reading. */
   sendPace(shiftMs: number): boolean {
-    const stdin = this.child.stdin;
-    if (this.result || this.failure || !stdin.writable || stdin.writableLength >= MAX_PENDING_INPUT_BYTES) return false;
-    this.writeCommand({ type: 'pace', shiftMs });
-    return true;
+    return this.trySend({ type: 'pace', shiftMs });
   }
 
   /** Asks the game to quit, kills it if it is still running after `graceMs`, and resolves with its exit. */
@@ -170,6 +163,14 @@ export class GameProcess extends EventEmitter<GameProcessEvents> {
       this.killTimer = setTimeout(() => this.kill('SIGKILL'), graceMs);
     }
     return exited;
+  }
+
+  /** Writes `command` unless the game is gone or has not read what it was sent already. */
+  private trySend(command: GameCommand): boolean {
+    const stdin = this.child.stdin;
+    if (this.result || this.failure || !stdin.writable || stdin.writableLength >= MAX_PENDING_INPUT_BYTES) return false;
+    this.writeCommand(command);
+    return true;
   }
 
   private writeCommand(command: GameCommand): void {
