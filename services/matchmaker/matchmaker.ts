@@ -121,7 +121,7 @@ export class Matchmaker {
         estimatedRttMs: roundTenth(estimateRttMs(node.distanceKm)),
       }));
       const nodeIds = candidates.map((candidate) => candidate.nodeId);
-      const probeToken = await issueProbeToken(tickets, { placementId, playerId, nodeIds, expiresAt: Math.min(expiresAt, createdAt + PROBE_TOKEN_TTL_MS) });
+      const probeToken = issueProbeToken(tickets, { placementId, playerId, nodeIds, expiresAt: Math.min(expiresAt, createdAt + PROBE_TOKEN_TTL_MS) });
       const record: PlacementRecord = { placementId, playerId, gameId: game.id, location, candidates, state: 'offered', createdAt, expiresAt };
       await store.putPlacement(record, offerTtlMs + PLACEMENT_RECORD_GRACE_MS);
       this.#log.info({ placementId, playerId, gameId: game.id, candidates: nodeIds, radiusKm: Math.round(found.radiusKm) }, 'placement offered');

@@ -62,7 +62,7 @@ export class SessionService {
         reservationExpiresAt: reservation.expiresAt,
       };
       await store.putSession(record, SESSION_RECORD_TTL_MS);
-      const ticket = await tickets.issue({ sessionId, nodeId: node.nodeId, playerId, gameId: game.id, buildId: game.buildId, expiresAt });
+      const ticket = tickets.issue({ sessionId, nodeId: node.nodeId, playerId, gameId: game.id, buildId: game.buildId, expiresAt });
       metrics.sessionsCreated.inc();
       this.#log.info({ sessionId, playerId, gameId: game.id, nodeId: node.nodeId }, 'session placed');
       return { sessionId, nodeId: node.nodeId, signallingUrl: node.signallingUrl, ticket, expiresAt, game };

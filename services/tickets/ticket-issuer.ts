@@ -1,10 +1,16 @@
 /**
  * Signs session tickets: short-lived EdDSA JWTs that exactly one edge node (the audience) accepts
  * once. Nodes verify them offline with the public JWK they receive when they register.
+ *
+ * fast-jwt signs rather than jose: every placement signs a ticket, and jose 6 signs through
+ * WebCrypto jobs, 160-200 us of CPU per Ed25519 JWT on the 2-core bench machine against 60-80 us
+ * for fast-jwt's synchronous node:crypto signature, about a tenth of a placement's control-plane
+ * CPU. Nodes still verify with jose; the tokens are the same compact JWS either way.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, webcrypto } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { calculateJwkThumbprint, SignJWT, type JWK } from 'jose';
+import { createSigner } from 'fast-jwt';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 import { TICKET_ALG, TICKET_ISSUER, type SessionTicketClaims } from '../../protocol/ticket.js';
 
 export interface TicketRequest {
@@ -25,18 +31,27 @@ export interface TicketPublicJwk extends JWK {
   kid: string;
 }
 
+/** Claims of a token signed with the ticket key; `iat` is added at signing. */
+export interface SignedClaims {
+  iss: string;
+  aud: string | string[];
+  sub: string;
+  /** Epoch seconds. */
+  exp: number;
+  [claim: string]: unknown;
+}
+
 export class TicketKeyError extends Error {
   override name = 'TicketKeyError';
 }
 
 export class TicketIssuer {
   readonly publicJwk: TicketPublicJwk;
-  /** A WebCrypto key, imported once: jose 6 signs through WebCrypto and would import a KeyObject on every call. */
-  readonly #privateKey: CryptoKey;
+  readonly #sign: (claims: SignedClaims) => string;
 
-  private constructor(privateKey: CryptoKey, publicJwk: TicketPublicJwk) {
-    this.#privateKey = privateKey;
+  private constructor(privateKeyPem: string, publicJwk: TicketPublicJwk) {
     this.publicJwk = publicJwk;
+    this.#sign = createSigner({ key: privateKeyPem, algorithm: TICKET_ALG, kid: publicJwk.kid });
   }
 
   /**
@@ -52,32 +67,28 @@ export class TicketIssuer {
     const { kty, crv, x } = createPublicKey(privateKey).export({ format: 'jwk' });
     if (kty === undefined || crv === undefined || x === undefined) throw new TicketKeyError('the ticket key has no public JWK form');
     const kid = await calculateJwkThumbprint({ kty, crv, x });
-    const signingKey = await webcrypto.subtle.importKey('pkcs8', privateKey.export({ format: 'der', type: 'pkcs8' }), { name: 'Ed25519' }, false, ['sign']);
-    return new TicketIssuer(signingKey, { kty, crv, x, kid, alg: TICKET_ALG, use: 'sig' });
+    return new TicketIssuer(privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, { kty, crv, x, kid, alg: TICKET_ALG, use: 'sig' });
   }
 
-  async issue(request: TicketRequest): Promise<string> {
-    const claims: Pick<SessionTicketClaims, 'sid' | 'gameId' | 'buildId'> = {
+  issue(request: TicketRequest): string {
+    const claims: Omit<SessionTicketClaims, 'iat'> = {
+      iss: TICKET_ISSUER,
+      aud: request.nodeId,
+      sub: request.playerId,
+      jti: request.sessionId,
       sid: request.sessionId,
       gameId: request.gameId,
       buildId: request.buildId,
+      exp: Math.floor(request.expiresAt / 1000),
     };
-    return this.sign(
-      new SignJWT(claims)
-        .setIssuer(TICKET_ISSUER)
-        .setAudience(request.nodeId)
-        .setSubject(request.playerId)
-        .setJti(request.sessionId)
-        .setIssuedAt()
-        .setExpirationTime(Math.floor(request.expiresAt / 1000)),
-    );
+    return this.sign(claims);
   }
 
   /**
    * Signs any JWT with the ticket key. Probe tokens share it with tickets so that a node verifies
    * both with the one JWK it received at registration; their issuers tell them apart.
    */
-  async sign(jwt: SignJWT): Promise<string> {
-    return jwt.setProtectedHeader({ alg: TICKET_ALG, typ: 'JWT', kid: this.publicJwk.kid }).sign(this.#privateKey);
+  sign(claims: SignedClaims): string {
+    return this.#sign(claims);
   }
 }

@@ -11,7 +11,7 @@ describe('probe tokens', () => {
 
   it('name the player, the placement and every offered node, signed with the ticket key', async () => {
     const issuer = await TicketIssuer.create();
-    const token = await issueProbeToken(issuer, request);
+    const token = issueProbeToken(issuer, request);
     const key = await importJWK(issuer.publicJwk, 'EdDSA');
     for (const nodeId of request.nodeIds) {
       const { payload, protectedHeader } = await jwtVerify(token, key, { issuer: PROBE_TOKEN_ISSUER, audience: nodeId, algorithms: ['EdDSA'] });
@@ -24,11 +24,11 @@ describe('probe tokens', () => {
   it('are refused by a node not offered, after expiry, when forged, and as session tickets', async () => {
     const issuer = await TicketIssuer.create();
     const key = await importJWK(issuer.publicJwk, 'EdDSA');
-    const token = await issueProbeToken(issuer, request);
+    const token = issueProbeToken(issuer, request);
     await expect(jwtVerify(token, key, { issuer: PROBE_TOKEN_ISSUER, audience: 'nother' })).rejects.toThrow(errors.JWTClaimValidationFailed);
     await expect(jwtVerify(token, key, { issuer: TICKET_ISSUER, audience: 'na' })).rejects.toThrow(errors.JWTClaimValidationFailed);
 
-    const expired = await issueProbeToken(issuer, { ...request, expiresAt: Date.now() - 60_000 });
+    const expired = issueProbeToken(issuer, { ...request, expiresAt: Date.now() - 60_000 });
     await expect(jwtVerify(expired, key, { issuer: PROBE_TOKEN_ISSUER, audience: 'na' })).rejects.toThrow(errors.JWTExpired);
 
     const stranger = generateKeyPairSync('ed25519');

@@ -27,7 +27,7 @@ describe('TicketIssuer', () => {
   it('issues EdDSA tickets with the protocol claims, verifiable with its public JWK', async () => {
     const issuer = await TicketIssuer.create();
     const expiresAt = Date.now() + 30_000;
-    const ticket = await issuer.issue({ ...request, expiresAt });
+    const ticket = issuer.issue({ ...request, expiresAt });
 
     expect(issuer.publicJwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
     expect(issuer.publicJwk).not.toHaveProperty('d');
@@ -53,7 +53,7 @@ describe('TicketIssuer', () => {
 
   it('rounds the expiry down, so the ticket never outlives the time it was given', async () => {
     const issuer = await TicketIssuer.create();
-    const ticket = await issuer.issue({ ...request, expiresAt: 1_900_000_000_999 });
+    const ticket = issuer.issue({ ...request, expiresAt: 1_900_000_000_999 });
     const { payload } = await jwtVerify(ticket, await importJWK(issuer.publicJwk, 'EdDSA'), { currentDate: new Date(1_899_999_999_000) });
     expect(payload.exp).toBe(1_900_000_000);
   });
@@ -61,7 +61,7 @@ describe('TicketIssuer', () => {
   it('is rejected for another audience, another key, or once expired', async () => {
     const issuer = await TicketIssuer.create();
     const other = await TicketIssuer.create();
-    const ticket = await issuer.issue({ ...request, expiresAt: Date.now() + 30_000 });
+    const ticket = issuer.issue({ ...request, expiresAt: Date.now() + 30_000 });
     const key = await importJWK(issuer.publicJwk, 'EdDSA');
     await expect(jwtVerify(ticket, key, { audience: 'nother' })).rejects.toThrow(/aud/);
     await expect(jwtVerify(ticket, await importJWK(other.publicJwk, 'EdDSA'))).rejects.toThrow(/signature/);
@@ -74,7 +74,7 @@ describe('TicketIssuer', () => {
     const first = await TicketIssuer.create({ privateKeyPath: path });
     const second = await TicketIssuer.create({ privateKeyPath: path });
     expect(second.publicJwk).toEqual(first.publicJwk);
-    const ticket = await first.issue({ ...request, expiresAt: Date.now() + 30_000 });
+    const ticket = first.issue({ ...request, expiresAt: Date.now() + 30_000 });
     await expect(jwtVerify(ticket, await importJWK(second.publicJwk, 'EdDSA'))).resolves.toBeDefined();
   });
 
