@@ -2,6 +2,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalSystem, type LocalSystem } from '../../../infra/local/system.js';
 import { createSession, nodeSlots } from '../../support/api.js';
+import { circularMean } from '../../../web-client/src/lib/frame-pacer.js';
 import { connectSignalling } from '../../support/signalling-client.js';
 
 const logger = pino({ level: 'silent' });
@@ -74,9 +75,7 @@ describe('edge node signalling: who may join', () => {
           times.push(header.renderTimeMs);
           if (times.length < count) return;
           game.off('frame', onFrame);
-          const angles = times.map((t) => (2 * Math.PI * (t % period)) / period);
-          const mean = Math.atan2(angles.reduce((s, a) => s + Math.sin(a), 0), angles.reduce((s, a) => s + Math.cos(a), 0));
-          resolve(((mean / (2 * Math.PI)) * period + period) % period);
+          resolve(circularMean(times, period));
         };
         game.on('frame', onFrame);
       });

@@ -94,7 +94,7 @@ function median(values: number[]): number {
 }
 
 /** The mean of values on a circle of circumference `period`, in [0, period). */
-function circularMean(values: number[], period: number): number {
+export function circularMean(values: number[], period: number): number {
   let x = 0;
   let y = 0;
   for (const value of values) {
