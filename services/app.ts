@@ -90,7 +90,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
   });
   const guestAuth = new GuestAuth(options.guestTokenSecret);
   const redis = options.store === undefined || options.store === 'memory' ? undefined : options.store;
-  const store = redis === undefined ? new MemoryStore() : await RedisStore.connect(redis, { keyPrefix: redis.keyPrefix, log: log.child({ component: 'store' }) });
+  const store = redis === undefined ? new MemoryStore() : await RedisStore.connect(redis, { keyPrefix: redis.keyPrefix, replicateIndex: true, log: log.child({ component: 'store' }) });
 
   try {
     const metrics = new ControlPlaneMetrics();

@@ -148,7 +148,7 @@ export async function findCandidates(store: Store, query: CandidateQuery, option
       if (examined.size >= limits.maxExamined && !examined.has(node.nodeId)) break;
       examined.add(node.nodeId);
       if (!canRun(node.summary, game.manifest)) continue;
-      const found = { ...node.summary, distanceKm: distanceKm(location, node.summary.location) };
+      const found = nearbyNode(node.summary, distanceKm(location, node.summary.location));
       (found.slots.free > 0 ? available : full).push(found);
     }
     if (expired.length > 0) {
@@ -201,6 +201,12 @@ function takeNearestCells(unread: UnreadCell[], radiusKm: number): string[] {
 
 function mergeNearestFirst(a: IndexedNode[], b: readonly IndexedNode[]): IndexedNode[] {
   return a.length === 0 ? [...b] : [...a, ...b].sort((x, y) => x.distanceKm - y.distanceKm);
+}
+
+/** The summary with its distance, its fields named rather than spread: a search makes dozens, and spreading cost more than the rest of classifying. */
+function nearbyNode(summary: NodeSummary, distance: number): NearbyNode {
+  const { nodeId, location, gpuModel, vramMb, encoders, pricePerHour, reputation, signallingUrl, slots, buildCached } = summary;
+  return { nodeId, location, gpuModel, vramMb, encoders, pricePerHour, reputation, signallingUrl, slots, buildCached, distanceKm: distance };
 }
 
 /** A radius that should hold `k` nodes where `radiusKm` held `found`, assuming they spread evenly. */

@@ -11,7 +11,7 @@
  * city reads a small circle from one or two coarse cells rather than many fine ones. Its step's
  * cells are those of a disk (gridDisk) around the player's cell that can touch the circle.
  */
-import { cellArea, cellToBoundary, cellToLatLng, getHexagonEdgeLengthAvg, getRes0Cells, getResolution, gridDisk, latLngToCell, UNITS } from 'h3-js';
+import { cellArea, cellToBoundary, cellToChildren, cellToLatLng, getHexagonEdgeLengthAvg, getRes0Cells, getResolution, gridDisk, latLngToCell, UNITS } from 'h3-js';
 import type { GeoPoint } from '../../protocol/http.js';
 import { distanceKm, HALF_EARTH_CIRCUMFERENCE_KM } from './great-circle.js';
 
@@ -42,6 +42,11 @@ export interface SearchStep {
 /** The node's cell at each index resolution, in INDEX_RESOLUTIONS order. */
 export function indexCells(location: GeoPoint): string[] {
   return INDEX_RESOLUTIONS.map((resolution) => latLngToCell(location.lat, location.lng, resolution));
+}
+
+/** The fine search cells, every one of them: together they index each node once. */
+export function allFineSearchCells(): string[] {
+  return getRes0Cells().flatMap((cell) => cellToChildren(cell, FINE_SEARCH_RESOLUTION));
 }
 
 /** Whether searches read the cell's nodes (the density cells are only counted). */
@@ -78,16 +83,19 @@ function diskReachKm(resolution: number, ring: number): number {
   return (ring === 0 ? Math.sqrt(3) / 2 : 1.5 * ring + 0.5) * edgeKm;
 }
 
-interface CellGeometry {
+export interface CellGeometry {
   center: GeoPoint;
   /** The farthest the cell reaches from its centre (its farthest vertex). */
   circumradiusKm: number;
 }
 
-/** Only resolutions 0 and 1 are searched: under a thousand cells in all, so every one is kept. */
+/**
+ * Searches ask for cells of resolutions 0 and 1 (under a thousand in all) and an index replica for
+ * the resolution-3 cells that hold nodes (at most 41,162): every one asked for is kept.
+ */
 const geometries = new Map<string, CellGeometry>();
 
-function cellGeometry(cell: string): CellGeometry {
+export function cellGeometry(cell: string): CellGeometry {
   let geometry = geometries.get(cell);
   if (geometry === undefined) {
     const [lat, lng] = cellToLatLng(cell);

@@ -16,6 +16,9 @@
  */
 import { LuaScript } from './lua-script.js';
 
+/** The channel (after the key prefix) on which node scripts publish index entries. */
+export const INDEX_CHANNEL = 'index-entries';
+
 const NOW_MS = `
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -28,7 +31,10 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 /**
  * Defines entry(), the node's index entry as one string, tab separated: live until (ms), registered
  * slots, busy, reputation ('' for the default), live reservation expiries (comma separated),
- * cached builds (comma separated), summary JSON. Marks the node indexed now. Needs NOW_MS.
+ * cached builds (comma separated), summary JSON. Marks the node indexed now, and publishes
+ * "<node id>\n<cells>\n<entry>" on the deployment's INDEX_CHANNEL for the instances' index
+ * replicas: published here, a node's entries reach every subscriber in the order its scripts ran.
+ * Needs NOW_MS.
  */
 const INDEX_ENTRY = `
 local function entry()
@@ -40,6 +46,8 @@ local function entry()
   redis.call('HSET', KEYS[1], 'indexedAt', now, 'liveUntil', liveUntil)
   local text = liveUntil .. '\t' .. fields[2] .. '\t' .. redis.call('SCARD', KEYS[3]) .. '\t' ..
     (redis.call('GET', KEYS[5]) or '') .. '\t' .. table.concat(live, ',') .. '\t' .. table.concat(redis.call('SMEMBERS', KEYS[4]), ',') .. '\t' .. fields[1]
+  local prefix, nodeId = string.match(KEYS[1], '^(.*){node:(.*)}:node$')
+  redis.call('PUBLISH', prefix .. '${INDEX_CHANNEL}', nodeId .. '\\n' .. fields[3] .. '\\n' .. text)
   return { text, fields[3] }
 end
 `;

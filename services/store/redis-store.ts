@@ -20,8 +20,10 @@
  */
 import { Cluster, Redis } from 'ioredis';
 import type { GeoPoint, SessionEndReason, SessionState } from '../../protocol/http.js';
-import { indexCells, isSearchedCell } from '../matchmaker/cell-index.js';
+import { allFineSearchCells, indexCells, isSearchedCell } from '../matchmaker/cell-index.js';
 import type { Logger } from '../logging/logger.js';
+import { decodeIndexEntry, entryLiveUntil, entrySummary, type StoredSummary } from './index-entry.js';
+import { IndexReplica } from './index-replica.js';
 import {
   acceptHeartbeatScript,
   activateSessionScript,
@@ -37,6 +39,7 @@ import {
   queueLengthScript,
   queueStandingScript,
   releasePlayerScript,
+  INDEX_CHANNEL,
   releaseSlotScript,
   reserveSlotScript,
   searchCellsScript,
@@ -81,6 +84,15 @@ export interface RedisStoreOptions {
    * live node unfindable.
    */
   cellIndexRefreshMs?: number;
+  /**
+   * Searches read a replica of the cell index in this process (index-replica.ts), kept by a
+   * subscription of its own, instead of Redis; until the replica has loaded (at connect, and
+   * again after the subscription reconnects) they read Redis.
+   */
+  replicateIndex?: boolean;
+  /** How often the replica drops nodes that lapsed that long ago, here and from Redis (REPLICA_SWEEP_MS). */
+  replicaSweepMs?: number;
+  log?: Logger;
 }
 
 /** One Redis server, or the seed nodes of a Redis Cluster ("host:port" or redis:// URLs). */
@@ -101,23 +113,47 @@ const GEO_MAX_LATITUDE = 85.05112878;
 /** Bulk registration sends this many nodes' commands at once: enough to fill pipelines, not memory. */
 const BULK_UPSERT_CHUNK = 1_000;
 
+/** A replica loads this many cells' entries at a time. */
+const REPLICA_LOAD_CHUNK = 32;
+
+/**
+ * A replica drops, here and from Redis, nodes that lapsed this long ago: a search drops those it
+ * meets, but nodes that left for good in a region nobody plays from would stay for ever.
+ */
+const REPLICA_SWEEP_MS = 60_000;
+
 type StaticNodeFields = Omit<NodeRecord, 'nodeId' | 'slots' | 'lastHeartbeatAt' | 'operatorId'>;
-type StoredSummary = Pick<NodeSummary, 'location' | 'gpuModel' | 'vramMb' | 'encoders' | 'pricePerHour' | 'signallingUrl'>;
+
+/** Entries published while a replica loads, applied once it has. */
+type PendingEntries = [nodeId: string, cells: readonly string[], entry: string][];
 
 export class RedisStore implements Store {
   readonly #client: Redis | Cluster;
   readonly #prefix: string;
   readonly #cellIndexRefreshMs: number;
+  readonly #log: Logger | undefined;
+  readonly #replicateIndex: boolean;
+  readonly #replicaSweepMs: number;
+  /** The subscription that feeds the index replica. */
+  #subscriber: Redis | Cluster | undefined;
+  /** The replica searches read; undefined while none has loaded. */
+  #replica: IndexReplica | undefined;
+  /** Entries that arrived while a replica loads. */
+  #pending: PendingEntries | undefined;
+  #sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(options: RedisStoreOptions) {
     this.#client = options.client;
     this.#prefix = options.keyPrefix ?? 'ep:';
     this.#cellIndexRefreshMs = options.cellIndexRefreshMs ?? Infinity;
+    this.#log = options.log;
+    this.#replicateIndex = options.replicateIndex ?? false;
+    this.#replicaSweepMs = options.replicaSweepMs ?? REPLICA_SWEEP_MS;
   }
 
   /** Connects and checks the server answers, so a wrong address fails at start rather than on first use. */
-  static async connect(target: string | RedisTarget, options: Omit<RedisStoreOptions, 'client'> & { log?: Logger } = {}): Promise<RedisStore> {
-    const { log, ...storeOptions } = options;
+  static async connect(target: string | RedisTarget, options: Omit<RedisStoreOptions, 'client'> = {}): Promise<RedisStore> {
+    const { log } = options;
     const resolved = typeof target === 'string' ? { redisUrl: target } : target;
     const client =
       'redisUrl' in resolved
@@ -136,7 +172,14 @@ export class RedisStore implements Store {
       client.disconnect();
       throw error;
     }
-    return new RedisStore({ client, ...storeOptions });
+    const store = new RedisStore({ client, ...options });
+    try {
+      await store.#startReplica();
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return store;
   }
 
   async upsertNode(record: NodeRecord, ttlMs: number): Promise<UpsertNodeOutcome> {
@@ -217,7 +260,7 @@ export class RedisStore implements Store {
     if (entry === undefined || cells === undefined) {
       await this.#client.zadd(this.#nodeIndexKey(), Date.now() + ttlMs, nodeId);
     } else {
-      await this.#indexNode(nodeId, ttlMs, parseIndexEntry(nodeId, entry, '', 0).location, cells.split(','), entry);
+      await this.#indexNode(nodeId, ttlMs, decodeIndexEntry(entry).summary.location, cells.split(','), entry);
     }
     return outcome;
   }
@@ -248,6 +291,8 @@ export class RedisStore implements Store {
   }
 
   async nearbyNodes(query: NearbyQuery): Promise<NearbyNodes> {
+    // The instance's clock stands in for the server's: they differ by far less than a heartbeat.
+    if (this.#replica !== undefined) return this.#replica.nearby(query, Date.now());
     const { center, radiusKm, perCellLimit, buildId, equivalentKm, equivalentRatio = 1 } = query;
     const answers = await Promise.all(
       this.#scriptGroups(query.cells).map(async (cells) => {
@@ -270,6 +315,7 @@ export class RedisStore implements Store {
   }
 
   async indexedNodeCounts(cells: readonly string[]): Promise<number[]> {
+    if (this.#replica !== undefined) return this.#replica.counts(cells);
     return Promise.all(cells.map((cell) => this.#client.zcard(this.#cellKeys(cell)[0])));
   }
 
@@ -293,6 +339,7 @@ export class RedisStore implements Store {
   }
 
   async unindexNodes(entries: readonly Pick<IndexedNode, 'nodeId' | 'cell'>[]): Promise<void> {
+    this.#replica?.dropLapsed(entries.map((entry) => entry.nodeId), Date.now());
     const byCell = new Map<string, string[]>();
     for (const { nodeId, cell } of entries) byCell.set(cell, [...(byCell.get(cell) ?? []), nodeId]);
     await Promise.all([...byCell].map(([cell, nodeIds]) => dropIndexEntriesScript.run(this.#client, this.#cellKeys(cell), nodeIds)));
@@ -356,7 +403,65 @@ export class RedisStore implements Store {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#sweepTimer);
+    this.#subscriber?.disconnect();
     await this.#client.quit();
+  }
+
+  /** Subscribes to the nodes' index entries and loads the replica; reloads it whenever the subscription reconnects. */
+  async #startReplica(): Promise<void> {
+    if (!this.#replicateIndex) return;
+    const subscriber = this.#client.duplicate();
+    this.#subscriber = subscriber;
+    subscriber.on('error', (error: Error) => this.#log?.warn({ err: error }, 'redis subscription error'));
+    subscriber.on('message', (_channel: string, message: string) => {
+      const cellsAt = message.indexOf('\n');
+      const entryAt = message.indexOf('\n', cellsAt + 1);
+      this.#takeEntry(message.slice(0, cellsAt), message.slice(cellsAt + 1, entryAt).split(','), message.slice(entryAt + 1));
+    });
+    await subscriber.connect();
+    await subscriber.subscribe(this.#prefix + INDEX_CHANNEL);
+    // Messages published while the subscription was down are lost: only a fresh copy is whole again.
+    subscriber.on('ready', () => {
+      this.#loadReplica().catch((error: unknown) => this.#log?.error({ err: error }, 'index replica failed to reload; searches read Redis'));
+    });
+    await this.#loadReplica();
+    this.#sweepTimer = setInterval(() => {
+      this.#sweepReplica().catch((error: unknown) => this.#log?.warn({ err: error }, 'index replica sweep failed'));
+    }, this.#replicaSweepMs).unref();
+  }
+
+  /** Reads every entry into a new replica; entries published meanwhile are applied after, in order. */
+  async #loadReplica(): Promise<void> {
+    const pending: PendingEntries = [];
+    this.#replica = undefined;
+    this.#pending = pending;
+    const replica = new IndexReplica();
+    const cells = allFineSearchCells();
+    for (let start = 0; start < cells.length; start += REPLICA_LOAD_CHUNK) {
+      const hashes = await Promise.all(cells.slice(start, start + REPLICA_LOAD_CHUNK).map((cell) => this.#client.hgetall(this.#cellKeys(cell)[1])));
+      for (const hash of hashes) for (const [nodeId, entry] of Object.entries(hash)) replica.apply(nodeId, entry);
+    }
+    // A reconnection started a newer load.
+    if (this.#pending !== pending) return;
+    for (const [nodeId, nodeCells, entry] of pending) replica.apply(nodeId, entry, nodeCells);
+    this.#pending = undefined;
+    this.#replica = replica;
+    this.#log?.info({ nodes: replica.size }, 'index replica loaded');
+  }
+
+  /** A node's new index entry, from this instance's own write or another's. */
+  #takeEntry(nodeId: string, cells: readonly string[], entry: string): void {
+    this.#replica?.apply(nodeId, entry, cells);
+    this.#pending?.push([nodeId, cells, entry]);
+  }
+
+  async #sweepReplica(): Promise<void> {
+    const replica = this.#replica;
+    if (replica === undefined) return;
+    const now = Date.now();
+    const lapsed = replica.dropLapsed(replica.lapsedBefore(now - this.#replicaSweepMs), now);
+    await this.unindexNodes(lapsed.flatMap(({ nodeId, cells }) => cells.map((cell) => ({ nodeId, cell }))));
   }
 
   #nodeKeys(nodeId: string): [node: string, reserved: string, busy: string, builds: string, reputation: string] {
@@ -392,6 +497,7 @@ export class RedisStore implements Store {
 
   /** Lists the node and puts it with its index entry in its cells, in one round trip. */
   async #indexNode(nodeId: string, ttlMs: number, location: GeoPoint, cells: readonly string[], entry: string): Promise<void> {
+    this.#takeEntry(nodeId, cells, entry);
     await Promise.all([
       this.#client.zadd(this.#nodeIndexKey(), Date.now() + ttlMs, nodeId),
       ...cells.map((cell) =>
@@ -410,6 +516,7 @@ export class RedisStore implements Store {
   async #reindex(nodeId: string, indexed: unknown): Promise<void> {
     const [entry, cells] = indexed as [string?, string?];
     if (entry === undefined || cells === undefined) return;
+    this.#takeEntry(nodeId, cells.split(','), entry);
     const searched = cells.split(',').filter(isSearchedCell);
     await Promise.all(this.#scriptGroups(searched).map((group) => putEntriesScript.run(this.#client, group.flatMap((cell) => this.#cellKeys(cell)), [nodeId, entry])));
   }
@@ -456,29 +563,11 @@ class IndexEntryNode implements IndexedNode {
     if (this.#summary === undefined) {
       const { entry, now } = this;
       // An entry that lapsed (its node's TTL passed) only waits for a reader to drop it.
-      const live = entry !== null && Number(entry.slice(0, entry.indexOf('\t'))) > now;
-      this.#summary = live ? parseIndexEntry(this.nodeId, entry, this.buildId, now) : null;
+      const live = entry !== null && entryLiveUntil(entry) > now;
+      this.#summary = live ? entrySummary(this.nodeId, decodeIndexEntry(entry), this.buildId, now) : null;
     }
     return this.#summary;
   }
-}
-
-/**
- * A node as its index entry (redis-scripts.ts) describes it at server time `now`; `buildCached`
- * answers for `buildId`.
- */
-function parseIndexEntry(nodeId: string, entry: string, buildId: string, now: number): NodeSummary {
-  const fields = entry.split('\t', 6);
-  const summaryJson = entry.slice(fields.reduce((length, field) => length + field.length + 1, 0));
-  const [, slots = '0', busy = '0', reputation = '', expiries = '', builds = ''] = fields;
-  const reserved = expiries === '' ? 0 : expiries.split(',').filter((expiry) => Number(expiry) > now).length;
-  return {
-    nodeId,
-    ...(JSON.parse(summaryJson) as StoredSummary),
-    reputation: reputation === '' ? DEFAULT_NODE_REPUTATION : Number(reputation),
-    slots: slotCounts(Number(slots), reserved, Number(busy)),
-    buildCached: buildId !== '' && builds.split(',').includes(buildId),
-  };
 }
 
 function geoLatitude(latitude: number): number {

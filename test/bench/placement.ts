@@ -5,7 +5,8 @@
  * by geoip-lite: placement/world.ts) and a latency model that distance alone cannot fully predict
  * (placement/latency-model.ts). At each scale (1,000, 10,000 and 100,000 nodes, nested worlds
  * from one seed) it measures:
- *  - the candidate search (findCandidates, K as the control plane uses), one player at a time
+ *  - the candidate search (findCandidates, K as the control plane uses, on the index replica that a
+ *    control plane instance keeps: services/store/index-replica.ts), one player at a time
  *    (after untimed searches by other players, as a running control plane has made),
  *    timed call by call; the real placement score then chooses among the candidates by the RTTs
  *    the player would measure. Quality: the share of players within 5 ms of the best node any node
@@ -18,7 +19,8 @@
  * Prints a table and writes test/bench/results/placement.json (the largest world at the top level,
  * the smaller ones under `scales`; `diagnostics` say where the time went: Redis commands per
  * search, each store call's wall time, GC pauses, CPU per placement by process, and, in the
- * largest world, quality at larger K and search time without ioredis auto-pipelining).
+ * largest world, quality at larger K and the search reading Redis, as an instance does while its
+ * replica loads).
  *
  * Nodes register 1,000 slots each, so capacity never decides a placement; in-process searches
  * reserve nothing, and the HTTP placements' reservations are left to lapse (Redis is flushed
@@ -64,8 +66,8 @@ const K = DEFAULT_CANDIDATE_COUNT;
 const K_SENSITIVITY = [5, 10, 20, 40];
 const K_SAMPLE = 3_000;
 const BREAKDOWN_SAMPLE = 3_000;
-/** Players searched again in the largest world, alternately through the store and through one whose ioredis client does not auto-pipeline. */
-const NO_AUTOPIPELINE_SAMPLE = 10_000;
+/** Players searched again in the largest world, alternately on the index replica and reading Redis. */
+const REDIS_SEARCH_SAMPLE = 10_000;
 /** Players whose exact best node is checked against trying every node. */
 const BEST_CHECK_SAMPLE = 300;
 const HTTP_CONCURRENCY = 64;
@@ -176,7 +178,7 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
   log(`=== ${scale} nodes, ${playerCount} players ===`);
   await admin.flushall();
 
-  const store = await RedisStore.connect({ redisUrl }, { keyPrefix: BENCH_KEY_PREFIX });
+  const store = await RedisStore.connect({ redisUrl }, { keyPrefix: BENCH_KEY_PREFIX, replicateIndex: true });
   try {
     const registerMs = await registerNodes(store, nodes, (done) => {
       if (done % 20_000 === 0 || done === scale) log(`  registered ${done}/${scale} nodes (store.upsertNodes)`);
@@ -220,15 +222,15 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
     const breakdown = await searchBreakdown(store, players, Math.min(BREAKDOWN_SAMPLE, playerCount), K);
 
     const kSensitivity: Record<string, unknown>[] = [];
-    let withoutAutoPipelining: Record<string, unknown> | undefined;
+    let fromRedis: Record<string, unknown> | undefined;
     if (largest) {
-      // The same store over an ioredis client without enableAutoPipelining (commands still go out back to back),
-      // against the store as the control plane builds it, on the same players in alternating blocks.
-      const plainSample = Math.min(NO_AUTOPIPELINE_SAMPLE, playerCount);
-      const plain = new RedisStore({ client: new Redis(redisUrl, { maxRetriesPerRequest: 3 }), keyPrefix: BENCH_KEY_PREFIX });
+      // The search reading Redis (the path before an instance's replica has loaded), against the
+      // replica, on the same players in alternating blocks.
+      const plainSample = Math.min(REDIS_SEARCH_SAMPLE, playerCount);
+      const plain = await RedisStore.connect({ redisUrl }, { keyPrefix: BENCH_KEY_PREFIX });
       try {
         const abGc = recordGcPauses();
-        const [auto, manual] = await compareStores(store, plain, players, plainSample, K);
+        const [replica, redisSearch] = await compareStores(store, plain, players, plainSample, K);
         const pauses = abGc.stop();
         const summary = (times: SearchTimes) => {
           const impact = gcImpact(pauses, times.startedAt, times.searchMs, percentile(times.searchMs, 99));
@@ -240,10 +242,10 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
             slowest_1pct_time_in_gc_pct: round(impact.slowCallsTimeInGcPct, 1),
           };
         };
-        withoutAutoPipelining = { players: plainSample, auto_pipelining: summary(auto), without: summary(manual) };
+        fromRedis = { players: plainSample, replica: summary(replica), redis: summary(redisSearch) };
         log(
-          `  ${plainSample} players, alternating: auto-pipelined p50 ${percentile(auto.searchMs, 50).toFixed(3)} ms, p99 ${percentile(auto.searchMs, 99).toFixed(3)} ms; ` +
-            `without auto-pipelining p50 ${percentile(manual.searchMs, 50).toFixed(3)} ms, p99 ${percentile(manual.searchMs, 99).toFixed(3)} ms`,
+          `  ${plainSample} players, alternating: replica p50 ${percentile(replica.searchMs, 50).toFixed(3)} ms, p99 ${percentile(replica.searchMs, 99).toFixed(3)} ms; ` +
+            `reading Redis p50 ${percentile(redisSearch.searchMs, 50).toFixed(3)} ms, p99 ${percentile(redisSearch.searchMs, 99).toFixed(3)} ms`,
         );
       } finally {
         await plain.close();
@@ -345,7 +347,7 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
         // The candidates' own limit: the least-RTT candidate, were the score to ignore load, cache, reputation and price.
         fastest_candidate: { within5ms_pct: round(fastestCandidate.within5msPct, 2), mean_excess_ms: round(fastestCandidate.meanExcessMs, 2) },
         search_gc: roundGc(searchGc),
-        search_without_auto_pipelining: withoutAutoPipelining,
+        search_reading_redis: fromRedis,
         chosen_over_initial_bound_pct: round((100 * run.overInitialBound) / playerCount, 2),
         baseline_unplaced: theirs.unplaced,
         k_sensitivity: kSensitivity,
@@ -443,7 +445,7 @@ async function main(): Promise<void> {
       node_slots: NODE_SLOTS,
       latency_model: LATENCY_MODEL,
       players_per_scale: 'one per node in the largest world; the first 20,000 players in the smaller ones',
-      search_timing: `every player, one search at a time, wall time of findCandidates (in-process, RedisStore, auto-pipelined ioredis), after ${WARMUP_PLAYERS} untimed searches by other players`,
+      search_timing: `every player, one search at a time, wall time of findCandidates (in-process, RedisStore with its index replica), after ${WARMUP_PLAYERS} untimed searches by other players`,
       baseline_timing: 'every player, one at a time, wall time of GEOSEARCH FROMLONLAT BYRADIUS 25/100/400/1600/6400/20040 km ASC COUNT 1 until one hits',
       http: { workers: HTTP_WORKERS, concurrency: HTTP_CONCURRENCY, sessions: HTTP_SESSIONS, offer_choices: HTTP_OFFER_CHOICES, warmup: HTTP_WARMUP, log_level: 'warn' },
       wall_s: round((performance.now() - started) / 1000, 1),

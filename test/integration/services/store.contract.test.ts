@@ -24,12 +24,12 @@ interface OpenBackend {
 
 const servers = useBackends(['memory', 'redis', 'redis-cluster']);
 
-async function openHandles(option: StoreOption): Promise<OpenBackend> {
+async function openHandles(option: StoreOption, tuning: { replicateIndex?: boolean } = {}): Promise<OpenBackend> {
   if (option === 'memory') {
     const store = await openStore(option);
     return { store, handles: [store], close: () => store.close() };
   }
-  const handles = await Promise.all([0, 1, 2, 3].map(() => openStore(option)));
+  const handles = await Promise.all([0, 1, 2, 3].map(() => openStore(option, tuning)));
   return {
     store: handles[0]!,
     handles,
@@ -39,7 +39,13 @@ async function openHandles(option: StoreOption): Promise<OpenBackend> {
   };
 }
 
-const backends = servers.map((backend) => ({ name: backend.name, open: () => openHandles(backend.store()) }));
+const backends = [
+  ...servers.map((backend) => ({ name: backend.name, open: () => openHandles(backend.store()) })),
+  // Searches read each handle's index replica instead of Redis.
+  ...servers
+    .filter((backend) => backend.name !== 'memory')
+    .map((backend) => ({ name: `${backend.name} (index replica)`, open: () => openHandles(backend.store(), { replicateIndex: true }) })),
+];
 
 const LONG_TTL_MS = 60_000;
 const BUILD = 'b'.repeat(64);
@@ -618,6 +624,76 @@ describe('RedisStore cell index entries', () => {
     } finally {
       raw.disconnect();
       await store.close();
+    }
+  });
+});
+
+describe.each(servers.filter((backend) => backend.name !== 'memory'))('RedisStore index replica on $name', (backend) => {
+  const opened: Store[] = [];
+  const open = async (tuning: { replicateIndex?: boolean; replicaSweepMs?: number } = { replicateIndex: true }) => {
+    const store = await openStore(option, tuning);
+    opened.push(store);
+    return store;
+  };
+  let option: StoreOption;
+  const ids = async (store: Store, center: GeoPoint) => (await store.nearbyNodes(near(center, 20))).nodes.map((found) => found.nodeId);
+  const paris = { lat: 48.85, lng: 2.35 };
+
+  beforeEach(() => {
+    option = backend.store();
+  });
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((store) => store.close()));
+  });
+
+  it("hears another instance's registrations and reservations", async () => {
+    const [replica, other] = [await open(), await open({})];
+    const node = nodeRecord({ location: paris });
+    await other.upsertNode(node, LONG_TTL_MS);
+    await pollUntil(() => ids(replica, paris), (found) => found.includes(node.nodeId));
+
+    expect(await other.reserveSlot(node.nodeId, 'shere', LONG_TTL_MS)).not.toBeNull();
+    const slots = async () => (await replica.nearbyNodes(near(paris, 20))).nodes.find((found) => found.nodeId === node.nodeId)?.summary?.slots;
+    await pollUntil(slots, (counts) => counts?.reserved === 1);
+    expect(await slots()).toEqual({ capacity: 3, reserved: 1, busy: 0, free: 2 });
+  });
+
+  it('loads the nodes registered before it connected', async () => {
+    const nodes = [nodeRecord({ location: paris }), nodeRecord({ location: east(paris, 5) })];
+    await (await open({})).upsertNodes(nodes, LONG_TTL_MS);
+    const replica = await open();
+    expect((await ids(replica, paris)).sort()).toEqual(nodes.map((node) => node.nodeId).sort());
+    expect(await replica.indexedNodeCounts(indexCells(paris))).toEqual([2, 2, 2]);
+  });
+
+  it('drops nodes that lapsed long ago, from itself and from the index in Redis', async () => {
+    const replica = await open({ replicateIndex: true, replicaSweepMs: 100 });
+    const node = nodeRecord({ location: paris });
+    await replica.upsertNode(node, 100);
+    const reader = await open({});
+    await pollUntil(() => reader.indexedNodeCounts(indexCells(paris).filter(isSearchedCell)), (counts) => counts.every((count) => count === 0));
+    expect(await ids(replica, paris)).toEqual([]);
+    expect(await replica.indexedNodeCounts(indexCells(paris))).toEqual([0, 0, 0]);
+  });
+});
+
+describe('RedisStore index replica', () => {
+  it('loads itself again after its subscription reconnects, with what it missed meanwhile', async () => {
+    const paris = { lat: 48.85, lng: 2.35 };
+    const option = servers.find((backend) => backend.name === 'redis')!.store();
+    if (option === 'memory' || !('redisUrl' in option)) throw new Error('expected a redis-server option');
+    const [replica, other] = await Promise.all([openStore(option, { replicateIndex: true }), openStore(option)]);
+    const raw = new Redis(option.redisUrl);
+    try {
+      // Both nodes register while the subscription is down: no message tells of them.
+      await raw.client('KILL', 'TYPE', 'pubsub');
+      const nodes = [nodeRecord({ location: paris }), nodeRecord({ location: east(paris, 5) })];
+      await other.upsertNodes(nodes, LONG_TTL_MS);
+      await pollUntil(async () => (await replica.nearbyNodes(near(paris, 20))).nodes.length, (count) => count === 2);
+    } finally {
+      raw.disconnect();
+      await Promise.all([replica.close(), other.close()]);
     }
   });
 });

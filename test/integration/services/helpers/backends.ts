@@ -52,6 +52,6 @@ export function useBackends(names: readonly BackendName[] = ['memory', 'redis'])
 export type StoreOption = ReturnType<Backend['store']>;
 
 /** A store of its own on the backend the option names; several opened from one Redis option share its data. */
-export async function openStore(option: StoreOption, tuning: { cellIndexRefreshMs?: number } = {}): Promise<Store> {
+export async function openStore(option: StoreOption, tuning: { cellIndexRefreshMs?: number; replicateIndex?: boolean; replicaSweepMs?: number } = {}): Promise<Store> {
   return option === 'memory' ? new MemoryStore() : RedisStore.connect(option, { keyPrefix: option.keyPrefix, ...tuning });
 }
