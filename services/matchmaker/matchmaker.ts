@@ -33,7 +33,7 @@ import { distanceKm } from './great-circle.js';
 import { estimateRttMs } from './latency-estimate.js';
 import { PlacementQueue, type QueuePolicy } from './placement-queue.js';
 import { issueProbeToken } from './probe-tokens.js';
-import { rankByScore } from './score.js';
+import { rankByScore, type ScoreInput } from './score.js';
 
 /**
  * Nodes an offer names for the page to probe. Nodes at the same distance differ by their own
@@ -76,8 +76,11 @@ export interface MatchmakerOptions {
   searchLimits?: CandidateSearchLimits;
 }
 
-/** A node the player could be placed on now, with the RTT to judge it by. */
-type Option = NodeSummary & { rttMs: number };
+/** A node the player could be placed on now, and the RTT to judge it by. */
+interface Option {
+  node: NodeSummary;
+  rttMs: number;
+}
 
 export class Matchmaker {
   readonly #options: MatchmakerOptions;
@@ -192,7 +195,7 @@ export class Matchmaker {
     const location = await geoLocator.locate({ ip: clientIp });
     const { available } = await this.findCandidates({ location, game, k: candidateCount });
     const session = await this.#reserveBest(
-      available.map((node) => ({ ...node, rttMs: estimateRttMs(node.distanceKm) })),
+      available.map((node) => ({ node, rttMs: estimateRttMs(node.distanceKm) })),
       playerId,
       game,
     );
@@ -218,7 +221,7 @@ export class Matchmaker {
       const boundMs = this.#queue.latencyBoundMs(Date.now() - record.createdAt);
       const overtaking = from === 'offered' && (await this.#queue.hasWaiting(queue));
       const placeable = overtaking ? [] : await this.#placeableNodes(record, game, from === 'queued', boundMs);
-      const freeSlots = placeable.reduce((sum, node) => sum + node.slots.free, 0);
+      const freeSlots = placeable.reduce((sum, { node }) => sum + node.slots.free, 0);
       const session = freeSlots >= position ? await this.#reserveBest(placeable, record.playerId, game) : null;
       if (session !== null) {
         await store.transitionPlacement(record.placementId, ['choosing'], { state: 'placed', session }, PLACEMENT_RECORD_GRACE_MS);
@@ -265,19 +268,19 @@ export class Matchmaker {
       if (summary === null) return;
       const measured = record.rtts?.[offered[i] ?? ''];
       const rttMs = measured ?? estimateRttMs(distanceKm(record.location, summary.location));
-      options.set(summary.nodeId, { ...summary, rttMs });
+      options.set(summary.nodeId, { node: summary, rttMs });
     });
     for (const node of found?.available ?? []) {
-      if (!options.has(node.nodeId)) options.set(node.nodeId, { ...node, rttMs: estimateRttMs(node.distanceKm) });
+      if (!options.has(node.nodeId)) options.set(node.nodeId, { node, rttMs: estimateRttMs(node.distanceKm) });
     }
-    return [...options.values()].filter((option) => option.slots.free > 0 && option.rttMs <= boundMs && canRun(option, game.manifest));
+    return [...options.values()].filter(({ node, rttMs }) => node.slots.free > 0 && rttMs <= boundMs && canRun(node, game.manifest));
   }
 
   /** Reserves a slot on the best option that still has one when asked: the store decides races. */
   async #reserveBest(options: Option[], playerId: string, game: Game): Promise<SessionCreated | null> {
     const { store, sessions, reservationTtlMs } = this.#options;
     const sessionId = newSessionId();
-    for (const node of rankByScore(options)) {
+    for (const { node } of rankByScore(options, scoreInput)) {
       const reservation = await store.reserveSlot(node.nodeId, sessionId, reservationTtlMs);
       if (reservation !== null) return sessions.open({ sessionId, playerId, game, node, reservation });
     }
@@ -300,6 +303,11 @@ export class Matchmaker {
     if (record === null || record.playerId !== playerId) throw new AppError('PLACEMENT_NOT_FOUND');
     return record;
   }
+}
+
+/** What the score weighs of an option. */
+function scoreInput({ node, rttMs }: Option): ScoreInput & { nodeId: string } {
+  return { nodeId: node.nodeId, rttMs, slots: node.slots, buildCached: node.buildCached, reputation: node.reputation, pricePerHour: node.pricePerHour };
 }
 
 /** The answer for a placement no request can move any more (or that another request is moving). */

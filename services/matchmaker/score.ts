@@ -48,10 +48,16 @@ export function placementScore(input: ScoreInput): number {
   );
 }
 
-/** Best first; equal scores fall back to node id so every instance ranks the same way. */
-export function rankByScore<T extends ScoreInput & { nodeId: string }>(items: readonly T[]): T[] {
+/**
+ * Best first; equal scores fall back to node id so every instance ranks the same way. `inputOf`
+ * reads an item's score input, so items need not be copied into that shape.
+ */
+export function rankByScore<T>(items: readonly T[], inputOf: (item: T) => ScoreInput & { nodeId: string }): T[] {
   return items
-    .map((item) => ({ item, score: placementScore(item) }))
-    .sort((a, b) => a.score - b.score || (a.item.nodeId < b.item.nodeId ? -1 : a.item.nodeId > b.item.nodeId ? 1 : 0))
+    .map((item) => {
+      const input = inputOf(item);
+      return { item, nodeId: input.nodeId, score: placementScore(input) };
+    })
+    .sort((a, b) => a.score - b.score || (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0))
     .map(({ item }) => item);
 }

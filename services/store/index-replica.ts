@@ -3,7 +3,9 @@
  * search was nearly half of a placement's CPU, Redis's and the control plane's together. The copy
  * is fed by the entries every node script publishes (redis-scripts.ts) and by this instance's own
  * writes, so it can lag another instance's change by the moment a message takes; like the entries
- * in Redis, it only steers the search, and a slot is only taken by the reservation script.
+ * in Redis, it only steers the search, and a slot is only taken by the reservation script. A
+ * message it misses is made good within a minute for a live node, whose heartbeats republish its
+ * entry at least that often (RedisStore's cellIndexRefreshMs).
  *
  * Each index cell keeps its nodes by their resolution-3 cell and, within that, by their exact
  * point (geoip puts a city's nodes on one), so a search measures the distance to each point once

@@ -17,6 +17,9 @@
  *   placement:<id>          hash: state, and the other fields as JSON
  *   player:<id>:placing     the placement that holds the player
  *   {queue:<name>}:entries|lapses|stats   a placement queue (redis-scripts.ts)
+ *
+ * Channel, after the prefix: index-entries, each node's entry as its scripts change it, which
+ * feeds the instances' index replicas (replicateIndex).
  */
 import { Cluster, Redis } from 'ioredis';
 import type { GeoPoint, SessionEndReason, SessionState } from '../../protocol/http.js';
@@ -31,6 +34,7 @@ import {
   dequeueScript,
   dropIndexEntriesScript,
   enqueueScript,
+  INDEX_CHANNEL,
   nodeSlotsScript,
   nodeSummariesScript,
   putEntriesScript,
@@ -39,7 +43,6 @@ import {
   queueLengthScript,
   queueStandingScript,
   releasePlayerScript,
-  INDEX_CHANNEL,
   releaseSlotScript,
   reserveSlotScript,
   searchCellsScript,
@@ -86,8 +89,8 @@ export interface RedisStoreOptions {
   cellIndexRefreshMs?: number;
   /**
    * Searches read a replica of the cell index in this process (index-replica.ts), kept by a
-   * subscription of its own, instead of Redis; until the replica has loaded (at connect, and
-   * again after the subscription reconnects) they read Redis.
+   * subscription of its own that RedisStore.connect starts, instead of Redis; until the replica
+   * has loaded (at connect, and again after the subscription reconnects) they read Redis.
    */
   replicateIndex?: boolean;
   /** How often the replica drops nodes that lapsed that long ago, here and from Redis (REPLICA_SWEEP_MS). */

@@ -74,7 +74,7 @@ export async function runMatchmakerSearches(
       const node = nodeNumberOf(summary.nodeId);
       return { ...summary, node, rttMs: measuredRttMs(players, p, nodes, node), trueRttMs: modelRttMs(players, p, nodes, node) };
     });
-    const [chosen] = rankByScore(options);
+    const [chosen] = rankByScore(options, (option) => option);
     if (chosen !== undefined) {
       run.chosen[p] = chosen.node;
       if (chosen.rttMs > INITIAL_LATENCY_BOUND_MS) run.overInitialBound++;

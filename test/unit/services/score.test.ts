@@ -9,7 +9,7 @@ function node(nodeId: string, overrides: Partial<ScoreInput> = {}): Node {
   return { nodeId, rttMs: 20, slots: slotCounts(4, 0, 0), buildCached: false, reputation: 0.8, pricePerHour: 0.5, ...overrides };
 }
 
-const ranked = (...nodes: Node[]) => rankByScore(nodes).map((ranking) => ranking.nodeId);
+const ranked = (...nodes: Node[]) => rankByScore(nodes, (ranking) => ranking).map((ranking) => ranking.nodeId);
 
 describe('placement score', () => {
   it('lets a clearly lower RTT win over every other factor at its worst', () => {
