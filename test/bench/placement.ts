@@ -179,6 +179,7 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
   await admin.flushall();
 
   const store = await RedisStore.connect({ redisUrl }, { keyPrefix: BENCH_KEY_PREFIX, replicateIndex: true });
+  let storeOpen = true;
   try {
     const registerMs = await registerNodes(store, nodes, (done) => {
       if (done % 20_000 === 0 || done === scale) log(`  registered ${done}/${scale} nodes (store.upsertNodes)`);
@@ -263,7 +264,10 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
       }
     }
 
-    // Through the HTTP API.
+    // Through the HTTP API. This process's replica would hear every placement too, on the same
+    // cores: it goes first, so only Redis and the load generator run beside the control plane.
+    await store.close();
+    storeOpen = false;
     const plane = await startControlPlaneProcess(
       [
         '--workers', String(HTTP_WORKERS), '--redis-url', redisUrl, '--redis-key-prefix', BENCH_KEY_PREFIX, '--log-level', 'warn',
@@ -357,7 +361,7 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
       },
     };
   } finally {
-    await store.close();
+    if (storeOpen) await store.close();
   }
 }
 
