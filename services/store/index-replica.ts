@@ -131,21 +131,19 @@ export class IndexReplica {
     }
   }
 
-  /** Forgets those of the nodes that have lapsed by `now` (server ms); returns them with their cells. */
-  dropLapsed(nodeIds: Iterable<string>, now: number): { nodeId: string; cells: readonly string[] }[] {
+  /**
+   * Forgets the nodes (of `nodeIds`, or of all it holds) that had lapsed by `at` (server ms);
+   * returns them with their cells.
+   */
+  dropLapsed(at: number, nodeIds: Iterable<string> = this.#nodes.keys()): { nodeId: string; cells: readonly string[] }[] {
     const dropped: ReplicaNode[] = [];
     for (const nodeId of nodeIds) {
       const node = this.#nodes.get(nodeId);
-      if (node === undefined || node.entry.liveUntil > now) continue;
+      if (node === undefined || node.entry.liveUntil > at) continue;
       this.#remove(node);
       dropped.push(node);
     }
     return dropped.map(({ nodeId, cells }) => ({ nodeId, cells }));
-  }
-
-  /** The ids of nodes that lapsed before `before` (server ms). */
-  lapsedBefore(before: number): string[] {
-    return [...this.#nodes.values()].filter((node) => node.entry.liveUntil < before).map((node) => node.nodeId);
   }
 
   /** As Store.nearbyNodes, at server time `now`. */

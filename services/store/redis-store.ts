@@ -342,10 +342,8 @@ export class RedisStore implements Store {
   }
 
   async unindexNodes(entries: readonly Pick<IndexedNode, 'nodeId' | 'cell'>[]): Promise<void> {
-    this.#replica?.dropLapsed(entries.map((entry) => entry.nodeId), Date.now());
-    const byCell = new Map<string, string[]>();
-    for (const { nodeId, cell } of entries) byCell.set(cell, [...(byCell.get(cell) ?? []), nodeId]);
-    await Promise.all([...byCell].map(([cell, nodeIds]) => dropIndexEntriesScript.run(this.#client, this.#cellKeys(cell), nodeIds)));
+    this.#replica?.dropLapsed(Date.now(), entries.map((entry) => entry.nodeId));
+    await this.#dropFromCells(entries);
   }
 
   async putSession(record: SessionRecord, ttlMs: number): Promise<void> {
@@ -462,9 +460,14 @@ export class RedisStore implements Store {
   async #sweepReplica(): Promise<void> {
     const replica = this.#replica;
     if (replica === undefined) return;
-    const now = Date.now();
-    const lapsed = replica.dropLapsed(replica.lapsedBefore(now - this.#replicaSweepMs), now);
-    await this.unindexNodes(lapsed.flatMap(({ nodeId, cells }) => cells.map((cell) => ({ nodeId, cell }))));
+    const lapsed = replica.dropLapsed(Date.now() - this.#replicaSweepMs);
+    await this.#dropFromCells(lapsed.flatMap(({ nodeId, cells }) => cells.map((cell) => ({ nodeId, cell }))));
+  }
+
+  async #dropFromCells(entries: readonly Pick<IndexedNode, 'nodeId' | 'cell'>[]): Promise<void> {
+    const byCell = new Map<string, string[]>();
+    for (const { nodeId, cell } of entries) byCell.set(cell, [...(byCell.get(cell) ?? []), nodeId]);
+    await Promise.all([...byCell].map(([cell, nodeIds]) => dropIndexEntriesScript.run(this.#client, this.#cellKeys(cell), nodeIds)));
   }
 
   #nodeKeys(nodeId: string): [node: string, reserved: string, busy: string, builds: string, reputation: string] {

@@ -12,7 +12,7 @@ import { indexCells, isSearchedCell, searchStep } from '../../../services/matchm
 import { distanceKm } from '../../../services/matchmaker/great-circle.js';
 import { RedisStore } from '../../../services/store/redis-store.js';
 import { DEFAULT_NODE_REPUTATION, type NearbyQuery, type NodeRecord, type PlacementRecord, type SessionRecord, type Store } from '../../../services/store/store.js';
-import { openStore, useBackends, type StoreOption } from './helpers/backends.js';
+import { openStore, useBackends, type StoreOption, type StoreTuning } from './helpers/backends.js';
 import { pollUntil } from './helpers/poll.js';
 
 interface OpenBackend {
@@ -24,7 +24,7 @@ interface OpenBackend {
 
 const servers = useBackends(['memory', 'redis', 'redis-cluster']);
 
-async function openHandles(option: StoreOption, tuning: { replicateIndex?: boolean } = {}): Promise<OpenBackend> {
+async function openHandles(option: StoreOption, tuning: StoreTuning = {}): Promise<OpenBackend> {
   if (option === 'memory') {
     const store = await openStore(option);
     return { store, handles: [store], close: () => store.close() };
@@ -630,7 +630,7 @@ describe('RedisStore cell index entries', () => {
 
 describe.each(servers.filter((backend) => backend.name !== 'memory'))('RedisStore index replica on $name', (backend) => {
   const opened: Store[] = [];
-  const open = async (tuning: { replicateIndex?: boolean; replicaSweepMs?: number } = { replicateIndex: true }) => {
+  const open = async (tuning: StoreTuning = { replicateIndex: true }) => {
     const store = await openStore(option, tuning);
     opened.push(store);
     return store;

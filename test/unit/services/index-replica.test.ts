@@ -103,8 +103,8 @@ describe('index replica', () => {
     expect(found.find((node) => node.nodeId === 'lapsed')?.summary).toBeNull();
     expect(found.find((node) => node.nodeId === 'live')?.summary).not.toBeNull();
 
-    expect(replica.lapsedBefore(NOW)).toEqual(['lapsed']);
-    expect(replica.dropLapsed(['live', 'lapsed', 'unknown'], NOW)).toEqual([{ nodeId: 'lapsed', cells: indexCells(paris) }]);
+    expect(replica.dropLapsed(NOW, ['live', 'unknown'])).toEqual([]);
+    expect(replica.dropLapsed(NOW)).toEqual([{ nodeId: 'lapsed', cells: indexCells(paris) }]);
     expect(replica.nearby(query(paris, 10, 5), NOW).nodes.map((node) => node.nodeId)).toEqual(['live']);
     expect(replica.counts(indexCells(paris))).toEqual([1, 1, 1]);
   });

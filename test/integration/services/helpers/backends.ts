@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import type { ControlPlaneOptions } from '../../../../services/app.js';
 import { MemoryStore } from '../../../../services/store/memory-store.js';
-import { RedisStore } from '../../../../services/store/redis-store.js';
+import { RedisStore, type RedisStoreOptions } from '../../../../services/store/redis-store.js';
 import type { Store } from '../../../../services/store/store.js';
 import { startRedis, type RedisServer } from '../../../support/redis.js';
 import { startRedisCluster, type RedisCluster } from '../../../support/redis-cluster.js';
@@ -52,6 +52,9 @@ export function useBackends(names: readonly BackendName[] = ['memory', 'redis'])
 export type StoreOption = ReturnType<Backend['store']>;
 
 /** A store of its own on the backend the option names; several opened from one Redis option share its data. */
-export async function openStore(option: StoreOption, tuning: { cellIndexRefreshMs?: number; replicateIndex?: boolean; replicaSweepMs?: number } = {}): Promise<Store> {
+/** RedisStore options a test may set. */
+export type StoreTuning = Pick<RedisStoreOptions, 'cellIndexRefreshMs' | 'replicateIndex' | 'replicaSweepMs'>;
+
+export async function openStore(option: StoreOption, tuning: StoreTuning = {}): Promise<Store> {
   return option === 'memory' ? new MemoryStore() : RedisStore.connect(option, { keyPrefix: option.keyPrefix, ...tuning });
 }
