@@ -134,6 +134,23 @@ export interface Reservation {
   expiresAt: number;
 }
 
+/** What a node's own list of its running sessions changed in the control plane's books. */
+export interface NodeSessionsReconciled {
+  /** Sessions that held a busy slot the node no longer runs: their slots are free now. */
+  released: string[];
+  /**
+   * Sessions the node runs that hold no slot here (a reservation that lapsed just as the player
+   * joined, or books lost in an outage): the caller checks their records before adopting them.
+   */
+  unknown: string[];
+}
+
+/** Sessions that were placed on a node which has since expired, handed out once. */
+export interface OrphanedSessions {
+  nodeId: string;
+  sessionIds: string[];
+}
+
 /**
  * offered: candidates returned, waiting for the page's measurements; choosing: one request is
  * placing it (a lock against the player asking twice); queued: waiting for a slot; placed: has a
@@ -204,6 +221,22 @@ export interface Store {
   releaseSlot(nodeId: string, sessionId: string): Promise<boolean>;
   /** Always free + reserved + busy == capacity; an unknown node has no capacity. */
   nodeSlots(nodeId: string): Promise<SlotCounts>;
+  /**
+   * Squares the node's slots with the sessions it says it runs (`running`). A live reservation the
+   * node runs becomes busy; one it does not run yet is left to lapse (its player may still be
+   * joining). A busy session the node does not run is released when a registration says so
+   * (`authoritative`: a node that just started runs nothing it does not list), or when two reports
+   * in a row leave it out, since one report may have been composed before the session started.
+   * Nothing happens for a node that is not live.
+   */
+  reconcileNodeSessions(nodeId: string, running: readonly string[], authoritative: boolean): Promise<NodeSessionsReconciled>;
+  /** Counts sessions the node runs as busy even beyond its capacity (they are running whatever the books said). */
+  adoptSessions(nodeId: string, sessionIds: readonly string[]): Promise<void>;
+  /**
+   * The sessions still booked on nodes that are no longer live (their slots went with them); each
+   * is handed out once, to end its record.
+   */
+  takeOrphanedSessions(): Promise<OrphanedSessions[]>;
 
   /**
    * The nodes indexed in `cells` within `radiusKm` of `center`, nearest first, with their
