@@ -24,6 +24,8 @@ import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from './matchmaker/placement-q
 import { placementRoutes } from './matchmaker/placement-routes.js';
 import { NodeRegistry } from './registry/node-registry.js';
 import { nodeRoutes } from './registry/node-routes.js';
+import { OrphanReaper } from './sessions/orphan-reaper.js';
+import { SessionReconciler } from './sessions/session-reconciler.js';
 import { SessionService } from './sessions/session-service.js';
 import { sessionRoutes } from './sessions/session-routes.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -95,9 +97,11 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
   try {
     const metrics = new ControlPlaneMetrics();
     const catalogue = new Catalogue();
+    const reconciler = new SessionReconciler({ store, metrics, log });
     const registry = new NodeRegistry({
       store,
       tickets,
+      reconciler,
       metrics,
       log,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2_000,
@@ -140,6 +144,9 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     }
 
     const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+    const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 2_000;
+    const reaper = new OrphanReaper({ reconciler, log, intervalMs: heartbeatIntervalMs, startGraceMs: (options.nodeTtlMs ?? 6_000) + heartbeatIntervalMs });
+    reaper.start();
     const storeKind = redis === undefined ? 'memory' : 'redisCluster' in redis ? 'redis-cluster' : 'redis';
     log.child({ component: 'control-plane' }).info({ url, store: storeKind }, 'control plane listening');
     return {
@@ -148,6 +155,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       ticketPublicJwk: tickets.publicJwk,
       store,
       close: async () => {
+        reaper.stop();
         await app.close();
         await store.close();
       },
