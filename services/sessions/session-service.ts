@@ -137,6 +137,19 @@ export class SessionService {
     return toView(ended);
   }
 
+  /**
+   * The player gave up a session before joining it: its reserved slot is free at once. A session
+   * already started is left to end on the node (its ticket still admits the player until it
+   * expires; if they join after all, the node's heartbeats count the slot busy again).
+   */
+  async giveUpUnjoined(nodeId: string, sessionId: string): Promise<void> {
+    const { store } = this.#options;
+    const ended = await store.transitionSession(sessionId, ['reserved'], { state: 'ended', endedAt: Date.now(), endReason: 'ticket_unused' });
+    if (ended === null) return;
+    await store.releaseSlot(nodeId, sessionId);
+    this.#log.info({ nodeId, sessionId }, 'session given up before it was joined; slot freed');
+  }
+
   /** Only the node a session was placed on may report on it. */
   async #nodeSession(nodeId: string, sessionId: string): Promise<SessionRecord> {
     const record = await this.#options.store.getSession(sessionId);

@@ -172,6 +172,8 @@ export interface PlacementRecord {
   rtts?: Record<string, number | null>;
   /** The queue the player waits in, once queued. */
   queue?: string;
+  /** Nodes the player asked not to be placed on (the one their session just failed on). */
+  excluded?: string[];
   session?: SessionCreated;
 }
 
