@@ -19,6 +19,7 @@ import { createLogger, type Logger, type LoggerOptions } from './logging/logger.
 import { ControlPlaneMetrics } from './metrics/metrics.js';
 import { metricsRoutes } from './metrics/metrics-routes.js';
 import { GeoLocator } from './matchmaker/geo-locator.js';
+import { loadOrCreateSecrets } from './secrets/persisted-secrets.js';
 import { DEFAULT_CANDIDATE_COUNT, Matchmaker } from './matchmaker/matchmaker.js';
 import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from './matchmaker/placement-queue.js';
 import { placementRoutes } from './matchmaker/placement-routes.js';
@@ -70,6 +71,11 @@ export interface ControlPlaneOptions {
   ticketKeyPem?: string;
   /** HS256 secret (at least 32 bytes) for player tokens; generated per process when absent. */
   guestTokenSecret?: string;
+  /**
+   * Where secrets not given above are kept once generated, so a restart keeps them
+   * (services/secrets/persisted-secrets.ts); without it they are generated per process.
+   */
+  dataDir?: string;
 }
 
 export interface ControlPlane {
@@ -84,13 +90,15 @@ export interface ControlPlane {
 
 export async function createControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const log = createLogger(options.logger);
-  const operatorToken = options.operatorTokens?.[0] ?? OperatorTokens.generateToken();
+  const kept = options.dataDir === undefined ? undefined : await loadOrCreateSecrets(options.dataDir);
+  const operatorToken = options.operatorTokens?.[0] ?? kept?.operatorToken ?? OperatorTokens.generateToken();
   const operatorTokens = new OperatorTokens(options.operatorTokens?.length ? options.operatorTokens : [operatorToken]);
+  const ticketKeyPem = options.ticketKeyPath === undefined ? (options.ticketKeyPem ?? kept?.ticketKeyPem) : undefined;
   const tickets = await TicketIssuer.create({
     ...(options.ticketKeyPath === undefined ? {} : { privateKeyPath: options.ticketKeyPath }),
-    ...(options.ticketKeyPem === undefined ? {} : { privateKeyPem: options.ticketKeyPem }),
+    ...(ticketKeyPem === undefined ? {} : { privateKeyPem: ticketKeyPem }),
   });
-  const guestAuth = new GuestAuth(options.guestTokenSecret);
+  const guestAuth = new GuestAuth(options.guestTokenSecret ?? kept?.guestTokenSecret);
   const redis = options.store === undefined || options.store === 'memory' ? undefined : options.store;
   const store = redis === undefined ? new MemoryStore() : await RedisStore.connect(redis, { keyPrefix: redis.keyPrefix, replicateIndex: true, log: log.child({ component: 'store' }) });
 

@@ -4,8 +4,9 @@
  * for good, a node restarted, a reservation that lapsed as its player joined, books forgotten in an
  * outage) is squared from that list, and the sessions of a node that went silent end with a reason.
  *
- * A node is not trusted by this: it can only free or occupy its own slots, and only sessions the
- * control plane placed on it are adopted.
+ * A node is not trusted by this: it can only free or occupy its own slots (claiming sessions it
+ * does not run only keeps players away from it), it cannot claim a session placed on another node,
+ * and it earns nothing from a session without a record (an end report needs one).
  */
 import type { SessionEndReason } from '../../protocol/http.js';
 import type { Logger } from '../logging/logger.js';
@@ -61,20 +62,24 @@ export class SessionReconciler {
     return true;
   }
 
-  /** Counts busy the sessions the node runs that were placed on it, and makes their records active again where they had been given up. */
+  /**
+   * Counts busy the sessions the node runs that were placed on it, and makes their records active
+   * again where they had been given up. A session with no record (the embedded store restarted)
+   * still occupies a slot: it is running.
+   */
   async #adopt(nodeId: string, sessionIds: readonly string[]): Promise<void> {
     const records = await Promise.all(sessionIds.map((sessionId) => this.#store.getSession(sessionId)));
-    const adoptable = records.filter((record): record is SessionRecord => record !== null && record.nodeId === nodeId && revivable(record));
-    const refused = sessionIds.filter((sessionId) => !adoptable.some((record) => record.sessionId === sessionId));
-    if (refused.length > 0) this.#log.warn({ nodeId, sessionIds: refused }, 'node reports sessions that were not placed on it');
+    const adoptable = sessionIds.filter((_, i) => {
+      const record = records[i];
+      return record === null || record === undefined || (record.nodeId === nodeId && revivable(record));
+    });
+    const refused = sessionIds.filter((sessionId) => !adoptable.includes(sessionId));
+    if (refused.length > 0) this.#log.warn({ nodeId, sessionIds: refused }, 'node reports sessions that were not placed on it, or ended');
     if (adoptable.length === 0) return;
-    await this.#store.adoptSessions(
-      nodeId,
-      adoptable.map((record) => record.sessionId),
-    );
+    await this.#store.adoptSessions(nodeId, adoptable);
     await Promise.all(
-      adoptable
-        .filter((record) => record.state !== 'active')
+      records
+        .filter((record): record is SessionRecord => record !== null && adoptable.includes(record.sessionId) && record.state !== 'active')
         .map(async ({ endedAt: _endedAt, endReason: _endReason, ...record }) => {
           await this.#store.putSession({ ...record, state: 'active', startedAt: record.startedAt ?? Date.now() }, SESSION_RECORD_TTL_MS);
           this.#log.info({ nodeId, sessionId: record.sessionId, was: record.state }, 'session the node still runs is active again');
