@@ -187,7 +187,7 @@ export class Matchmaker {
       return;
     }
     if (record.state === 'placed' && record.session !== undefined) await sessions.giveUpUnjoined(record.session.nodeId, record.session.sessionId);
-    else if (record.queue !== undefined) await this.#queue.leave(record.queue, placementId, false);
+    else if (record.queue !== undefined) await this.#queue.leave(record.queue, placementId);
     await store.releasePlayer(playerId, placementId);
     this.#log.info({ placementId, playerId }, 'placement cancelled');
   }
@@ -232,7 +232,7 @@ export class Matchmaker {
       const session = freeSlots >= position ? await this.#reserveBest(placeable, record.playerId, game) : null;
       if (session !== null) {
         await store.transitionPlacement(record.placementId, ['choosing'], { state: 'placed', session }, PLACEMENT_RECORD_GRACE_MS);
-        if (from === 'queued') await this.#queue.leave(queue, record.placementId, true);
+        if (from === 'queued') await this.#queue.leave(queue, record.placementId);
         await store.releasePlayer(record.playerId, record.placementId);
         log.info({ nodeId: session.nodeId, sessionId: session.sessionId, from }, 'placement placed');
         return { state: 'placed', session };

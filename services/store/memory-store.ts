@@ -7,7 +7,7 @@ import { distanceKm } from '../matchmaker/great-circle.js';
 import { indexCells } from '../matchmaker/cell-index.js';
 import {
   DEFAULT_NODE_REPUTATION,
-  nextMeanServeInterval,
+  nextMeanDepartureInterval,
   slotCounts,
   type HeartbeatOutcome,
   type IndexedNode,
@@ -51,8 +51,9 @@ interface Expiring<T> {
 interface Queue {
   /** placementId -> when the entry lapses unless refreshed; Map order is arrival order. */
   entries: Map<string, number>;
-  lastServedAt: number | null;
-  meanServeIntervalMs: number | null;
+  /** When a player last left, or the queue last filled from empty. */
+  lastDepartureAt: number | null;
+  meanDepartureIntervalMs: number | null;
 }
 
 /** Expired sessions nobody reads again are dropped by a sweep this often, so memory stays bounded. */
@@ -294,6 +295,8 @@ export class MemoryStore implements Store {
     const now = Date.now();
     const queue = this.#queue(queueName, now);
     if (!queue.entries.has(placementId) && queue.entries.size >= maxLength) return null;
+    // An idle spell is no departure interval: the clock starts when someone waits.
+    if (queue.entries.size === 0) queue.lastDepartureAt = now;
     queue.entries.set(placementId, now + entryTtlMs);
     return standing(queue, placementId);
   }
@@ -310,12 +313,10 @@ export class MemoryStore implements Store {
     return this.#queue(queueName, Date.now()).entries.size;
   }
 
-  async dequeue(queueName: string, placementId: string, served: boolean): Promise<void> {
+  async dequeue(queueName: string, placementId: string): Promise<void> {
     const now = Date.now();
     const queue = this.#queue(queueName, now);
-    if (!queue.entries.delete(placementId) || !served) return;
-    if (queue.lastServedAt !== null) queue.meanServeIntervalMs = nextMeanServeInterval(queue.meanServeIntervalMs, now - queue.lastServedAt);
-    queue.lastServedAt = now;
+    if (queue.entries.delete(placementId)) depart(queue, now);
   }
 
   async close(): Promise<void> {
@@ -413,9 +414,11 @@ export class MemoryStore implements Store {
   /** The queue with its lapsed entries dropped. */
   #queue(name: string, now: number): Queue {
     let queue = this.#queues.get(name);
-    if (queue === undefined) this.#queues.set(name, (queue = { entries: new Map(), lastServedAt: null, meanServeIntervalMs: null }));
+    if (queue === undefined) this.#queues.set(name, (queue = { entries: new Map(), lastDepartureAt: null, meanDepartureIntervalMs: null }));
     for (const [placementId, lapsesAt] of queue.entries) {
-      if (lapsesAt <= now) queue.entries.delete(placementId);
+      if (lapsesAt > now) continue;
+      queue.entries.delete(placementId);
+      depart(queue, now);
     }
     return queue;
   }
@@ -442,5 +445,10 @@ function live<T>(map: Map<string, Expiring<T>>, key: string, now: number): Expir
 
 function standing(queue: Queue, placementId: string): QueueStanding {
   const position = [...queue.entries.keys()].indexOf(placementId) + 1;
-  return { position, length: queue.entries.size, meanServeIntervalMs: queue.meanServeIntervalMs };
+  return { position, length: queue.entries.size, meanDepartureIntervalMs: queue.meanDepartureIntervalMs };
+}
+
+function depart(queue: Queue, now: number): void {
+  if (queue.lastDepartureAt !== null) queue.meanDepartureIntervalMs = nextMeanDepartureInterval(queue.meanDepartureIntervalMs, now - queue.lastDepartureAt);
+  queue.lastDepartureAt = now;
 }

@@ -17,6 +17,7 @@
  * are taken by reserveSlotScript on the node's own keys.
  */
 import { LuaScript } from './lua-script.js';
+import { DEPARTURE_INTERVAL_CAP_MS, DEPARTURE_INTERVAL_WEIGHT } from './store.js';
 
 /** The channel (after the key prefix) on which node scripts publish index entries. */
 export const INDEX_CHANNEL = 'index-entries';
@@ -450,14 +451,26 @@ return 0
 
 /**
  * A queue's keys: KEYS[1] the entries by arrival number, KEYS[2] the entries by when they lapse,
- * KEYS[3] a hash of 'seq' (arrivals so far), 'last' (when a player last left placed), 'mean' (the
- * mean serve interval). Every queue script first drops the lapsed entries.
+ * KEYS[3] a hash of 'seq' (arrivals so far), 'last' (when a player last left, or the queue last
+ * filled from empty), 'mean' (the mean departure interval: store.ts). Every queue script first
+ * drops the lapsed entries, which are departures too.
  */
 const PURGE_LAPSED_ENTRIES = `
 ${NOW_MS}
+local function depart()
+  local last = tonumber(redis.call('HGET', KEYS[3], 'last'))
+  if last then
+    local gap = math.min(math.max(now - last, 0), ${DEPARTURE_INTERVAL_CAP_MS})
+    local mean = tonumber(redis.call('HGET', KEYS[3], 'mean'))
+    if mean then mean = mean + ${DEPARTURE_INTERVAL_WEIGHT} * (gap - mean) else mean = gap end
+    redis.call('HSET', KEYS[3], 'mean', string.format('%.3f', mean))
+  end
+  redis.call('HSET', KEYS[3], 'last', now)
+end
 for _, lapsed in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do
   redis.call('ZREM', KEYS[1], lapsed)
   redis.call('ZREM', KEYS[2], lapsed)
+  depart()
 end
 `;
 
@@ -469,18 +482,21 @@ redis.call('PEXPIRE', KEYS[3], ${QUEUE_STATS_TTL_MS})
 return { redis.call('ZRANK', KEYS[1], ARGV[1]) + 1, redis.call('ZCARD', KEYS[1]), redis.call('HGET', KEYS[3], 'mean') }
 `;
 
-/** ARGV: placementId, entryTtlMs, maxLength. Returns { position, length, mean serve interval }, or false when full. */
+/** ARGV: placementId, entryTtlMs, maxLength. Returns { position, length, mean departure interval }, or false when full. */
 export const enqueueScript = new LuaScript(`
 ${PURGE_LAPSED_ENTRIES}
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
-  if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return false end
+  local length = redis.call('ZCARD', KEYS[1])
+  if length >= tonumber(ARGV[3]) then return false end
+  -- an idle spell is no departure interval: the clock starts when someone waits
+  if length == 0 then redis.call('HSET', KEYS[3], 'last', now) end
   redis.call('ZADD', KEYS[1], redis.call('HINCRBY', KEYS[3], 'seq', 1), ARGV[1])
 end
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
 ${STANDING}
 `);
 
-/** ARGV: placementId, entryTtlMs. Returns { position, length, mean serve interval }, or false when not queued. */
+/** ARGV: placementId, entryTtlMs. Returns { position, length, mean departure interval }, or false when not queued. */
 export const queueStandingScript = new LuaScript(`
 ${PURGE_LAPSED_ENTRIES}
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return false end
@@ -493,19 +509,12 @@ ${PURGE_LAPSED_ENTRIES}
 return redis.call('ZCARD', KEYS[1])
 `);
 
-/** ARGV: placementId, '1' when it leaves placed, the mean's weight, the gap cap in ms. */
+/** ARGV: placementId. A departure, placed or not. */
 export const dequeueScript = new LuaScript(`
-${NOW_MS}
+${PURGE_LAPSED_ENTRIES}
 redis.call('ZREM', KEYS[2], ARGV[1])
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 or ARGV[2] ~= '1' then return 0 end
-local last = tonumber(redis.call('HGET', KEYS[3], 'last'))
-if last then
-  local gap = math.min(math.max(now - last, 0), tonumber(ARGV[4]))
-  local mean = tonumber(redis.call('HGET', KEYS[3], 'mean'))
-  if mean then mean = mean + tonumber(ARGV[3]) * (gap - mean) else mean = gap end
-  redis.call('HSET', KEYS[3], 'mean', string.format('%.3f', mean))
-end
-redis.call('HSET', KEYS[3], 'last', now)
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+depart()
 redis.call('PEXPIRE', KEYS[3], ${QUEUE_STATS_TTL_MS})
 return 1
 `);

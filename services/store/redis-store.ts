@@ -57,8 +57,6 @@ import {
 } from './redis-scripts.js';
 import {
   DEFAULT_NODE_REPUTATION,
-  SERVE_INTERVAL_CAP_MS,
-  SERVE_INTERVAL_WEIGHT,
   slotCounts,
   type HeartbeatOutcome,
   type IndexedNode,
@@ -429,8 +427,8 @@ export class RedisStore implements Store {
     return (await queueLengthScript.run(this.#client, this.#queueKeys(queue), [])) as number;
   }
 
-  async dequeue(queue: string, placementId: string, served: boolean): Promise<void> {
-    await dequeueScript.run(this.#client, this.#queueKeys(queue), [placementId, served ? '1' : '0', SERVE_INTERVAL_WEIGHT, SERVE_INTERVAL_CAP_MS]);
+  async dequeue(queue: string, placementId: string): Promise<void> {
+    await dequeueScript.run(this.#client, this.#queueKeys(queue), [placementId]);
   }
 
   async close(): Promise<void> {
@@ -618,7 +616,7 @@ function clusterNode(address: string): { host: string; port: number } {
 function decodeStanding(reply: unknown): QueueStanding | null {
   if (!Array.isArray(reply)) return null;
   const [position, length, mean] = reply as [number, number, string | null | undefined];
-  return { position, length, meanServeIntervalMs: mean === null || mean === undefined ? null : Number(mean) };
+  return { position, length, meanDepartureIntervalMs: mean === null || mean === undefined ? null : Number(mean) };
 }
 
 function encodeSession(record: Partial<SessionRecord>): Record<string, string> {

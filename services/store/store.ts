@@ -180,23 +180,26 @@ export interface PlacementRecord {
 export type PlacementPatch = Partial<Pick<PlacementRecord, 'state' | 'rtts' | 'queue' | 'session'>>;
 
 /**
- * The mean serve interval is an exponentially weighted mean of the gaps between placements out of
- * a queue; a gap longer than the cap (the queue was idle) counts as the cap.
+ * The mean departure interval is an exponentially weighted mean of the gaps between departures
+ * from a queue while someone waits in it: every player ahead who leaves, placed or giving up (or
+ * lapsing), moves the ones behind up a place, so a place is worth one such gap. A gap is counted
+ * from the previous departure, or from when the queue filled from empty (an idle queue is no
+ * sign of a slow one); a gap longer than the cap counts as the cap.
  */
-export const SERVE_INTERVAL_WEIGHT = 0.3;
-export const SERVE_INTERVAL_CAP_MS = 120_000;
+export const DEPARTURE_INTERVAL_WEIGHT = 0.3;
+export const DEPARTURE_INTERVAL_CAP_MS = 120_000;
 
-export function nextMeanServeInterval(mean: number | null, gapMs: number): number {
-  const sample = Math.min(Math.max(gapMs, 0), SERVE_INTERVAL_CAP_MS);
-  return mean === null ? sample : mean + SERVE_INTERVAL_WEIGHT * (sample - mean);
+export function nextMeanDepartureInterval(mean: number | null, gapMs: number): number {
+  const sample = Math.min(Math.max(gapMs, 0), DEPARTURE_INTERVAL_CAP_MS);
+  return mean === null ? sample : mean + DEPARTURE_INTERVAL_WEIGHT * (sample - mean);
 }
 
 export interface QueueStanding {
   /** 1-based. */
   position: number;
   length: number;
-  /** The recent mean time between two players leaving the queue placed; null before any has. */
-  meanServeIntervalMs: number | null;
+  /** The recent mean time between two players leaving the queue (placed or not); null before any has. */
+  meanDepartureIntervalMs: number | null;
 }
 
 export interface Store {
@@ -284,8 +287,8 @@ export interface Store {
   queueStanding(queue: string, placementId: string, entryTtlMs: number): Promise<QueueStanding | null>;
   /** Live entries. */
   queueLength(queue: string): Promise<number>;
-  /** Leaves the queue; `served` when it leaves placed, which feeds the mean serve interval. */
-  dequeue(queue: string, placementId: string, served: boolean): Promise<void>;
+  /** Leaves the queue, placed or not: a departure, which feeds the mean departure interval. */
+  dequeue(queue: string, placementId: string): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -591,16 +591,16 @@ describe.each(backends)('$name store', (backend) => {
       const ids = ['pla', 'plb', 'plc'];
       for (const [i, id] of ids.entries()) expect(await store.enqueue('q', id, LONG_TTL_MS, 10)).toMatchObject({ position: i + 1, length: i + 1 });
       expect(await store.enqueue('q', 'pla', LONG_TTL_MS, 10)).toMatchObject({ position: 1, length: 3 });
-      expect(await store.queueStanding('q', 'plb', LONG_TTL_MS)).toEqual({ position: 2, length: 3, meanServeIntervalMs: null });
+      expect(await store.queueStanding('q', 'plb', LONG_TTL_MS)).toEqual({ position: 2, length: 3, meanDepartureIntervalMs: null });
       expect(await store.queueStanding('q', 'plnobody', LONG_TTL_MS)).toBeNull();
       expect(await store.queueStanding('other', 'plb', LONG_TTL_MS)).toBeNull();
 
-      await store.dequeue('q', 'pla', true);
+      await store.dequeue('q', 'pla');
       expect(await store.queueStanding('q', 'plc', LONG_TTL_MS)).toMatchObject({ position: 2, length: 2 });
-      await store.dequeue('q', 'plb', true);
+      await store.dequeue('q', 'plb');
       const standing = await store.queueStanding('q', 'plc', LONG_TTL_MS);
       expect(standing).toMatchObject({ position: 1, length: 1 });
-      expect(standing?.meanServeIntervalMs).toBeGreaterThanOrEqual(0);
+      expect(standing?.meanDepartureIntervalMs).toBeGreaterThanOrEqual(0);
       expect(await store.queueLength('q')).toBe(1);
     });
 
@@ -609,8 +609,22 @@ describe.each(backends)('$name store', (backend) => {
       expect(await store.enqueue('q', 'plb', LONG_TTL_MS, 2)).not.toBeNull();
       expect(await store.enqueue('q', 'plc', LONG_TTL_MS, 2)).toBeNull();
       expect(await store.enqueue('q', 'plb', LONG_TTL_MS, 2)).toMatchObject({ position: 2 });
-      await store.dequeue('q', 'pla', false);
+      await store.dequeue('q', 'pla');
       expect(await store.enqueue('q', 'plc', LONG_TTL_MS, 2)).toMatchObject({ position: 2, length: 2 });
+    });
+
+    it('learns the departure interval from every departure, lapses included, but not from idle spells', async () => {
+      await store.enqueue('q', 'pla', LONG_TTL_MS, 10);
+      await sleep(200);
+      await store.dequeue('q', 'pla');
+      // Idle: nobody waits, so no departure is overdue.
+      await sleep(1_000);
+      await store.enqueue('q', 'plb', 150, 10);
+      await pollUntil(() => store.queueLength('q'), (length) => length === 0);
+      const standing = await store.enqueue('q', 'plc', LONG_TTL_MS, 10);
+      // Two gaps of about 200 ms and 150 ms; counting the idle second would make the mean over 450 ms.
+      expect(standing?.meanDepartureIntervalMs).toBeGreaterThan(100);
+      expect(standing?.meanDepartureIntervalMs).toBeLessThan(400);
     });
 
     it('drops a player who stops refreshing their place', async () => {
