@@ -1,0 +1,56 @@
+/**
+ * Watches the video for frames: notes when the current stream's first frame showed (how a failover
+ * is timed), and reports a stall when frames stop for longer than `stallMs`, the sign of a node
+ * that died without closing its connections. Not while the page is hidden, where browsers stop
+ * delivering frame callbacks.
+ */
+const CHECK_INTERVAL_MS = 250;
+
+export class FrameWatchdog {
+  /** When the current stream's first frame was shown (epoch ms); null until it has been. */
+  firstFrameAt: number | null = null;
+  private lastFrameAt = 0;
+  private running = false;
+  private timer: number | undefined;
+
+  constructor(
+    private readonly video: HTMLVideoElement,
+    private readonly onStall: () => void,
+    private readonly stallMs = 1500,
+  ) {}
+
+  /** Starts watching a new stream: the stall clock runs from its first frame. */
+  arm(): void {
+    this.firstFrameAt = null;
+    if (this.running) return;
+    this.running = true;
+    this.video.requestVideoFrameCallback(() => this.onFrame());
+    this.timer = window.setInterval(() => this.check(), CHECK_INTERVAL_MS);
+  }
+
+  /** No stall is reported until the next stream is armed. */
+  disarm(): void {
+    this.firstFrameAt = null;
+  }
+
+  stop(): void {
+    this.running = false;
+    window.clearInterval(this.timer);
+  }
+
+  private onFrame(): void {
+    if (!this.running) return;
+    const now = Date.now();
+    this.firstFrameAt ??= now;
+    this.lastFrameAt = now;
+    this.video.requestVideoFrameCallback(() => this.onFrame());
+  }
+
+  private check(): void {
+    if (this.firstFrameAt === null || document.visibilityState !== 'visible') return;
+    if (Date.now() - this.lastFrameAt <= this.stallMs) return;
+    // Reported once per stream.
+    this.firstFrameAt = null;
+    this.onStall();
+  }
+}
