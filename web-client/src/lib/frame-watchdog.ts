@@ -5,23 +5,33 @@
  * delivering frame callbacks.
  */
 const CHECK_INTERVAL_MS = 250;
+/**
+ * A stream is watched for stalls only once it has shown this many frames: a new stream's first
+ * frames come unevenly while the game, the encoder and the decoder warm up.
+ */
+const WARM_UP_FRAMES = 30;
 
 export class FrameWatchdog {
   /** When the current stream's first frame was shown (epoch ms); null until it has been. */
   firstFrameAt: number | null = null;
   private lastFrameAt = 0;
+  private framesSinceArmed = 0;
   private running = false;
+  /** Off between a stream's loss and the next one's start: frames the old one still shows do not count. */
+  private armed = false;
   private timer: number | undefined;
 
   constructor(
     private readonly video: HTMLVideoElement,
     private readonly onStall: () => void,
-    private readonly stallMs = 1500,
+    private readonly stallMs = 2000,
   ) {}
 
   /** Starts watching a new stream: the stall clock runs from its first frame. */
   arm(): void {
     this.firstFrameAt = null;
+    this.framesSinceArmed = 0;
+    this.armed = true;
     if (this.running) return;
     this.running = true;
     this.video.requestVideoFrameCallback(() => this.onFrame());
@@ -31,6 +41,7 @@ export class FrameWatchdog {
   /** No stall is reported until the next stream is armed. */
   disarm(): void {
     this.firstFrameAt = null;
+    this.armed = false;
   }
 
   stop(): void {
@@ -40,17 +51,20 @@ export class FrameWatchdog {
 
   private onFrame(): void {
     if (!this.running) return;
-    const now = Date.now();
-    this.firstFrameAt ??= now;
-    this.lastFrameAt = now;
+    if (this.armed) {
+      const now = Date.now();
+      this.firstFrameAt ??= now;
+      this.lastFrameAt = now;
+      this.framesSinceArmed++;
+    }
     this.video.requestVideoFrameCallback(() => this.onFrame());
   }
 
   private check(): void {
-    if (this.firstFrameAt === null || document.visibilityState !== 'visible') return;
+    if (!this.armed || this.framesSinceArmed < WARM_UP_FRAMES || document.visibilityState !== 'visible') return;
     if (Date.now() - this.lastFrameAt <= this.stallMs) return;
     // Reported once per stream.
-    this.firstFrameAt = null;
+    this.disarm();
     this.onStall();
   }
 }

@@ -59,7 +59,8 @@ export class PlayerSession {
   private stream = new StreamClient();
   /** Plays the game's sound; not in the document, and apart from the video so nothing syncs them. */
   private readonly speaker = new Audio();
-  private readonly statsMonitor = new StatsMonitor();
+  /** Per stream: a new stream's counters start from zero. */
+  private statsMonitor = new StatsMonitor();
   private capture: InputCapture | undefined;
   private meter: LatencyMeter | undefined;
   private readonly pacer = new FramePacer((shiftMs) => void this.stream.pace(shiftMs));
@@ -124,6 +125,7 @@ export class PlayerSession {
     const tracks = await stream.start(this.created!);
     this.video.srcObject = new MediaStream([tracks.video]);
     this.speaker.srcObject = new MediaStream([tracks.audio]);
+    this.statsMonitor = new StatsMonitor();
     this.watchdog.arm();
     await this.video.play().catch(() => undefined);
     // Allowed: the player clicked Play. Were it refused, the game would still play, silently.
