@@ -63,8 +63,8 @@ export class FrameWatchdog {
   private check(): void {
     if (!this.armed || this.framesSinceArmed < WARM_UP_FRAMES || document.visibilityState !== 'visible') return;
     if (Date.now() - this.lastFrameAt <= this.stallMs) return;
-    // Reported once per stream.
-    this.disarm();
+    // Reported once per stream; firstFrameAt stays, to say the stream did show frames.
+    this.armed = false;
     this.onStall();
   }
 }

@@ -50,8 +50,10 @@ export interface LaunchOptions {
 
 const LEFT: SessionEndedNotice = { reason: 'player_left', message: 'You left the game.' };
 
-/** A session moves to another node at most this many times before it gives up. */
-const MAX_FAILOVERS = 3;
+/** A session gives up after this many failovers in a row that never showed a frame. */
+const MAX_FRUITLESS_FAILOVERS = 3;
+/** A node that failed is not asked for again for this long (a restarted rig may be fine after). */
+const EXCLUDE_FAILED_MS = 20_000;
 export const FAILOVER_NOTICE = 'The game server stopped answering. Moving you to another one…';
 
 export class PlayerSession {
@@ -71,7 +73,8 @@ export class PlayerSession {
   private lastStats: StreamStats | null = null;
   private endedNotice: SessionEndedNotice | null = null;
   private leaving = false;
-  private readonly failedNodes: string[] = [];
+  private readonly failedNodes: { nodeId: string; at: number }[] = [];
+  private fruitlessFailovers = 0;
   /** What a failover places with: where the player is, as the launch knew it. */
   private launchOptions: Pick<LaunchOptions, 'location'> = {};
   private readonly watchdog: FrameWatchdog;
@@ -104,7 +107,7 @@ export class PlayerSession {
     return place(this.api, {
       gameId,
       location: options.location,
-      excludeNodes: this.failedNodes,
+      excludeNodes: this.failedNodes.filter((failed) => Date.now() - failed.at < EXCLUDE_FAILED_MS).map((failed) => failed.nodeId),
       signal: options.signal,
       onProgress: (progress) => {
         this.progress = progress;
@@ -139,11 +142,12 @@ export class PlayerSession {
    */
   private async streamLost(lost: StreamClient): Promise<void> {
     if (lost !== this.stream || this.endedNotice || this.leaving || !this.created) return;
-    this.failedNodes.push(this.created.nodeId);
+    this.failedNodes.push({ nodeId: this.created.nodeId, at: Date.now() });
+    this.fruitlessFailovers = this.watchdog.firstFrameAt === null ? this.fruitlessFailovers + 1 : 0;
     this.watchdog.disarm();
     lost.close();
     this.stream = new StreamClient();
-    if (this.failedNodes.length > MAX_FAILOVERS) {
+    if (this.fruitlessFailovers >= MAX_FRUITLESS_FAILOVERS) {
       this.finish({ reason: 'media_failed', code: STREAM_LOST, message: 'The connection to the game servers keeps failing. Please try again later.' });
       return;
     }
@@ -175,7 +179,7 @@ export class PlayerSession {
       framesSeen: this.meter?.framesSeen ?? 0,
       framesPresented: this.meter?.framesPresented ?? 0,
       ended: this.endedNotice,
-      failedNodes: [...this.failedNodes],
+      failedNodes: this.failedNodes.map((failed) => failed.nodeId),
       firstFrameAt: this.watchdog.firstFrameAt,
     };
   }
