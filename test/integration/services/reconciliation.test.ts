@@ -69,7 +69,7 @@ describe.each(backends)('reconciliation ($name store)', (backend) => {
   }
 
   it('ends the session of a node killed mid-session, once the node has gone silent past its TTL', async () => {
-    const controlPlane = await start({ nodeTtlMs: 600 });
+    const controlPlane = await start({ nodeTtlMs: 2_000 });
     const node = await liveNode(controlPlane);
     const { player, session } = await playing(controlPlane, node);
     // No more heartbeats: the node was killed.
@@ -123,7 +123,7 @@ describe.each(backends)('reconciliation ($name store)', (backend) => {
   });
 
   it('keeps the busy slots of a node that re-registers with its sessions after being cut off past its TTL', async () => {
-    const controlPlane = await start({ nodeTtlMs: 600 });
+    const controlPlane = await start({ nodeTtlMs: 2_000 });
     const node = await liveNode(controlPlane);
     const { player, session } = await playing(controlPlane, node);
     await pollUntil(() => controlPlane.store.getNode(node.nodeId), (found) => found === null);
