@@ -2,7 +2,8 @@
  * An attacker on another host: SOCKETS connections to an edge node's signalling, from ADDRESS, each
  * sending joins with forged tickets (the real ticket's claims with a new session id, its signature
  * kept) and connecting again whenever the node hangs up, for DURATION_MS. Run as its own process
- * (nice'd by the caller) so that its CPU is not the node's event loop. Prints what the node answered.
+ * (nice'd by the caller) so that its CPU is not the node's event loop. It prints "ready" once loaded,
+ * starts when a line arrives on stdin, and prints what the node answered as one line of JSON.
  *
  *   tsx test/support/forged-join-flood.ts URL TICKET ADDRESS SOCKETS DURATION_MS
  */
@@ -57,6 +58,9 @@ async function attacker(until: number): Promise<void> {
   }
 }
 
+process.stdout.write('ready\n');
+await new Promise((resolve) => process.stdin.once('data', resolve));
+process.stdin.destroy();
 const until = Date.now() + Number(durationMs);
 await Promise.all(Array.from({ length: Number(sockets) }, () => attacker(until)));
 process.stdout.write(`${JSON.stringify({ sent, answers, refusedConnections })}\n`);
