@@ -6,7 +6,7 @@
 import type { types } from 'mediasoup';
 import pino, { type Logger } from 'pino';
 import { AppError } from '../protocol/errors.js';
-import type { GeoPoint, SessionEndReason, SessionUsage } from '../protocol/http.js';
+import type { GeoPoint, SessionEndPayload, SessionEndReason, SessionUsage } from '../protocol/http.js';
 import type { JoinAccepted } from '../protocol/signalling.js';
 import type { SessionTicketClaims } from '../protocol/ticket.js';
 import { dirname, join } from 'node:path';
@@ -20,6 +20,7 @@ import { ProbeTokenVerifier } from './probe/probe-token-verifier.js';
 import type { VideoEncoderOptions } from './media/video-encoder.js';
 import { StreamSession, type GameLaunch } from './session/stream-session.js';
 import { SignallingServer, type SessionHost } from './signalling/signalling-server.js';
+import type { ConnectionGuardLimits } from './signalling/connection-guard.js';
 import { TicketVerifier } from './tickets/ticket-verifier.js';
 
 export interface EdgeNodeOptions {
@@ -47,6 +48,10 @@ export interface EdgeNodeOptions {
   /** Ask games to draw the input-sequence strip (tests and latency benchmarks). */
   latencyStrip?: boolean;
   idleTimeoutMs?: number;
+  /** A player whose video has not connected this long after joining is taken to have gone. */
+  mediaConnectTimeoutMs?: number;
+  /** Per-address bounds on signalling connections and joins (signalling/connection-guard.ts). */
+  signallingLimits?: Partial<ConnectionGuardLimits>;
   games?: Map<string, GameLaunch>;
   logger?: Logger;
 }
@@ -96,6 +101,7 @@ export class EdgeNode implements SessionHost {
         sessions: node,
         probe: node.probe,
         logger,
+        limits: options.signallingLimits,
       });
       await node.register();
     } catch (error) {
@@ -133,6 +139,12 @@ export class EdgeNode implements SessionHost {
     return claims;
   }
 
+  abandon(claims: SessionTicketClaims): void {
+    const now = Date.now();
+    this.logger.info({ sessionId: claims.sid }, 'player left before the session opened');
+    this.keepEndReport({ nodeId: this.nodeId, sessionId: claims.sid, reason: 'player_left', startedAt: now, endedAt: now, framesSent: 0, bytesSent: 0, width: 0, height: 0 });
+  }
+
   async open(claims: SessionTicketClaims): Promise<{ session: StreamSession; accepted: Omit<JoinAccepted, 'routerRtpCapabilities'> }> {
     if (this.freeSlots <= 0) throw new AppError('SLOT_UNAVAILABLE');
     const game = this.games.get(claims.gameId);
@@ -149,6 +161,7 @@ export class EdgeNode implements SessionHost {
       encoder: this.options.encoder,
       latencyStrip: this.options.latencyStrip ?? false,
       idleTimeoutMs,
+      mediaConnectTimeoutMs: this.options.mediaConnectTimeoutMs,
       logger: this.logger,
     });
     this.sessions.set(session.id, session);
@@ -192,8 +205,11 @@ export class EdgeNode implements SessionHost {
   private onSessionEnded(session: StreamSession, reason: SessionEndReason, usage: SessionUsage): void {
     this.sessions.delete(session.id);
     this.endedSessions.push({ sessionId: session.id, reason, usage });
-    const report = { nodeId: this.nodeId, sessionId: session.id, reason, ...usage };
-    this.outbox.add(report).catch((error: unknown) => this.logger.error({ err: error, sessionId: session.id }, 'could not keep the end report'));
+    this.keepEndReport({ nodeId: this.nodeId, sessionId: session.id, reason, ...usage });
+  }
+
+  private keepEndReport(report: SessionEndPayload): void {
+    this.outbox.add(report).catch((error: unknown) => this.logger.error({ err: error, sessionId: report.sessionId }, 'could not keep the end report'));
   }
 
   private async register(): Promise<void> {
