@@ -41,7 +41,7 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionGuardLimits = {
 };
 
 export class ConnectionGuard {
-  readonly limits: ConnectionGuardLimits;
+  private readonly limits: ConnectionGuardLimits;
   readonly #open = new Map<string, number>();
   readonly #connects: ClientRateLimiter;
   readonly #failedJoins: LRUCache<string, number>;
