@@ -35,8 +35,4 @@ export class SessionCaps {
     }
     this.#used[kind] += 1;
   }
-
-  get used(): Readonly<SessionCapLimits> {
-    return { ...this.#used };
-  }
 }

@@ -13,7 +13,7 @@ import { ClientRateLimiter, clientKey } from '../probe/client-rate-limiter.js';
 export interface ConnectionGuardLimits {
   /** Connections one address may hold open at once. */
   connectionsPerAddress: number;
-  /** New connections one address may open: sustained rate and burst. */
+  /** New TCP connections one address may open (signalling and probes alike): sustained rate and burst. */
   connectsPerSecond: number;
   connectBurst: number;
   /** Join attempts one connection may make (a page joins once; a retry after a slow answer is the most). */
@@ -41,10 +41,12 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionGuardLimits = {
 };
 
 export class ConnectionGuard {
-  readonly limits: ConnectionGuardLimits;
+  private readonly limits: ConnectionGuardLimits;
   readonly #open = new Map<string, number>();
   readonly #connects: ClientRateLimiter;
   readonly #failedJoins: LRUCache<string, number>;
+  /** Ticket checks under way, by address. */
+  readonly #checking = new Map<string, number>();
 
   constructor(limits: Partial<ConnectionGuardLimits> = {}) {
     this.limits = { ...DEFAULT_CONNECTION_LIMITS, ...limits };
@@ -53,13 +55,19 @@ export class ConnectionGuard {
     this.#failedJoins = new LRUCache({ max: maxAddresses, ttl: failedJoinWindowMs });
   }
 
-  /** Why a new connection from `address` is refused, or null when it may connect. */
+  /**
+   * Whether a new TCP connection from `address` may stay: an address that opens them faster than
+   * its budget is hung up on before a byte of HTTP is parsed, the cheapest refusal there is.
+   */
+  admitSocket(address: string): boolean {
+    return this.#connects.take(clientKey(address));
+  }
+
+  /** Why a new signalling connection from `address` is refused, or null when it may connect. */
   refuseConnection(address: string): AppError | null {
-    const key = clientKey(address);
-    if ((this.#open.get(key) ?? 0) >= this.limits.connectionsPerAddress) {
+    if ((this.#open.get(clientKey(address)) ?? 0) >= this.limits.connectionsPerAddress) {
       return new AppError('TOO_MANY_CONNECTIONS', `At most ${this.limits.connectionsPerAddress} connections from one address at once.`);
     }
-    if (!this.#connects.take(key)) return new AppError('TOO_MANY_CONNECTIONS', 'Too many new connections from your address; wait a moment.');
     return null;
   }
 
@@ -77,18 +85,28 @@ export class ConnectionGuard {
     };
   }
 
-  /** Throws JOIN_RATE_LIMITED when this join may not even have its ticket checked. */
-  checkJoin(address: string, attemptsOnConnection: number): void {
+  /**
+   * Starts a join's ticket check, or throws JOIN_RATE_LIMITED when it may not even have its ticket
+   * checked. Checks under way count as failures until they end, so joins racing on many connections
+   * cannot overrun the address's budget. Call the returned function when the check ends.
+   */
+  startJoin(address: string, attemptsOnConnection: number): (ticketRefused: boolean) => void {
     if (attemptsOnConnection >= this.limits.joinsPerConnection) {
       throw new AppError('JOIN_RATE_LIMITED', `A connection may try to join at most ${this.limits.joinsPerConnection} times; connect again.`);
     }
-    if ((this.#failedJoins.get(clientKey(address)) ?? 0) >= this.limits.failedJoinsPerWindow) throw new AppError('JOIN_RATE_LIMITED');
-  }
-
-  /** Counts a join refused for its ticket against the address. */
-  joinFailed(address: string): void {
     const key = clientKey(address);
-    this.#failedJoins.set(key, (this.#failedJoins.get(key) ?? 0) + 1, { noUpdateTTL: true });
+    const checking = this.#checking.get(key) ?? 0;
+    if ((this.#failedJoins.get(key) ?? 0) + checking >= this.limits.failedJoinsPerWindow) throw new AppError('JOIN_RATE_LIMITED');
+    this.#checking.set(key, checking + 1);
+    let ended = false;
+    return (ticketRefused) => {
+      if (ended) return;
+      ended = true;
+      const left = (this.#checking.get(key) ?? 1) - 1;
+      if (left <= 0) this.#checking.delete(key);
+      else this.#checking.set(key, left);
+      if (ticketRefused) this.#failedJoins.set(key, (this.#failedJoins.get(key) ?? 0) + 1, { noUpdateTTL: true });
+    };
   }
 
   /** A fresh request budget for one connection. */

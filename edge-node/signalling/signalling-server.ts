@@ -5,7 +5,7 @@
  * matchmaker's RTT probes, so a probe times the very path the stream's signalling will take.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket as TcpSocket } from 'node:net';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
@@ -57,6 +57,9 @@ export class SignallingServer {
     // socket.io takes its own path first and hands every other request to this handler.
     const http = createServer((request, response) => {
       if (!options.probe.handle(request, response)) sendError(response, new AppError('ROUTE_NOT_FOUND'));
+    });
+    http.on('connection', (socket: TcpSocket) => {
+      if (!guard.admitSocket(socket.remoteAddress ?? '')) socket.destroy();
     });
     const io = new Server<ClientToNodeEvents, NodeToClientEvents>(http, {
       cors: { origin: true },
@@ -125,8 +128,9 @@ function attach(socket: PlayerSocket, host: SessionHost, guard: ConnectionGuard,
 
   handle('session:join', async ({ ticket }) => {
     if (session || joining) throw new AppError('VALIDATION_FAILED', 'This connection has already joined a session.');
+    let checked: (ticketRefused: boolean) => void;
     try {
-      guard.checkJoin(address, joinAttempts++);
+      checked = guard.startJoin(address, joinAttempts++);
     } catch (error) {
       // Answer, then hang up: a connection that spends its joins has nothing more to ask.
       setImmediate(() => socket.disconnect(true));
@@ -134,7 +138,7 @@ function attach(socket: PlayerSocket, host: SessionHost, guard: ConnectionGuard,
     }
     joining = true;
     try {
-      const claims = await admitCounted(host, guard, address, ticket);
+      const claims = await admitCounted(host, checked, ticket);
       // A player who left while the ticket was checked, or while the game started, gets no session
       // (the ticket is spent): their slot must not stay busy until the idle timeout.
       if (socket.disconnected) {
@@ -183,12 +187,14 @@ function attach(socket: PlayerSocket, host: SessionHost, guard: ConnectionGuard,
   socket.on('disconnect', () => session?.end('player_left'));
 }
 
-/** Admits the ticket, counting a refused one against the address. */
-async function admitCounted(host: SessionHost, guard: ConnectionGuard, address: string, ticket: unknown): Promise<SessionTicketClaims> {
+/** Admits the ticket, and tells the guard whether it was refused. */
+async function admitCounted(host: SessionHost, checked: (ticketRefused: boolean) => void, ticket: unknown): Promise<SessionTicketClaims> {
   try {
-    return await host.admit(ticket);
+    const claims = await host.admit(ticket);
+    checked(false);
+    return claims;
   } catch (error) {
-    if (error instanceof AppError && error.code.startsWith('TICKET_')) guard.joinFailed(address);
+    checked(error instanceof AppError && error.code.startsWith('TICKET_'));
     throw error;
   }
 }

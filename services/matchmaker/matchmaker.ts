@@ -104,7 +104,7 @@ export class Matchmaker {
     const game = catalogue.get(request.gameId);
     const location = await geoLocator.locate({ coordinates: request.location, ip: clientIp });
     const placementId = `pl${randomBytes(12).toString('hex')}`;
-    await this.#options.sessions.claims.claim(playerId, placementId, offerTtlMs + CLAIM_MARGIN_MS);
+    await this.#options.sessions.claims.claim(playerId, placementId, offerTtlMs + CLAIM_MARGIN_MS, request.excludeNodes);
     try {
       // A page failing over from a node that died asks to be placed anywhere but there.
       const excluded = request.excludeNodes ?? [];

@@ -7,7 +7,10 @@
  *
  * A session can stop holding its player without anyone saying so (its node died, or the player
  * never joined and the reservation lapsed): such a claim is taken over when the player next asks,
- * again in one atomic step, so it never blocks them for longer than the node's TTL.
+ * again in one atomic step. A page failing over names the node that failed it before the node's
+ * TTL runs out; its session there no longer holds the player either. (A player who names a node
+ * that is in fact serving them keeps that stream only until its node ends it; rate limits bound
+ * how often they can.)
  */
 import { AppError } from '../../protocol/errors.js';
 import type { Store } from '../store/store.js';
@@ -18,12 +21,15 @@ const PLACEMENT_ID_PREFIX = 'pl';
 export class PlayerClaims {
   constructor(private readonly store: Store) {}
 
-  /** Claims the player for `holderId` (a placement or a session) for `ttlMs`, or says what holds them. */
-  async claim(playerId: string, holderId: string, ttlMs: number): Promise<void> {
+  /**
+   * Claims the player for `holderId` (a placement or a session) for `ttlMs`, or says what holds
+   * them. A session on one of `failedNodes` (nodes the player's page saw fail) does not hold them.
+   */
+  async claim(playerId: string, holderId: string, ttlMs: number, failedNodes: readonly string[] = []): Promise<void> {
     const holder = await this.store.claimPlayer(playerId, holderId, ttlMs);
     if (holder === null) return;
     if (holder.startsWith(PLACEMENT_ID_PREFIX)) throw new AppError('PLACEMENT_IN_PROGRESS', undefined, { placementId: holder });
-    if (!(await this.#sessionHoldsPlayer(holder)) && (await this.store.claimPlayer(playerId, holderId, ttlMs, holder)) === null) return;
+    if (!(await this.#sessionHoldsPlayer(holder, failedNodes)) && (await this.store.claimPlayer(playerId, holderId, ttlMs, holder)) === null) return;
     throw new AppError('SESSION_IN_PROGRESS', `You already have a game session (${holder}); end it before starting another.`, { sessionId: holder });
   }
 
@@ -43,12 +49,13 @@ export class PlayerClaims {
 
   /**
    * Whether a session still holds its player: one being opened (no record yet) does, one ended,
-   * one whose reservation lapsed unused, and one whose node is no longer live do not.
+   * one whose reservation lapsed unused, one on a node the player saw fail, and one whose node is
+   * no longer live do not.
    */
-  async #sessionHoldsPlayer(sessionId: string): Promise<boolean> {
+  async #sessionHoldsPlayer(sessionId: string, failedNodes: readonly string[]): Promise<boolean> {
     const record = await this.store.getSession(sessionId);
     if (record === null) return true;
-    if (record.state === 'ended') return false;
+    if (record.state === 'ended' || failedNodes.includes(record.nodeId)) return false;
     if (record.state === 'reserved' && record.reservationExpiresAt <= Date.now()) return false;
     return (await this.store.getNode(record.nodeId)) !== null;
   }

@@ -1,18 +1,19 @@
 /**
  * An attacker on another host: SOCKETS connections to an edge node's signalling, from ADDRESS, each
  * sending joins with forged tickets (the real ticket's claims with a new session id, its signature
- * kept) and connecting again whenever the node hangs up, for DURATION_MS. Run as its own process
- * (nice'd by the caller) so that its CPU is not the node's event loop. It prints "ready" once loaded,
- * starts when a line arrives on stdin, and prints what the node answered as one line of JSON.
+ * kept) one after another, and connecting again whenever the node hangs up. Run as its own process
+ * (nice'd by the caller) so that its CPU is not the node's event loop. It prints "ready" once
+ * loaded and takes commands on stdin, one a line: "go" floods, "pause" stops flooding, "end" prints
+ * what the node answered as one line of JSON and exits.
  *
- *   tsx test/support/forged-join-flood.ts URL TICKET ADDRESS SOCKETS DURATION_MS
+ *   tsx test/support/forged-join-flood.ts URL TICKET ADDRESS SOCKETS
  */
+import { createInterface } from 'node:readline';
 import { io, type Socket } from 'socket.io-client';
 import type { Ack } from '../../protocol/signalling.js';
 
-const [url = '', ticket = '', address = '127.0.0.2', sockets = '50', durationMs = '5000'] = process.argv.slice(2);
-const JOINS_PER_CONNECTION = 20;
-const RECONNECT_DELAY_MS = 100;
+const [url = '', ticket = '', address = '127.0.0.2', sockets = '50'] = process.argv.slice(2);
+const RECONNECT_DELAY_MS = 500;
 
 const [header, payload, signature] = ticket.split('.');
 const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as Record<string, unknown>;
@@ -21,6 +22,9 @@ const forged = (): string => `${header}.${Buffer.from(JSON.stringify({ ...claims
 
 const answers: Record<string, number> = {};
 let refusedConnections = 0;
+let flooding = false;
+let ended = false;
+let resume: (() => void)[] = [];
 
 function connect(): Promise<Socket | null> {
   const socket = io(url, { transports: ['websocket'], reconnection: false, localAddress: address } as Parameters<typeof io>[1]);
@@ -43,8 +47,12 @@ function join(socket: Socket, hungUp: Promise<string>): Promise<string> {
   return Promise.race([answered, hungUp]);
 }
 
-async function attacker(until: number): Promise<void> {
-  while (Date.now() < until) {
+async function attacker(): Promise<void> {
+  while (!ended) {
+    if (!flooding) {
+      await new Promise<void>((resolve) => resume.push(resolve));
+      continue;
+    }
     const socket = await connect();
     if (socket === null) {
       refusedConnections++;
@@ -52,15 +60,33 @@ async function attacker(until: number): Promise<void> {
       continue;
     }
     const hungUp = new Promise<string>((resolve) => socket.once('disconnect', () => resolve('DISCONNECTED')));
-    const results = await Promise.all(Array.from({ length: JOINS_PER_CONNECTION }, () => join(socket, hungUp)));
-    for (const result of results) answers[result] = (answers[result] ?? 0) + 1;
+    // One after another, as a join is answered: concurrent joins on one connection are refused unchecked anyway.
+    while (flooding) {
+      const result = await join(socket, hungUp);
+      answers[result] = (answers[result] ?? 0) + 1;
+      if (result === 'DISCONNECTED') break;
+    }
     socket.close();
   }
 }
 
+function setFlooding(on: boolean): void {
+  flooding = on;
+  for (const wake of resume) wake();
+  resume = [];
+}
+
+const attackers = Promise.all(Array.from({ length: Number(sockets) }, attacker));
+createInterface({ input: process.stdin }).on('line', (command) => {
+  if (command === 'go') setFlooding(true);
+  if (command === 'pause') setFlooding(false);
+  if (command === 'end') {
+    ended = true;
+    setFlooding(false);
+    void attackers.then(() => {
+      process.stdout.write(`${JSON.stringify({ sent, answers, refusedConnections })}\n`);
+      process.exit(0);
+    });
+  }
+});
 process.stdout.write('ready\n');
-await new Promise((resolve) => process.stdin.once('data', resolve));
-process.stdin.destroy();
-const until = Date.now() + Number(durationMs);
-await Promise.all(Array.from({ length: Number(sockets) }, () => attacker(until)));
-process.stdout.write(`${JSON.stringify({ sent, answers, refusedConnections })}\n`);

@@ -138,6 +138,22 @@ describe.each(backends)('abuse limits ($name store)', (backend) => {
       expect((await launch(controlPlane, hoarder.token)).status).toBe(201);
     });
 
+    it('lets a page that saw its node fail be placed elsewhere at once, naming the node', async () => {
+      const controlPlane = await start();
+      const failed = await liveNode(controlPlane, 1);
+      const player = await guest(controlPlane);
+      const session = (await launch(controlPlane, player.token)).body as SessionCreated;
+      expect((await failed.reportStart(session.sessionId)).status).toBe(200);
+      const other = await liveNode(controlPlane, 1);
+      expect(code(await offer(controlPlane, player.token))).toBe('SESSION_IN_PROGRESS');
+      const elsewhere = await api<PlacementOffer>(controlPlane.url, '/v1/placements', {
+        body: { gameId: DEMO_GAME.id, location: BERLIN, excludeNodes: [failed.nodeId] },
+        token: player.token,
+      });
+      expect(elsewhere.status).toBe(201);
+      expect(elsewhere.body.candidates.map((candidate) => candidate.nodeId)).toEqual([other.nodeId]);
+    });
+
     it('lets a player go again once their reservation lapsed unused or their node went away', async () => {
       const controlPlane = await start({ reservationTtlMs: 300 });
       await liveNode(controlPlane, 2);
