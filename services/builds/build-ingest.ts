@@ -4,10 +4,9 @@
  * against every rule, and only then stores it. Whatever fails, the upload's file is removed, so a
  * refused archive leaves nothing behind; the same bytes uploaded again become the same build.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { DEFAULT_ARCHIVE_LIMITS, inspectBuildArchive, type ArchiveLimits } from '../../protocol/build-archive.js';
+import { sha256OfFile } from '../../protocol/build-hash.js';
 import { AppError } from '../../protocol/errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { BuildRecord, StudioStore } from '../studios/studio-store.js';
@@ -81,12 +80,6 @@ export class BuildIngest {
     this.#log.info({ studioId, buildId, gameId, version, sizeBytes: record.sizeBytes }, 'build stored');
     return stored;
   }
-}
-
-async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 function otherStudio(gameId: string): AppError {

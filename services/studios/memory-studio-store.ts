@@ -66,7 +66,7 @@ export class MemoryStudioStore implements StudioStore {
   }
 
   async studioGames(studioId: string): Promise<string[]> {
-    return [...this.#owners].filter(([, owner]) => owner === studioId).map(([gameId]) => gameId);
+    return [...this.#owners].filter(([, owner]) => owner === studioId).map(([gameId]) => gameId).sort();
   }
 
   async putBuild(record: BuildRecord): Promise<BuildRecord> {
@@ -127,11 +127,11 @@ export class MemoryStudioStore implements StudioStore {
   }
 
   async listChannels(gameId: string): Promise<ChannelRecord[]> {
-    return [...(this.#channels.get(gameId)?.values() ?? [])].map((channel) => structuredClone(channel));
+    return [...(this.#channels.get(gameId)?.values() ?? [])].map((channel) => structuredClone(channel)).sort((a, b) => a.channel.localeCompare(b.channel));
   }
 
   async publishedGames(): Promise<string[]> {
-    return [...this.#channels].filter(([, channels]) => channels.size > 0).map(([gameId]) => gameId);
+    return [...this.#channels].filter(([, channels]) => channels.size > 0).map(([gameId]) => gameId).sort();
   }
 
   async recordSession(studioId: string, sessionId: string): Promise<void> {
