@@ -29,6 +29,9 @@ interface CliOptions {
   heartbeatInterval: number;
   nodeTtl: number;
   logLevel: string;
+  dataDir?: string;
+  studioSignupToken?: string;
+  maxUploadMb?: number;
 }
 
 function parsePort(value: string): number {
@@ -94,7 +97,10 @@ const program = new Command()
       .default(6_000)
       .env('EDGEPLAY_NODE_TTL_MS'),
   )
-  .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('LOG_LEVEL'));
+  .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('LOG_LEVEL'))
+  .addOption(new Option('--data-dir <dir>', 'where builds and unfinished uploads are kept (default: a folder under the temp dir)').env('EDGEPLAY_DATA_DIR'))
+  .addOption(new Option('--studio-signup-token <token>', 'studios may sign up only with this token (default: open sign-up)').env('EDGEPLAY_STUDIO_SIGNUP_TOKEN'))
+  .addOption(new Option('--max-upload-mb <mb>', 'the largest build archive a studio may upload').argParser(Number).env('EDGEPLAY_MAX_UPLOAD_MB'));
 
 const cli = program.parse().opts<CliOptions>();
 if (cli.nodeTtl < 2 * cli.heartbeatInterval) {
@@ -167,6 +173,9 @@ if (cli.workers > 1 && cluster.isPrimary) {
     ...(cli.guestTokenSecret === undefined ? {} : { guestTokenSecret: cli.guestTokenSecret }),
     heartbeatIntervalMs: cli.heartbeatInterval,
     nodeTtlMs: cli.nodeTtl,
+    ...(cli.dataDir === undefined ? {} : { dataDir: cli.dataDir }),
+    ...(cli.studioSignupToken === undefined ? {} : { studioSignupToken: cli.studioSignupToken }),
+    ...(cli.maxUploadMb === undefined ? {} : { maxUploadBytes: cli.maxUploadMb * 1024 ** 2 }),
   }).catch(fatal('the control plane failed to start'));
   if (!cluster.isWorker) {
     if (cli.operatorToken === undefined) {
