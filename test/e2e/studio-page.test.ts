@@ -44,6 +44,14 @@ describe('studio page', () => {
       body: { p50Ms: 18.5, p95Ms: 27.25, samples: 600 },
     });
     expect(report.status).toBe(204);
+    // Another player cannot report on this session.
+    const stranger = await api<GuestToken>(controlPlane.url, '/v1/auth/guest', { body: {} });
+    const forged = await api<{ error: { code: string } }>(controlPlane.url, `/v1/sessions/${session.body.sessionId}/latency`, {
+      method: 'PUT',
+      token: stranger.body.token,
+      body: { p50Ms: 1, p95Ms: 1, samples: 1 },
+    });
+    expect(forged.body.error.code).toBe('SESSION_NOT_FOUND');
     browser = await launchBrowser();
   });
 
