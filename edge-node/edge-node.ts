@@ -6,10 +6,12 @@
 import type { types } from 'mediasoup';
 import pino, { type Logger } from 'pino';
 import { AppError } from '../protocol/errors.js';
-import type { GeoPoint, SessionEndReason, SessionUsage } from '../protocol/http.js';
+import type { GeoPoint, SessionEndPayload, SessionEndReason, SessionUsage } from '../protocol/http.js';
 import type { JoinAccepted } from '../protocol/signalling.js';
 import type { SessionTicketClaims } from '../protocol/ticket.js';
+import { dirname, join } from 'node:path';
 import { ControlPlaneClient, ControlPlaneError } from './control-plane/control-plane-client.js';
+import { ReportOutbox } from './control-plane/report-outbox.js';
 import { defaultGameLibrary } from './game-library.js';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity.js';
 import { loadMediasoup } from './media/mediasoup-loader.js';
@@ -18,6 +20,7 @@ import { ProbeTokenVerifier } from './probe/probe-token-verifier.js';
 import type { VideoEncoderOptions } from './media/video-encoder.js';
 import { StreamSession, type GameLaunch } from './session/stream-session.js';
 import { SignallingServer, type SessionHost } from './signalling/signalling-server.js';
+import type { ConnectionGuardLimits } from './signalling/connection-guard.js';
 import { TicketVerifier } from './tickets/ticket-verifier.js';
 
 export interface EdgeNodeOptions {
@@ -25,6 +28,8 @@ export interface EdgeNodeOptions {
   operatorToken: string;
   /** Where the node key is kept; without it the node gets a fresh identity each start. */
   keyPath?: string;
+  /** Where undelivered end reports wait (default: report-outbox beside the key; in memory without a key). */
+  reportOutboxDir?: string;
   name?: string;
   location?: GeoPoint;
   gpu?: { model: string; vramMb: number };
@@ -43,6 +48,10 @@ export interface EdgeNodeOptions {
   /** Ask games to draw the input-sequence strip (tests and latency benchmarks). */
   latencyStrip?: boolean;
   idleTimeoutMs?: number;
+  /** A player whose video has not connected this long after joining is taken to have gone. */
+  mediaConnectTimeoutMs?: number;
+  /** Per-address bounds on signalling connections and joins (signalling/connection-guard.ts). */
+  signallingLimits?: Partial<ConnectionGuardLimits>;
   games?: Map<string, GameLaunch>;
   logger?: Logger;
 }
@@ -66,6 +75,7 @@ export class EdgeNode implements SessionHost {
     private readonly identity: NodeIdentity,
     private readonly mediasoup: typeof import('mediasoup'),
     private readonly client: ControlPlaneClient,
+    private readonly outbox: ReportOutbox,
     private readonly games: Map<string, GameLaunch>,
     private readonly logger: Logger,
     private signalling: SignallingServer | undefined,
@@ -78,7 +88,10 @@ export class EdgeNode implements SessionHost {
     const identity = await loadOrCreateIdentity(options.keyPath);
     const mediasoup = await loadMediasoup();
     const client = new ControlPlaneClient(options.controlPlaneUrl, identity, logger);
-    const node = new EdgeNode(options, identity, mediasoup, client, options.games ?? defaultGameLibrary(), logger, undefined);
+    const outboxDir = options.reportOutboxDir ?? (options.keyPath === undefined ? undefined : join(dirname(options.keyPath), 'report-outbox'));
+    // Reports an earlier run left are retried until the registration below makes the node known again.
+    const outbox = await ReportOutbox.open({ dir: outboxDir, send: (report) => client.sendEnd(report), logger });
+    const node = new EdgeNode(options, identity, mediasoup, client, outbox, options.games ?? defaultGameLibrary(), logger, undefined);
     try {
       await node.startWorker();
       node.signalling = await SignallingServer.listen({
@@ -88,6 +101,7 @@ export class EdgeNode implements SessionHost {
         sessions: node,
         probe: node.probe,
         logger,
+        limits: options.signallingLimits,
       });
       await node.register();
     } catch (error) {
@@ -125,6 +139,12 @@ export class EdgeNode implements SessionHost {
     return claims;
   }
 
+  abandon(claims: SessionTicketClaims): void {
+    const now = Date.now();
+    this.logger.info({ sessionId: claims.sid }, 'player left before the session opened');
+    this.keepEndReport({ nodeId: this.nodeId, sessionId: claims.sid, reason: 'player_left', startedAt: now, endedAt: now, framesSent: 0, bytesSent: 0, width: 0, height: 0 });
+  }
+
   async open(claims: SessionTicketClaims): Promise<{ session: StreamSession; accepted: Omit<JoinAccepted, 'routerRtpCapabilities'> }> {
     if (this.freeSlots <= 0) throw new AppError('SLOT_UNAVAILABLE');
     const game = this.games.get(claims.gameId);
@@ -141,6 +161,7 @@ export class EdgeNode implements SessionHost {
       encoder: this.options.encoder,
       latencyStrip: this.options.latencyStrip ?? false,
       idleTimeoutMs,
+      mediaConnectTimeoutMs: this.options.mediaConnectTimeoutMs,
       logger: this.logger,
     });
     this.sessions.set(session.id, session);
@@ -158,6 +179,13 @@ export class EdgeNode implements SessionHost {
     for (const session of this.sessions.values()) session.end('node_shutdown');
     await this.signalling?.close();
     this.worker?.close();
+    // After the sessions' own reports are in it: whatever is undelivered stays on disk for the next start.
+    this.outbox.close();
+  }
+
+  /** Session ids of end reports the control plane has not received yet. */
+  get undeliveredReports(): string[] {
+    return this.outbox.pending;
   }
 
   /** A worker that dies takes its sessions with it, but the node lives on with a fresh one. */
@@ -177,7 +205,11 @@ export class EdgeNode implements SessionHost {
   private onSessionEnded(session: StreamSession, reason: SessionEndReason, usage: SessionUsage): void {
     this.sessions.delete(session.id);
     this.endedSessions.push({ sessionId: session.id, reason, usage });
-    void this.client.reportEnd({ nodeId: this.nodeId, sessionId: session.id, reason, ...usage });
+    this.keepEndReport({ nodeId: this.nodeId, sessionId: session.id, reason, ...usage });
+  }
+
+  private keepEndReport(report: SessionEndPayload): void {
+    this.outbox.add(report).catch((error: unknown) => this.logger.error({ err: error, sessionId: report.sessionId }, 'could not keep the end report'));
   }
 
   private async register(): Promise<void> {
@@ -191,7 +223,7 @@ export class EdgeNode implements SessionHost {
       pricePerHour: this.options.pricePerHour ?? 0.5,
       signallingUrl: this.signallingUrl,
       builds: [],
-    });
+    }, [...this.sessions.keys()]);
     this.nodeIdValue = registered.nodeId;
     this.verifier = await TicketVerifier.create(registered.ticketPublicJwk, registered.nodeId);
     this.probe.useVerifier(await ProbeTokenVerifier.create(registered.ticketPublicJwk, registered.nodeId));
