@@ -3,9 +3,12 @@
  * Instances keep nothing in memory that matters once the store is Redis, so several can run side
  * by side (given the same ticket key, guest token secret and operator tokens).
  */
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import type { GeoPoint } from '../protocol/http.js';
@@ -35,6 +38,8 @@ import { MemoryStore } from './store/memory-store.js';
 import { RedisStore, type RedisTarget } from './store/redis-store.js';
 import type { Store } from './store/store.js';
 import { TicketIssuer, type TicketPublicJwk } from './tickets/ticket-issuer.js';
+import { apiDocsUiOptions, openApiOptions } from './http/api-docs.js';
+import { createStudioServices, studioPlugin } from './studios/studio-services.js';
 
 export interface ControlPlaneOptions {
   host?: string;
@@ -77,9 +82,14 @@ export interface ControlPlaneOptions {
   rateLimits?: Partial<RateLimitPolicy> | false;
   /**
    * Where secrets not given above are kept once generated, so a restart keeps them
-   * (services/secrets/persisted-secrets.ts); without it they are generated per process.
+   * (services/secrets/persisted-secrets.ts), and where builds and unfinished uploads live
+   * (LocalBuildStorage). Without it secrets are generated per process and builds go under the temp dir.
    */
   dataDir?: string;
+  /** When set, creating a studio needs this token; otherwise sign-up is open (README: studios). */
+  studioSignupToken?: string;
+  /** The largest build archive a studio may upload. */
+  maxUploadBytes?: number;
 }
 
 export interface ControlPlane {
@@ -109,6 +119,13 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
   try {
     const metrics = new ControlPlaneMetrics();
     const catalogue = new Catalogue();
+    const studios = await createStudioServices({
+      store,
+      redis,
+      catalogue,
+      log,
+      dataDir: options.dataDir ?? join(tmpdir(), 'edgeplay-control-plane'),
+    });
     const reconciler = new SessionReconciler({ store, metrics, log });
     const registry = new NodeRegistry({
       store,
@@ -119,7 +136,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2_000,
       nodeTtlMs: options.nodeTtlMs ?? 6_000,
     });
-    const sessions = new SessionService({ store, tickets, metrics, log, ticketTtlS: options.ticketTtlS ?? 30 });
+    const sessions = new SessionService({ store, tickets, metrics, log, ticketTtlS: options.ticketTtlS ?? 30, onOpened: studios.sessionOpened });
     const matchmaker = new Matchmaker({
       store,
       catalogue,
@@ -144,6 +161,8 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     app.setNotFoundHandler(notFoundHandler);
     app.addHook('onRequest', addCorsHeaders);
     app.options('*', answerPreflight);
+    await app.register(fastifySwagger, openApiOptions);
+    await app.register(fastifySwaggerUi, apiDocsUiOptions);
 
     const rateLimits = options.rateLimits === false ? false : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
     if (rateLimits !== false) await app.register(fastifyRateLimit, rateLimitCounters(store instanceof RedisStore ? store : undefined));
@@ -154,6 +173,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     await app.register(sessionRoutes, { sessions, matchmaker, guestAuth, limits });
     await app.register(placementRoutes, { matchmaker, guestAuth, limits });
     await app.register(metricsRoutes, { metrics });
+    await app.register(studioPlugin, { services: studios, registry, catalogue, guestAuth, limits, signupToken: options.studioSignupToken, maxUploadBytes: options.maxUploadBytes });
     if (options.webRoot !== undefined) {
       await app.register(fastifyStatic, { root: resolve(options.webRoot), index: 'index.html' });
     }
@@ -172,6 +192,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       close: async () => {
         reaper.stop();
         await app.close();
+        await studios.close();
         await store.close();
       },
     };

@@ -30,6 +30,8 @@ interface CliOptions {
   heartbeatInterval: number;
   nodeTtl: number;
   logLevel: string;
+  studioSignupToken?: string;
+  maxUploadMb?: number;
   guestTokensPerAddress?: number;
 }
 
@@ -107,10 +109,12 @@ const program = new Command()
     new Option('--guest-tokens-per-address <n>', 'guest tokens one address may get a minute').argParser(parseCount).env('EDGEPLAY_GUEST_TOKENS_PER_ADDRESS'),
   )
   .addOption(
-    new Option('--data-dir <dir>', 'where secrets not given are kept once generated, so a restart keeps them')
+    new Option('--data-dir <dir>', 'where generated secrets, builds and unfinished uploads are kept')
       .default(join(homedir(), '.local', 'share', 'edgeplay', 'control-plane'))
       .env('EDGEPLAY_DATA_DIR'),
-  );
+  )
+  .addOption(new Option('--studio-signup-token <token>', 'studios may sign up only with this token (default: open sign-up)').env('EDGEPLAY_STUDIO_SIGNUP_TOKEN'))
+  .addOption(new Option('--max-upload-mb <mb>', 'the largest build archive a studio may upload').argParser(Number).env('EDGEPLAY_MAX_UPLOAD_MB'));
 
 const cli = program.parse().opts<CliOptions>();
 if (cli.nodeTtl < 2 * cli.heartbeatInterval) {
@@ -184,6 +188,8 @@ if (cli.workers > 1 && cluster.isPrimary) {
     nodeTtlMs: cli.nodeTtl,
     ...(cli.guestTokensPerAddress === undefined ? {} : { rateLimits: { guestTokensPerAddress: cli.guestTokensPerAddress } }),
     dataDir: cli.dataDir,
+    ...(cli.studioSignupToken === undefined ? {} : { studioSignupToken: cli.studioSignupToken }),
+    ...(cli.maxUploadMb === undefined ? {} : { maxUploadBytes: cli.maxUploadMb * 1024 ** 2 }),
   }).catch(fatal('the control plane failed to start'));
   if (!cluster.isWorker) {
     if (cli.operatorToken === undefined) {

@@ -60,6 +60,13 @@ export class App {
         play.textContent = 'Play';
         play.addEventListener('click', () => void this.play(game, play));
         item.append(title, text, meta, play);
+        if (game.coverUrl !== undefined) {
+          const cover = document.createElement('img');
+          cover.className = 'cover';
+          cover.src = game.coverUrl;
+          cover.alt = '';
+          item.prepend(cover);
+        }
         return item;
       }),
     );
@@ -150,8 +157,17 @@ export class App {
       this.launching.abort();
       return;
     }
+    this.reportLatency();
     await this.session?.leave();
     this.session = undefined;
+  }
+
+  /** Best effort: the studio's page shows it, the player loses nothing if it fails. */
+  private reportLatency(): void {
+    const snapshot = this.session?.snapshot();
+    if (!snapshot?.sessionId || snapshot.latencyP50 === null || snapshot.latencyP95 === null || snapshot.latencySamples.length === 0) return;
+    const report = { p50Ms: snapshot.latencyP50, p95Ms: snapshot.latencyP95, samples: snapshot.latencySamples.length };
+    void this.api.reportLatency(snapshot.sessionId, report).catch(() => undefined);
   }
 
   private showView(view: 'catalogue' | 'player'): void {
