@@ -18,8 +18,9 @@ const options = new Command('edgeplay-local')
   .option('--slots <n>', 'player slots on the local edge node', integer(1, 64), 2)
   .option('--no-latency-strip', 'do not draw the input-sequence strip (the overlay then shows no input-to-frame latency)')
   .option('--redis-url <url>', 'keep control-plane state in Redis instead of in memory')
+  .option('--no-cpu-priority', 'do not give the edge node and its games CPU priority over the machine\'s other work')
   .parse()
-  .opts<{ port: number; slots: number; latencyStrip: boolean; redisUrl?: string }>();
+  .opts<{ port: number; slots: number; latencyStrip: boolean; redisUrl?: string; cpuPriority: boolean }>();
 
 const logger = pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
 
@@ -27,7 +28,7 @@ const system = await startLocalSystem({
   port: options.port,
   redisUrl: options.redisUrl,
   logger,
-  nodes: [{ name: 'local-rig', keyPath: `${repoRoot}.data/edge-node-key.pem`, slots: options.slots, latencyStrip: options.latencyStrip }],
+  nodes: [{ name: 'local-rig', keyPath: `${repoRoot}.data/edge-node-key.pem`, slots: options.slots, latencyStrip: options.latencyStrip, cpuPriority: options.cpuPriority }],
 });
 
 const node = system.nodes[0]!;

@@ -6,11 +6,13 @@
 import { ApiClient } from './api-client.js';
 import { InputCapture } from './input-capture.js';
 import { FramePacer } from './frame-pacer.js';
-import { LatencyMeter } from './latency-meter.js';
+import { DecodedView } from './decoded-view/decoded-view.js';
+import { LatencyMeter, type DisplayMeter } from './latency-meter.js';
 import { place, type PlacementProgress } from './placement-flow.js';
 import { measureCandidates } from './rtt-prober.js';
 import { StatsMonitor, type StreamStats } from './stats-monitor.js';
 import { StreamClient } from './stream-client.js';
+import type { StreamView } from './view-choice.js';
 import type { SessionEndedNotice } from '../../../protocol/signalling.js';
 import type { GeoPoint, SessionCreated } from '../../../protocol/http.js';
 import type { RttMeasurement } from '../../../protocol/placement.js';
@@ -28,11 +30,14 @@ export interface PlayerSnapshot {
   stats: StreamStats | null;
   latencyP50: number | null;
   latencyP95: number | null;
+  /** Input-to-display samples (input-latency.ts), in ms, in the order frames showed them. */
   latencySamples: number[];
   lastInputSeq: number;
   lastFrameSeq: number | null;
   framesSeen: number;
   framesPresented: number;
+  /** How the stream is shown: painted by the page (canvas) or by a <video> element. */
+  view: StreamView;
   ended: SessionEndedNotice | null;
 }
 
@@ -41,6 +46,8 @@ export interface LaunchOptions {
   /** Aborting leaves the queue (or gives the offer up) while the player is not placed yet. */
   signal?: AbortSignal;
   onProgress?: (progress: PlacementProgress) => void;
+  /** Default 'video'; 'canvas' needs DecodedView.supported(). */
+  view?: StreamView;
 }
 
 const LEFT: SessionEndedNotice = { reason: 'player_left', message: 'You left the game.' };
@@ -51,7 +58,8 @@ export class PlayerSession {
   private readonly speaker = new Audio();
   private readonly statsMonitor = new StatsMonitor();
   private capture: InputCapture | undefined;
-  private meter: LatencyMeter | undefined;
+  private meter: DisplayMeter | undefined;
+  private view: StreamView = 'video';
   private readonly pacer = new FramePacer((shiftMs) => void this.stream.pace(shiftMs));
   private statsTimer: number | undefined;
   private created: SessionCreated | undefined;
@@ -81,17 +89,25 @@ export class PlayerSession {
     });
     // The node confirms a leave with its own notice; the player should read that they left.
     this.stream.onEnded((notice) => this.finish(this.leaving ? LEFT : notice));
-    const tracks = await this.stream.start(this.created);
-    this.video.srcObject = new MediaStream([tracks.video]);
+    this.view = options.view ?? 'video';
+    // The input surface is the <video> element on both views; the canvas lies over it.
+    this.capture = new InputCapture(this.video, (event) => this.stream.send(event));
+    const inputAt = this.capture.inputAt;
+    const tracks = await this.stream.start(this.created, (receiver) => {
+      if (this.view === 'canvas') this.meter = new DecodedView(this.video, receiver, inputAt, (frame) => this.pacer.add(frame));
+    });
     this.speaker.srcObject = new MediaStream([tracks.audio]);
-    await this.video.play().catch(() => undefined);
     // Allowed: the player clicked Play. Were it refused, the game would still play, silently.
     await this.speaker.play().catch(() => undefined);
-    this.capture = new InputCapture(this.video, (event) => this.stream.send(event));
     this.capture.start();
-    this.meter = new LatencyMeter(this.video, this.capture.sentAt);
-    this.meter.start();
-    this.pacer.start(this.video);
+    if (this.view === 'video') {
+      this.video.srcObject = new MediaStream([tracks.video]);
+      await this.video.play().catch(() => undefined);
+      const meter = new LatencyMeter(this.video, inputAt);
+      meter.start();
+      this.meter = meter;
+      this.pacer.start(this.video);
+    }
     this.statsTimer = window.setInterval(() => void this.pollStats(), 1000);
   }
 
@@ -103,13 +119,14 @@ export class PlayerSession {
       probes: this.probes,
       probeRttMs: this.probes.find((probe) => probe.nodeId === this.created?.nodeId)?.rttMs ?? null,
       stats: this.lastStats,
-      latencyP50: this.meter?.percentile(50) ?? null,
-      latencyP95: this.meter?.percentile(95) ?? null,
-      latencySamples: this.meter?.samples ?? [],
+      latencyP50: this.meter?.latency.percentile(50) ?? null,
+      latencyP95: this.meter?.latency.percentile(95) ?? null,
+      latencySamples: this.meter?.latency.samples ?? [],
       lastInputSeq: this.capture?.lastSeq ?? 0,
-      lastFrameSeq: this.meter?.lastFrameSeq ?? null,
+      lastFrameSeq: this.meter?.latency.lastFrameSeq ?? null,
       framesSeen: this.meter?.framesSeen ?? 0,
       framesPresented: this.meter?.framesPresented ?? 0,
+      view: this.view,
       ended: this.endedNotice,
     };
   }

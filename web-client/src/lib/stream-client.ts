@@ -40,8 +40,11 @@ export class StreamClient {
     this.endedListeners.push(listener);
   }
 
-  /** Joins the session and resolves with the video and audio tracks once they are flowing. */
-  async start(session: SessionCreated): Promise<{ video: MediaStreamTrack; audio: MediaStreamTrack }> {
+  /**
+   * Joins the session and resolves with the video and audio tracks once they are flowing.
+   * `beforeVideo` gets the video's receiver before its first frame arrives (to attach a transform).
+   */
+  async start(session: SessionCreated, beforeVideo?: (receiver: RTCRtpReceiver) => void): Promise<{ video: MediaStreamTrack; audio: MediaStreamTrack }> {
     const socket: NodeSocket = io(session.signallingUrl, { transports: ['websocket'], reconnection: false, timeout: 5000 });
     this.socket = socket;
     socket.on('session:ended', (notice) => this.emitEnded(notice));
@@ -73,6 +76,7 @@ export class StreamClient {
     });
     this.inputChannel = await this.sendTransport.produceData({ ordered: true, label: INPUT_CHANNEL_LABEL });
 
+    if (this.consumer.rtpReceiver) beforeVideo?.(this.consumer.rtpReceiver);
     await this.request('video:resume', {});
     return { video: this.consumer.track, audio: this.audioConsumer.track };
   }

@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import { getPriority } from 'node:os';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startLocalSystem, type LocalSystem } from '../../../infra/local/system.js';
+import { CpuPriority } from '../../../edge-node/priority/cpu-priority.js';
+import { createSession } from '../../support/api.js';
+import { connectSignalling } from '../../support/signalling-client.js';
+
+const logger = pino({ level: 'silent' });
+
+/** The cgroup directory (v1 cpu hierarchy or v2) a process is in, as its /proc entry names it. */
+async function cpuCgroupOf(pid: number): Promise<string> {
+  const lines = (await readFile(`/proc/${pid}/cgroup`, 'utf8')).split('\n');
+  const v1 = lines.find((line) => line.split(':')[1]?.split(',').includes('cpu'));
+  return (v1 ?? lines.find((line) => line.startsWith('0::')) ?? '').split(':')[2] ?? '';
+}
+
+/** Nice value of every thread of a process (field 19 of /proc/<pid>/task/<tid>/stat). */
+async function threadNices(pid: number): Promise<number[]> {
+  const tids = await readdir(`/proc/${pid}/task`);
+  return Promise.all(tids.map(async (tid) => Number((await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8')).split(') ')[1]!.split(' ')[16])));
+}
+
+/** A running child with several threads (node's own), alive until killed. */
+async function idleChild(): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['-e', 'console.log("up"); setInterval(() => {}, 1000)'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  children.push(child);
+  await new Promise((resolve) => child.stdout!.once('data', resolve));
+  return child;
+}
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+});
+
+describe('CPU priority for the node and its sessions', () => {
+  it('puts exactly the processes it is given in a heavily weighted cgroup, and removes the group on close', async (context) => {
+    const priority = await CpuPriority.start({ logger, mechanisms: ['cgroup-v2', 'cgroup-v1'], groupName: `edgeplay-test-${process.pid}` });
+    if (priority.mechanism === null) context.skip('this machine lets no process manage cgroups');
+    const [chosen, other] = [await idleChild(), await idleChild()];
+    expect(await priority.apply(chosen.pid!, 'game')).toBe(true);
+
+    const group = priority.cgroupPath!;
+    expect(group.endsWith(`/edgeplay-test-${process.pid}`)).toBe(true);
+    const weight = await readFile(`${group}/${priority.mechanism === 'cgroup-v2' ? 'cpu.weight' : 'cpu.shares'}`, 'utf8');
+    expect(Number(weight)).toBe(priority.mechanism === 'cgroup-v2' ? 10_000 : 102_400);
+    expect((await readFile(`${group}/cgroup.procs`, 'utf8')).trim().split('\n')).toEqual([String(chosen.pid)]);
+    expect(await cpuCgroupOf(chosen.pid!)).toMatch(/\/edgeplay-test-\d+$/);
+    expect(await cpuCgroupOf(other.pid!)).not.toMatch(/edgeplay-test/);
+
+    await priority.close();
+    expect(existsSync(group)).toBe(false);
+    expect(await cpuCgroupOf(chosen.pid!)).not.toMatch(/edgeplay-test/);
+  });
+
+  it('without cgroups renices every thread of the processes it is given, and no others', async () => {
+    // Started first (children inherit the nice value): node's worker threads are what a per-process renice would miss.
+    const [chosen, other] = [await idleChild(), await idleChild()];
+    const before = getPriority(process.pid);
+    const priority = await CpuPriority.start({ logger, mechanisms: ['nice'], nice: -7 });
+    expect(priority.mechanism).toBe('nice');
+    await priority.apply(chosen.pid!, 'game');
+
+    const nices = await threadNices(chosen.pid!);
+    expect(nices.length).toBeGreaterThan(1);
+    expect(nices.every((nice) => nice === -7)).toBe(true);
+    expect((await threadNices(other.pid!)).every((nice) => nice === 0)).toBe(true);
+    // start() proved the privilege on the node's own process; close gives its threads their value back.
+    expect(getPriority(process.pid)).toBe(-7);
+    await priority.close();
+    expect(getPriority(process.pid)).toBe(before);
+  });
+
+  describe('an edge node with cpuPriority', () => {
+    let system: LocalSystem | undefined;
+    afterEach(async () => {
+      await system?.close();
+      system = undefined;
+    });
+
+    it("gives its own process, its media worker and a session's game the priority, and the rig's other processes not", async (context) => {
+      // Started first: what the node starts later inherits its priority, the rig's own work does not.
+      const unrelated = await idleChild();
+      system = await startLocalSystem({ logger, nodes: [{ name: 'prio', slots: 1, cpuPriority: true }] });
+      const session = await createSession(system.url);
+      const player = await connectSignalling(session.signallingUrl);
+      expect((await player.request('session:join', { ticket: session.ticket })).ok).toBe(true);
+      const node = system.nodes[0]!;
+      const game = [...node.sessions.values()][0]!.game;
+
+      const group = await cpuCgroupOf(process.pid);
+      if (!/edgeplay-node-\d+$/.test(group)) {
+        // No cgroups here: the nice fallback, checked on the same processes.
+        if (getPriority(process.pid) === 0) context.skip('this machine allows neither cgroups nor renicing');
+        for (const pid of [process.pid, node.mediaWorkerPid!, game.pid!]) expect(getPriority(pid)).toBe(-10);
+        expect(getPriority(unrelated.pid!)).toBe(0);
+      } else {
+        expect(await cpuCgroupOf(node.mediaWorkerPid!)).toBe(group);
+        expect(await cpuCgroupOf(game.pid!)).toBe(group);
+        expect(await cpuCgroupOf(unrelated.pid!)).not.toBe(group);
+      }
+      player.close();
+      await system.close();
+      system = undefined;
+      // Stopping gives the priority back: the test's own process left the group.
+      expect(await cpuCgroupOf(process.pid)).not.toMatch(/edgeplay-node/);
+    });
+  });
+});
