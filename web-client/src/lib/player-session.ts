@@ -93,9 +93,10 @@ export class PlayerSession {
     // The input surface is the <video> element on both views; the canvas lies over it.
     this.capture = new InputCapture(this.video, (event) => this.stream.send(event));
     const inputAt = this.capture.inputAt;
-    const tracks = await this.stream.start(this.created, (receiver) => {
-      if (this.view === 'canvas') this.meter = new DecodedView(this.video, receiver, inputAt, (frame) => this.pacer.add(frame));
-    });
+    const paintItself = (receivers: { video: RTCRtpReceiver; audio: RTCRtpReceiver }): void => {
+      this.meter = new DecodedView(this.video, receivers, inputAt, (frame) => this.pacer.add(frame));
+    };
+    const tracks = await this.stream.start(this.created, this.view === 'canvas' ? paintItself : undefined);
     this.speaker.srcObject = new MediaStream([tracks.audio]);
     // Allowed: the player clicked Play. Were it refused, the game would still play, silently.
     await this.speaker.play().catch(() => undefined);

@@ -3,16 +3,18 @@
  * frames from the video receiver, decodes them with WebCodecs and paints them on a canvas laid
  * over the <video> element, which stays in the page as the surface that takes the player's input.
  *
- * Input-to-display here ends where it does on the <video> path: at the refresh the frame is
- * expected on screen. requestVideoFrameCallback's expectedDisplayTime is the begin-frame time of
- * the refresh that picks the frame up plus one refresh interval; a painted frame is picked up by
- * the first refresh at or after its paint, so its expected display time is that refresh's
- * requestAnimationFrame timestamp plus one interval (measured from those timestamps).
+ * Input-to-display here ends where it does on the <video> path: at the refresh that can first
+ * put the frame on screen. For a video frame that is requestVideoFrameCallback's
+ * expectedDisplayTime, the deadline of the compositor frame under way when the frame was handed
+ * over (in headless Chromium here a few milliseconds after the hand-over, before the callback's
+ * own refresh). The canvas has no such callback, so a painted frame counts as displayed at the
+ * first refresh that begins at or after its paint (that refresh's requestAnimationFrame
+ * timestamp): the same point in the refresh cycle, a little later on average, never earlier.
  */
 import type { SampledFrame } from '../frame-pacer.js';
 import type { DisplayMeter } from '../latency-meter.js';
 import { InputLatency } from '../input-latency.js';
-import type { DecoderWorkerMessage, DecoderWorkerOptions } from './messages.js';
+import type { DecoderWorkerMessage, DecoderWorkerOptions, PassThroughOptions } from './messages.js';
 
 /** H.264 constrained baseline, what the node sends (edge-node/media/router-config.ts). */
 const CODEC = 'avc1.42e01f';
@@ -52,12 +54,14 @@ export class DecodedView implements DisplayMeter {
   }
 
   /**
-   * Starts painting `receiver`'s frames over `video`; call before the receiver gets its first
-   * frame. `onShown` hears where each frame landed against the refreshes (for the frame pacer).
+   * Starts painting the video receiver's frames over `video`; call before it gets its first
+   * frame. The audio receiver's frames pass through the same worker untouched (the connection's
+   * encoded transforms are all or nothing: StreamClient.start). `onShown` hears where each frame
+   * landed against the refreshes (for the frame pacer).
    */
   constructor(
     video: HTMLVideoElement,
-    receiver: RTCRtpReceiver,
+    receivers: { video: RTCRtpReceiver; audio: RTCRtpReceiver },
     inputAt: ReadonlyMap<number, number>,
     private readonly onShown: (frame: SampledFrame) => void = () => undefined,
   ) {
@@ -69,8 +73,10 @@ export class DecodedView implements DisplayMeter {
     const offscreen = this.#canvas.transferControlToOffscreen();
     this.#worker = new Worker(new URL('./decoder-worker.js', import.meta.url), { type: 'module', name: 'edgeplay-decoder' });
     this.#worker.onmessage = (event: MessageEvent<DecoderWorkerMessage>) => this.#onMessage(event.data);
-    const options: DecoderWorkerOptions = { canvas: offscreen, codec: CODEC };
-    receiver.transform = new RTCRtpScriptTransform(this.#worker, options, [offscreen]);
+    const options: DecoderWorkerOptions = { kind: 'video', canvas: offscreen, codec: CODEC };
+    receivers.video.transform = new RTCRtpScriptTransform(this.#worker, options, [offscreen]);
+    const passThrough: PassThroughOptions = { kind: 'audio' };
+    receivers.audio.transform = new RTCRtpScriptTransform(this.#worker, passThrough);
     this.#animationFrame = requestAnimationFrame((now) => this.#onRefresh(now));
   }
 
@@ -101,7 +107,6 @@ export class DecodedView implements DisplayMeter {
 
   /** Gives every painted frame whose refresh has begun its expected display time. */
   #place(): void {
-    const interval = this.#refreshInterval();
     const waiting: Painted[] = [];
     for (const painted of this.#waiting) {
       const refresh = this.#refreshes.find((at) => at >= painted.paintedAt);
@@ -114,14 +119,8 @@ export class DecodedView implements DisplayMeter {
         this.framesSeen++;
         this.onShown({ refreshAt: refresh, sampledAt: refresh, presentedAt: painted.paintedAt, rtpTimestamp: painted.rtpTimestamp });
       }
-      if (painted.seq !== null) this.latency.frameShown(painted.seq, refresh + interval);
+      if (painted.seq !== null) this.latency.frameShown(painted.seq, refresh);
     }
     this.#waiting = waiting;
-  }
-
-  /** The median step between recent refreshes; 60 Hz until there are some. */
-  #refreshInterval(): number {
-    const steps = this.#refreshes.slice(1).map((at, i) => at - (this.#refreshes[i] ?? at)).sort((a, b) => a - b);
-    return steps[steps.length >> 1] ?? 1000 / 60;
   }
 }

@@ -5,16 +5,19 @@
  * Every frame is also passed on to the receiver unchanged, so WebRTC's own statistics and its
  * keyframe requests keep working as on the <video> path.
  */
-import type { DecoderWorkerMessage, DecoderWorkerOptions } from './messages.js';
+import type { DecoderWorkerMessage, DecoderWorkerOptions, PassThroughOptions } from './messages.js';
 import { readStrip, stripBuffer } from '../strip-reader.js';
 
 /** The worker side of RTCRtpScriptTransform (lib.webworker's RTCRtpScriptTransformer). */
-interface ScriptTransformer {
+interface ScriptTransformer<Options = DecoderWorkerOptions | PassThroughOptions> {
   readonly readable: ReadableStream<RTCEncodedVideoFrame>;
   readonly writable: WritableStream<RTCEncodedVideoFrame>;
-  readonly options: DecoderWorkerOptions;
+  readonly options: Options;
   sendKeyFrameRequest(): Promise<void>;
 }
+
+/** A keyframe request that brought none within this long (lost, or refused) is repeated. */
+const KEYFRAME_RETRY_MS = 1000;
 
 function post(message: DecoderWorkerMessage): void {
   postMessage(message);
@@ -27,10 +30,11 @@ class CanvasPainter {
   #decoder: VideoDecoder;
   /** After a decoder error (and at the start) only a keyframe can be decoded. */
   #waitingForKeyframe = true;
+  #keyframeRequestedAt = -Infinity;
   /** Strip reads finish in the order frames were painted, so the page hears them in that order. */
   #reading: Promise<void> = Promise.resolve();
 
-  constructor(private readonly transformer: ScriptTransformer) {
+  constructor(private readonly transformer: ScriptTransformer<DecoderWorkerOptions>) {
     this.#canvas = transformer.options.canvas;
     const context = this.#canvas.getContext('2d', { desynchronized: true, alpha: false });
     if (!context) throw new Error('2D canvas is not available in the worker');
@@ -41,6 +45,8 @@ class CanvasPainter {
   async run(): Promise<void> {
     const reader = this.transformer.readable.getReader();
     const writer = this.transformer.writable.getWriter();
+    // The receiver may have passed the stream's first keyframe on before this transform was in place.
+    this.#requestKeyframe();
     for (;;) {
       const { value: frame, done } = await reader.read();
       if (done) return;
@@ -57,7 +63,10 @@ class CanvasPainter {
 
   #decode(frame: RTCEncodedVideoFrame): void {
     const keyframe = frame.type === 'key';
-    if (this.#waitingForKeyframe && !keyframe) return;
+    if (this.#waitingForKeyframe && !keyframe) {
+      if (performance.now() - this.#keyframeRequestedAt > KEYFRAME_RETRY_MS) this.#requestKeyframe();
+      return;
+    }
     if (this.#decoder.state !== 'configured') return;
     this.#waitingForKeyframe = false;
     // The chunk copies the bytes, so the frame can go on to the receiver unchanged.
@@ -82,11 +91,20 @@ class CanvasPainter {
     post({ type: 'decoder-error', message: error.message });
     this.#waitingForKeyframe = true;
     this.#decoder = this.#createDecoder();
+    this.#requestKeyframe();
+  }
+
+  #requestKeyframe(): void {
+    this.#keyframeRequestedAt = performance.now();
     void this.transformer.sendKeyFrameRequest().catch(() => undefined);
   }
 }
 
 addEventListener('rtctransform', (event) => {
   const { transformer } = event as unknown as { transformer: ScriptTransformer };
-  new CanvasPainter(transformer).run().catch((error: unknown) => post({ type: 'decoder-error', message: String(error) }));
+  if (transformer.options.kind === 'audio') {
+    void transformer.readable.pipeTo(transformer.writable).catch(() => undefined);
+    return;
+  }
+  new CanvasPainter(transformer as ScriptTransformer<DecoderWorkerOptions>).run().catch((error: unknown) => post({ type: 'decoder-error', message: String(error) }));
 });

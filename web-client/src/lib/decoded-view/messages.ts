@@ -1,10 +1,16 @@
 /** What the page and its decoder worker (decoder-worker.ts) tell each other. */
 
-/** The options the page hands the worker with the receiver's transform. */
+/** The options the page hands the worker with the video receiver's transform. */
 export interface DecoderWorkerOptions {
+  kind: 'video';
   canvas: OffscreenCanvas;
   /** The codec string for VideoDecoder, e.g. H.264 constrained baseline 'avc1.42e01f'. */
   codec: string;
+}
+
+/** The audio receiver's transform: its frames only pass through (see StreamClient.start). */
+export interface PassThroughOptions {
+  kind: 'audio';
 }
 
 export type DecoderWorkerMessage =
