@@ -155,7 +155,8 @@ export class EdgeNode implements SessionHost {
       idleTimeoutMs,
       logger: this.logger,
     });
-    if (session.game.pid !== undefined) await this.priority?.apply(session.game.pid, 'game');
+    if (session.game.pid !== undefined) await this.priority?.applySession(session.game.pid, session.id);
+    session.game.once('exit', () => void this.priority?.releaseSession(session.id));
     this.sessions.set(session.id, session);
     session.once('ended', (reason, usage) => this.onSessionEnded(session, reason, usage));
     void this.client.reportStart({ nodeId: this.nodeId, sessionId: session.id, startedAt: session.startedAt });

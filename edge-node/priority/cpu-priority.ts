@@ -6,9 +6,12 @@
  * Where the node may manage cgroups it puts those processes in a cgroup of its own with a high
  * CPU weight: cgroup v2's `cpu.weight`, or cgroup v1's `cpu.shares` where the cpu controller is
  * still mounted the old way (as on the machines this was built on). Processes the node starts
- * later inherit the group. Without cgroups it lowers their nice value instead (setpriority on
- * every thread, since Linux keeps a nice value per thread; threads created later inherit it).
- * Without either privilege it logs that it cannot, and the node runs as before.
+ * later inherit the group. Inside it, the node (with its media worker) and each session's game
+ * have a group each, of equal weight: games are untrusted, and one that spins cannot take more
+ * than its share from the encoder or from the other sessions. Without cgroups the node lowers the
+ * nice value of those processes instead (setpriority on every thread, since Linux keeps a nice
+ * value per thread; threads created later inherit it), which cannot keep games apart. Without
+ * either privilege it logs that it cannot, and the node runs as before.
  */
 import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { getPriority, setPriority } from 'node:os';
@@ -33,20 +36,26 @@ export interface CpuPriorityOptions {
 
 /** Where processes go, per mechanism. */
 interface Placement {
-  /** Puts one process (all its threads) at the priority. */
-  apply(pid: number): Promise<void>;
-  /** Gives back what apply took: moves processes out, removes the group. */
+  /** Puts one process (all its threads) at the priority, in the part named `part` (the node's, or a session's). */
+  apply(pid: number, part: string): Promise<void>;
+  /** Forgets a session's part once its processes have exited. */
+  release(part: string): Promise<void>;
+  /** Gives back what apply took: moves processes out, removes the groups. */
   close(): Promise<void>;
 }
 
+/** The node's own part: its process and its media worker. */
+const NODE_PART = 'node';
+/** Session ids name cgroup directories. */
+const SESSION_ID = /^[\w-]{1,64}$/;
+
 export class CpuPriority {
-  private readonly applied = new Set<number>();
   private closed = false;
 
   private constructor(
     /** The mechanism in use, or null when none could be used. */
     readonly mechanism: CpuPriorityMechanism | null,
-    /** The cgroup directory the node's processes are in, for the cgroup mechanisms. */
+    /** The node's cgroup directory, for the cgroup mechanisms: `node/` and `session-<id>/` lie inside. */
     readonly cgroupPath: string | null,
     private readonly placement: Placement | null,
     private readonly logger: Logger,
@@ -64,7 +73,7 @@ export class CpuPriority {
         if (mechanism === 'nice') {
           const placement = nicePlacement(Math.min(19, Math.max(-20, options.nice ?? -10)));
           // Proves the privilege on this very process, which the node puts first anyway.
-          await placement.apply(process.pid);
+          await placement.apply(process.pid, NODE_PART);
           logger.info({ mechanism, nice: options.nice ?? -10 }, 'sessions get CPU priority');
           return new CpuPriority(mechanism, null, placement, logger);
         }
@@ -81,24 +90,39 @@ export class CpuPriority {
     return new CpuPriority(null, null, null, logger);
   }
 
-  /** Puts process `pid` (the node, its media worker, a game) at the sessions' priority. */
-  async apply(pid: number, role: string): Promise<boolean> {
-    if (!this.placement || this.closed || this.applied.has(pid)) return this.applied.has(pid);
-    try {
-      await this.placement.apply(pid);
-      this.applied.add(pid);
-      return true;
-    } catch (error) {
-      // A process that exited in the meantime needs no priority.
-      this.logger.warn({ err: error, pid, role }, 'could not give a process CPU priority');
-      return false;
-    }
+  /** Puts the node's own process or its media worker at the priority. */
+  apply(pid: number, role: 'node' | 'media-worker'): Promise<boolean> {
+    return this.place(pid, NODE_PART, { role });
+  }
+
+  /** Puts a session's game at the priority, beside (not above) the node and the other sessions. */
+  applySession(pid: number, sessionId: string): Promise<boolean> {
+    if (!SESSION_ID.test(sessionId)) throw new RangeError(`not a session id: ${sessionId}`);
+    return this.place(pid, `session-${sessionId}`, { role: 'game', sessionId });
+  }
+
+  /** Forgets a session whose game has exited. */
+  async releaseSession(sessionId: string): Promise<void> {
+    if (!this.placement || this.closed || !SESSION_ID.test(sessionId)) return;
+    await this.placement.release(`session-${sessionId}`).catch((error: unknown) => this.logger.warn({ err: error, sessionId }, 'could not remove a session\'s cgroup'));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.placement?.close().catch((error: unknown) => this.logger.warn({ err: error }, 'could not give the CPU priority back'));
+  }
+
+  private async place(pid: number, part: string, context: Record<string, string>): Promise<boolean> {
+    if (!this.placement || this.closed) return false;
+    try {
+      await this.placement.apply(pid, part);
+      return true;
+    } catch (error) {
+      // A process that exited in the meantime needs no priority.
+      this.logger.warn({ err: error, pid, ...context }, 'could not give a process CPU priority');
+      return false;
+    }
   }
 }
 
@@ -108,7 +132,11 @@ interface CgroupGroup {
   home: string;
 }
 
-/** A group under the cgroup v2 root: the root is the one place where a group with processes may have children with weights. */
+/**
+ * A group under the cgroup v2 root: the root is the one place where a group with processes may
+ * have children with weights. The group itself holds no processes (v2 allows controllers only
+ * for groups without), its parts do.
+ */
 async function cgroupV2Group(root: string, name: string): Promise<CgroupGroup> {
   const controllers = await readFile(join(root, 'cgroup.controllers'), 'utf8');
   if (!controllers.split(/\s+/).includes('cpu')) throw new Error(`no cpu controller in ${root}`);
@@ -117,6 +145,7 @@ async function cgroupV2Group(root: string, name: string): Promise<CgroupGroup> {
   await writeFile(join(root, 'cgroup.subtree_control'), '+cpu\n');
   const path = join(root, name);
   await mkdir(path, { recursive: true });
+  await writeFile(join(path, 'cgroup.subtree_control'), '+cpu\n');
   return { path, home: join(root, own.slice(3)) };
 }
 
@@ -134,12 +163,24 @@ async function cgroupV1Group(root: string, name: string): Promise<CgroupGroup> {
 }
 
 function cgroupPlacement(group: CgroupGroup): Placement {
+  const processes = async (part: string): Promise<string[]> => (await readFile(join(group.path, part, 'cgroup.procs'), 'utf8')).split('\n').filter(Boolean);
+  /** Processes still running in a part (the node itself, in tests) go back to where the node started. */
+  const empty = async (part: string): Promise<void> => {
+    for (const pid of await processes(part).catch(() => [])) await writeFile(join(group.home, 'cgroup.procs'), `${pid}\n`).catch(() => undefined);
+    await rmdir(join(group.path, part));
+  };
   return {
-    apply: (pid) => writeFile(join(group.path, 'cgroup.procs'), `${pid}\n`),
+    apply: async (pid, part) => {
+      // Parts are created with the default weight: equal to each other, whatever the group's.
+      await mkdir(join(group.path, part), { recursive: true });
+      await writeFile(join(group.path, part, 'cgroup.procs'), `${pid}\n`);
+    },
+    release: async (part) => {
+      if ((await processes(part)).length === 0) await rmdir(join(group.path, part));
+    },
     close: async () => {
-      // Processes still running (the node itself, in tests) go back to where the node started.
-      const left = (await readFile(join(group.path, 'cgroup.procs'), 'utf8')).split('\n').filter(Boolean);
-      for (const pid of left) await writeFile(join(group.home, 'cgroup.procs'), `${pid}\n`).catch(() => undefined);
+      const parts = (await readdir(group.path, { withFileTypes: true })).filter((entry) => entry.isDirectory());
+      for (const part of parts) await empty(part.name);
       await rmdir(group.path);
     },
   };
@@ -155,6 +196,7 @@ function nicePlacement(nice: number): Placement {
         setPriority(tid, nice);
       }
     },
+    release: async () => undefined,
     close: async () => {
       for (const tid of await threads(process.pid)) {
         const previous = before.get(tid);

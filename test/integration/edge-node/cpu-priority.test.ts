@@ -38,23 +38,68 @@ afterEach(() => {
 });
 
 describe('CPU priority for the node and its sessions', () => {
-  it('puts exactly the processes it is given in a heavily weighted cgroup, and removes the group on close', async (context) => {
+  it('puts exactly the processes it is given in a heavily weighted cgroup, each session in a part of equal weight, and removes it all on close', async (context) => {
+    const [first, second, other] = [await idleChild(), await idleChild(), await idleChild()];
     const priority = await CpuPriority.start({ logger, mechanisms: ['cgroup-v2', 'cgroup-v1'], groupName: `edgeplay-test-${process.pid}` });
     if (priority.mechanism === null) context.skip('this machine lets no process manage cgroups');
-    const [chosen, other] = [await idleChild(), await idleChild()];
-    expect(await priority.apply(chosen.pid!, 'game')).toBe(true);
+    expect(await priority.applySession(first.pid!, 'session-a')).toBe(true);
+    expect(await priority.applySession(second.pid!, 'session-b')).toBe(true);
+    expect(() => priority.applySession(other.pid!, '../escape')).toThrow(RangeError);
 
     const group = priority.cgroupPath!;
     expect(group.endsWith(`/edgeplay-test-${process.pid}`)).toBe(true);
-    const weight = await readFile(`${group}/${priority.mechanism === 'cgroup-v2' ? 'cpu.weight' : 'cpu.shares'}`, 'utf8');
-    expect(Number(weight)).toBe(priority.mechanism === 'cgroup-v2' ? 10_000 : 102_400);
-    expect((await readFile(`${group}/cgroup.procs`, 'utf8')).trim().split('\n')).toEqual([String(chosen.pid)]);
-    expect(await cpuCgroupOf(chosen.pid!)).toMatch(/\/edgeplay-test-\d+$/);
+    const weightFile = priority.mechanism === 'cgroup-v2' ? 'cpu.weight' : 'cpu.shares';
+    const weight = async (path: string): Promise<number> => Number(await readFile(`${path}/${weightFile}`, 'utf8'));
+    expect(await weight(group)).toBe(priority.mechanism === 'cgroup-v2' ? 10_000 : 102_400);
+    // A game that spins takes no more than its share from the other session (or the node's encoder).
+    expect(await weight(`${group}/session-session-a`)).toBe(await weight(`${group}/session-session-b`));
+    expect(await weight(`${group}/session-session-a`)).toBeLessThan(await weight(group));
+    expect(await cpuCgroupOf(first.pid!)).toMatch(/\/edgeplay-test-\d+\/session-session-a$/);
+    expect(await cpuCgroupOf(second.pid!)).toMatch(/\/edgeplay-test-\d+\/session-session-b$/);
     expect(await cpuCgroupOf(other.pid!)).not.toMatch(/edgeplay-test/);
+
+    // A session whose game exited leaves no group behind.
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('exit', resolve));
+    await expect.poll(async () => {
+      await priority.releaseSession('session-a');
+      return existsSync(`${group}/session-session-a`);
+    }).toBe(false);
 
     await priority.close();
     expect(existsSync(group)).toBe(false);
-    expect(await cpuCgroupOf(chosen.pid!)).not.toMatch(/edgeplay-test/);
+    expect(await cpuCgroupOf(second.pid!)).not.toMatch(/edgeplay-test/);
+  });
+
+  it('keeps a game that spins many threads to its session\'s share of the CPU', async (context) => {
+    // Both pinned to one core so that they compete: four spinning threads against one.
+    const spin = (threads: number): ChildProcess => {
+      const code = `const { Worker } = require('node:worker_threads'); for (let i = 1; i < ${threads}; i++) new Worker('for (;;) {}', { eval: true }); console.log('up'); for (;;) {}`;
+      const child = spawn('taskset', ['-c', '0', process.execPath, '-e', code], { stdio: ['ignore', 'pipe', 'ignore'] });
+      children.push(child);
+      return child;
+    };
+    const [greedy, modest] = [spin(4), spin(1)];
+    await Promise.all([greedy, modest].map((child) => new Promise((resolve) => child.stdout!.once('data', resolve))));
+    const priority = await CpuPriority.start({ logger, mechanisms: ['cgroup-v2', 'cgroup-v1'], groupName: `edgeplay-share-${process.pid}` });
+    if (priority.mechanism === null) context.skip('this machine lets no process manage cgroups');
+    try {
+      await priority.applySession(greedy.pid!, 'greedy');
+      await priority.applySession(modest.pid!, 'modest');
+      const cpuTicks = async (pid: number): Promise<number> => {
+        const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+        return Number(fields[11]) + Number(fields[12]);
+      };
+      const before = await Promise.all([cpuTicks(greedy.pid!), cpuTicks(modest.pid!)]);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const after = await Promise.all([cpuTicks(greedy.pid!), cpuTicks(modest.pid!)]);
+      const [greedyUsed, modestUsed] = [after[0]! - before[0]!, after[1]! - before[1]!];
+      // One group each, equal weights: about half each, where threads alone would give the modest one a fifth.
+      expect(modestUsed / (greedyUsed + modestUsed)).toBeGreaterThan(0.35);
+    } finally {
+      for (const child of [greedy, modest]) child.kill('SIGKILL');
+      await priority.close();
+    }
   });
 
   it('without cgroups renices every thread of the processes it is given, and no others', async () => {
@@ -63,7 +108,7 @@ describe('CPU priority for the node and its sessions', () => {
     const before = getPriority(process.pid);
     const priority = await CpuPriority.start({ logger, mechanisms: ['nice'], nice: -7 });
     expect(priority.mechanism).toBe('nice');
-    await priority.apply(chosen.pid!, 'game');
+    await priority.applySession(chosen.pid!, 'a');
 
     const nices = await threadNices(chosen.pid!);
     expect(nices.length).toBeGreaterThan(1);
@@ -93,15 +138,16 @@ describe('CPU priority for the node and its sessions', () => {
       const game = [...node.sessions.values()][0]!.game;
 
       const group = await cpuCgroupOf(process.pid);
-      if (!/edgeplay-node-\d+$/.test(group)) {
+      if (!/edgeplay-node-\d+\/node$/.test(group)) {
         // No cgroups here: the nice fallback, checked on the same processes.
         if (getPriority(process.pid) === 0) context.skip('this machine allows neither cgroups nor renicing');
         for (const pid of [process.pid, node.mediaWorkerPid!, game.pid!]) expect(getPriority(pid)).toBe(-10);
         expect(getPriority(unrelated.pid!)).toBe(0);
       } else {
         expect(await cpuCgroupOf(node.mediaWorkerPid!)).toBe(group);
-        expect(await cpuCgroupOf(game.pid!)).toBe(group);
-        expect(await cpuCgroupOf(unrelated.pid!)).not.toBe(group);
+        // The game, untrusted, in a part of its own beside the node's.
+        expect(await cpuCgroupOf(game.pid!)).toBe(group.replace(/\/node$/, `/session-${session.sessionId}`));
+        expect(await cpuCgroupOf(unrelated.pid!)).not.toMatch(/edgeplay-node/);
       }
       player.close();
       await system.close();
