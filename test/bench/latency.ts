@@ -10,7 +10,8 @@
  * - fixed_tick: as shipped, but the demo renders only on its 60 Hz clock, as most games do.
  * - baseline: what an open-source WebRTC streamer gives by default on the same game: fixed tick,
  *   x264 ultrafast/zerolatency, a <video> element, no playout-delay extension, no frame pacing.
- * - loaded: tuned, with a CPU hog on every core for the whole measurement.
+ * - loaded: tuned, with a CPU hog on every core for the whole measurement;
+ *   loaded_without_priority: the same without the node's CPU priority.
  *
  * Every row runs with the node's CPU priority, the baseline too: the machine's other work then
  * weighs on all rows alike, so that fixed_tick against baseline compares the latency measures
@@ -52,6 +53,7 @@ const modes = {
   fixed_tick: { node: { ...tuned, games: fixedTickGame } },
   baseline: { node: { lowLatency: false, cpuPriority: true, games: fixedTickGame }, view: 'video' },
   loaded: { node: tuned, hog: true },
+  loaded_without_priority: { node: { ...tuned, cpuPriority: false }, hog: true },
 } satisfies Record<string, Mode>;
 type ModeName = keyof typeof modes;
 
@@ -89,10 +91,14 @@ function startHogs(): ChildProcess[] {
 
 async function measure(name: ModeName): Promise<RunResult> {
   const mode: Mode = modes[name];
-  const system = await startLocalSystem({ logger: pino({ level: 'warn' }), nodes: [{ name: `bench-${name}`, slots: 1, latencyStrip: true, ...mode.node }] });
-  // Started after the node took its priority, so that the hogs do not inherit it; the browser
-  // does, standing in for the player's own machine, which a busy rig does not slow.
+  // Started before the node takes its priority, which the processes this one starts later
+  // inherit: the browser does, standing in for the player's own machine, which a busy rig does
+  // not slow; the hogs, the rig's other work, must not.
   const hogs = mode.hog ? startHogs() : [];
+  const system = await startLocalSystem({ logger: pino({ level: 'warn' }), nodes: [{ name: `bench-${name}`, slots: 1, latencyStrip: true, ...mode.node }] }).catch((error: unknown) => {
+    for (const hog of hogs) hog.kill('SIGKILL');
+    throw error;
+  });
   const browser = await launchBrowser();
   try {
     const page = await browser.context.newPage();
