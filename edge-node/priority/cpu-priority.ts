@@ -96,8 +96,11 @@ export class CpuPriority {
   }
 
   /** Puts a session's game at the priority, beside (not above) the node and the other sessions. */
-  applySession(pid: number, sessionId: string): Promise<boolean> {
-    if (!SESSION_ID.test(sessionId)) throw new RangeError(`not a session id: ${sessionId}`);
+  async applySession(pid: number, sessionId: string): Promise<boolean> {
+    if (!SESSION_ID.test(sessionId)) {
+      this.logger.warn({ pid, sessionId: sessionId.slice(0, 80) }, 'a session id that cannot name a cgroup: its game gets no CPU priority');
+      return false;
+    }
     return this.place(pid, `session-${sessionId}`, { role: 'game', sessionId });
   }
 
