@@ -15,7 +15,7 @@
  */
 import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { getPriority, setPriority } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 
 export type CpuPriorityMechanism = 'cgroup-v2' | 'cgroup-v1' | 'nice';
@@ -78,6 +78,7 @@ export class CpuPriority {
           return new CpuPriority(mechanism, null, placement, logger);
         }
         const group = mechanism === 'cgroup-v2' ? await cgroupV2Group(root, name) : await cgroupV1Group(root, name);
+        await removeStaleGroups(dirname(group.path), logger);
         const value = mechanism === 'cgroup-v2' ? weight : Math.round((weight * 1024) / 100);
         await writeFile(join(group.path, mechanism === 'cgroup-v2' ? 'cpu.weight' : 'cpu.shares'), `${value}\n`);
         logger.info({ mechanism, cgroup: group.path, value }, 'sessions get CPU priority');
@@ -163,6 +164,32 @@ async function cgroupV1Group(root: string, name: string): Promise<CgroupGroup> {
   const path = join(home, name);
   await mkdir(path, { recursive: true });
   return { path, home };
+}
+
+/** Groups of nodes that were killed before they could remove theirs: those whose process is gone and which hold no processes. */
+async function removeStaleGroups(parent: string, logger: Logger): Promise<void> {
+  for (const entry of await readdir(parent, { withFileTypes: true })) {
+    const pid = /^edgeplay-node-(\d+)$/.exec(entry.name)?.[1];
+    if (!entry.isDirectory() || pid === undefined || alive(Number(pid))) continue;
+    const group = join(parent, entry.name);
+    try {
+      for (const part of await readdir(group, { withFileTypes: true })) if (part.isDirectory()) await rmdir(join(group, part.name));
+      await rmdir(group);
+      logger.info({ cgroup: group }, 'removed the cgroup of a node that is gone');
+    } catch (error) {
+      // Processes still in it: a dead node's games that outlived it. Left for the operator to see.
+      logger.warn({ err: error, cgroup: group }, 'a gone node\'s cgroup still holds processes');
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function cgroupPlacement(group: CgroupGroup): Placement {

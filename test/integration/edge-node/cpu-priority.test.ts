@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rmdir } from 'node:fs/promises';
 import { getPriority } from 'node:os';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -70,6 +70,28 @@ describe('CPU priority for the node and its sessions', () => {
     await priority.close();
     expect(existsSync(group)).toBe(false);
     expect(await cpuCgroupOf(second.pid!)).not.toMatch(/edgeplay-test/);
+  });
+
+  it("removes the group a killed node left behind, once its processes are gone, and leaves a live node's alone", async (context) => {
+    const dead = spawn(process.execPath, ['-e', '0']);
+    await new Promise((resolve) => dead.once('exit', resolve));
+    const probe = await CpuPriority.start({ logger, mechanisms: ['cgroup-v2', 'cgroup-v1'], groupName: `edgeplay-probe-${process.pid}` });
+    if (probe.mechanism === null) context.skip('this machine lets no process manage cgroups');
+    const parent = probe.cgroupPath!.replace(/\/[^/]+$/, '');
+    await probe.close();
+    const stale = `${parent}/edgeplay-node-${dead.pid}`;
+    const another = `${parent}/edgeplay-node-${process.ppid}`;
+    await mkdir(`${stale}/session-x`, { recursive: true });
+    await mkdir(another, { recursive: true });
+    const live = await CpuPriority.start({ logger, mechanisms: ['cgroup-v2', 'cgroup-v1'], groupName: `edgeplay-node-${process.pid}` });
+    try {
+      expect(existsSync(stale)).toBe(false);
+      expect(existsSync(another)).toBe(true);
+      expect(existsSync(live.cgroupPath!)).toBe(true);
+    } finally {
+      await live.close();
+      await rmdir(another);
+    }
   });
 
   it('keeps a game that spins many threads to its session\'s share of the CPU', async (context) => {
