@@ -104,7 +104,8 @@ describe('CPU priority for the node and its sessions', () => {
     };
     const [greedy, modest] = [spin(4), spin(1)];
     await Promise.all([greedy, modest].map((child) => new Promise((resolve) => child.stdout!.once('data', resolve))));
-    const priority = await CpuPriority.start({ logger, mechanisms: ['cgroup-v2', 'cgroup-v1'], groupName: `edgeplay-share-${process.pid}` });
+    // At the default weight, so that the spinning does not take the core from other tests running beside this one.
+    const priority = await CpuPriority.start({ logger, mechanisms: ['cgroup-v2', 'cgroup-v1'], groupName: `edgeplay-share-${process.pid}`, weight: 100 });
     if (priority.mechanism === null) context.skip('this machine lets no process manage cgroups');
     try {
       await priority.applySession(greedy.pid!, 'greedy');
