@@ -9,9 +9,9 @@ import type { DecoderWorkerMessage, DecoderWorkerOptions, PassThroughOptions } f
 import { readStrip, stripBuffer } from '../strip-reader.js';
 
 /** The worker side of RTCRtpScriptTransform (lib.webworker's RTCRtpScriptTransformer). */
-interface ScriptTransformer<Options = DecoderWorkerOptions | PassThroughOptions> {
-  readonly readable: ReadableStream<RTCEncodedVideoFrame>;
-  readonly writable: WritableStream<RTCEncodedVideoFrame>;
+interface ScriptTransformer<Options = DecoderWorkerOptions | PassThroughOptions, Frame = RTCEncodedVideoFrame | RTCEncodedAudioFrame> {
+  readonly readable: ReadableStream<Frame>;
+  readonly writable: WritableStream<Frame>;
   readonly options: Options;
   sendKeyFrameRequest(): Promise<void>;
 }
@@ -34,7 +34,7 @@ class CanvasPainter {
   /** Strip reads finish in the order frames were painted, so the page hears them in that order. */
   #reading: Promise<void> = Promise.resolve();
 
-  constructor(private readonly transformer: ScriptTransformer<DecoderWorkerOptions>) {
+  constructor(private readonly transformer: ScriptTransformer<DecoderWorkerOptions, RTCEncodedVideoFrame>) {
     this.#canvas = transformer.options.canvas;
     const context = this.#canvas.getContext('2d', { desynchronized: true, alpha: false });
     if (!context) throw new Error('2D canvas is not available in the worker');
@@ -106,5 +106,5 @@ addEventListener('rtctransform', (event) => {
     void transformer.readable.pipeTo(transformer.writable).catch(() => undefined);
     return;
   }
-  new CanvasPainter(transformer as ScriptTransformer<DecoderWorkerOptions>).run().catch((error: unknown) => post({ type: 'decoder-error', message: String(error) }));
+  new CanvasPainter(transformer as ScriptTransformer<DecoderWorkerOptions, RTCEncodedVideoFrame>).run().catch((error: unknown) => post({ type: 'decoder-error', message: String(error) }));
 });
