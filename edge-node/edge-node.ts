@@ -17,6 +17,7 @@ import { loadOrCreateIdentity, type NodeIdentity } from './identity.js';
 import { loadMediasoup } from './media/mediasoup-loader.js';
 import { ProbeEndpoint } from './probe/probe-endpoint.js';
 import { ProbeTokenVerifier } from './probe/probe-token-verifier.js';
+import { CpuPriority } from './priority/cpu-priority.js';
 import type { VideoEncoderOptions } from './media/video-encoder.js';
 import { StreamSession, type GameLaunch } from './session/stream-session.js';
 import { SignallingServer, type SessionHost } from './signalling/signalling-server.js';
@@ -42,9 +43,14 @@ export interface EdgeNodeOptions {
   /** WebRTC media bind address, and the address players reach it on if different. */
   listenIp?: string;
   announcedAddress?: string;
-  /** The low-latency measures (playout-delay 0/0, zerolatency encoder); off only for benchmarks' baseline. */
+  /** The low-latency measures (playout-delay 0/0, frame pacing); off only for benchmarks' baseline. */
   lowLatency?: boolean;
   encoder?: Partial<VideoEncoderOptions>;
+  /**
+   * Give the node, its media worker and its games CPU priority over everything else on the rig
+   * (priority/cpu-priority.ts). The node's command line turns it on; off by default for embedders.
+   */
+  cpuPriority?: boolean;
   /** Ask games to draw the input-sequence strip (tests and latency benchmarks). */
   latencyStrip?: boolean;
   idleTimeoutMs?: number;
@@ -69,6 +75,7 @@ export class EdgeNode implements SessionHost {
   private nodeIdValue: string | undefined;
   private stopping = false;
   private worker: types.Worker | undefined;
+  private priority: CpuPriority | undefined;
 
   private constructor(
     private readonly options: EdgeNodeOptions,
@@ -93,6 +100,11 @@ export class EdgeNode implements SessionHost {
     const outbox = await ReportOutbox.open({ dir: outboxDir, send: (report) => client.sendEnd(report), logger });
     const node = new EdgeNode(options, identity, mediasoup, client, outbox, options.games ?? defaultGameLibrary(), logger, undefined);
     try {
+      if (options.cpuPriority) {
+        node.priority = await CpuPriority.start({ logger });
+        // First the node itself (it encodes): what it starts from now on inherits the priority.
+        await node.priority.apply(process.pid, 'node');
+      }
       await node.startWorker();
       node.signalling = await SignallingServer.listen({
         host: options.host ?? '127.0.0.1',
@@ -164,6 +176,8 @@ export class EdgeNode implements SessionHost {
       mediaConnectTimeoutMs: this.options.mediaConnectTimeoutMs,
       logger: this.logger,
     });
+    if (session.game.pid !== undefined) await this.priority?.applySession(session.game.pid, session.id);
+    session.game.once('exit', () => void this.priority?.releaseSession(session.id));
     this.sessions.set(session.id, session);
     session.once('ended', (reason, usage) => this.onSessionEnded(session, reason, usage));
     void this.client.reportStart({ nodeId: this.nodeId, sessionId: session.id, startedAt: session.startedAt });
@@ -179,6 +193,7 @@ export class EdgeNode implements SessionHost {
     for (const session of this.sessions.values()) session.end('node_shutdown');
     await this.signalling?.close();
     this.worker?.close();
+    await this.priority?.close();
     // After the sessions' own reports are in it: whatever is undelivered stays on disk for the next start.
     this.outbox.close();
   }
@@ -192,6 +207,7 @@ export class EdgeNode implements SessionHost {
   private async startWorker(): Promise<void> {
     const worker = await this.mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: 40000, rtcMaxPort: 49999 });
     this.worker = worker;
+    await this.priority?.apply(worker.pid, 'media-worker');
     worker.on('died', (error) => {
       this.logger.error({ err: error }, 'mediasoup worker died; ending its sessions and starting a new one');
       for (const session of this.sessions.values()) session.end('media_failed');

@@ -20,6 +20,8 @@ apt_install() {
 
 apt_install g++ make python3 pkg-config
 [[ "${1:-}" == "--test" ]] && apt_install redis-server chromium
+# taskset, for the CPU priority test (util-linux, present on nearly every Debian system).
+[[ "${1:-}" == "--test" ]] && apt_install util-linux
 
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   log "installing node modules"

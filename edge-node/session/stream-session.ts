@@ -26,6 +26,8 @@ export interface GameLaunch {
   width: number;
   height: number;
   fps: number;
+  /** The game's own settings, added to its environment. */
+  env?: Record<string, string>;
 }
 
 export interface StreamSessionOptions {
@@ -98,7 +100,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     try {
       video = await VideoSource.create({ router, width, height, fps, playoutDelay: options.lowLatency, encoder: options.encoder ?? {}, logger });
       audio = await AudioSource.create({ router, logger });
-      const game = GameProcess.start({ ...options.game, latencyStrip: options.latencyStrip, env: {} });
+      const game = GameProcess.start({ ...options.game, latencyStrip: options.latencyStrip, env: options.game.env ?? {} });
       logger.info({ gameId: options.claims.gameId, width, height, fps, lowLatency: options.lowLatency }, 'session started');
       return new StreamSession(options, router, video, audio, game, logger);
     } catch (error) {
@@ -189,6 +191,8 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
    * sends one shift a second; more often, the game would be steered by stale measurements.
    */
   pace(shiftMs: number): void {
+    // Frame pacing is one of the low-latency measures; without them the game keeps its own clock.
+    if (!this.options.lowLatency) return;
     const now = Date.now();
     if (now - this.lastPaceAt < MIN_PACE_INTERVAL_MS) throw new AppError('PACE_RATE_LIMITED');
     this.lastPaceAt = now;

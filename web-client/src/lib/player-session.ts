@@ -7,11 +7,13 @@ import { ApiClient } from './api-client.js';
 import { FrameWatchdog } from './frame-watchdog.js';
 import { InputCapture } from './input-capture.js';
 import { FramePacer } from './frame-pacer.js';
-import { LatencyMeter } from './latency-meter.js';
+import { DecodedView } from './decoded-view/decoded-view.js';
+import { LatencyMeter, type DisplayMeter } from './latency-meter.js';
 import { place, type PlacementProgress } from './placement-flow.js';
 import { measureCandidates } from './rtt-prober.js';
 import { StatsMonitor, type StreamStats } from './stats-monitor.js';
 import { STREAM_LOST, StreamClient } from './stream-client.js';
+import type { StreamView } from './view-choice.js';
 import type { SessionEndedNotice } from '../../../protocol/signalling.js';
 import type { GeoPoint, SessionCreated } from '../../../protocol/http.js';
 import type { RttMeasurement } from '../../../protocol/placement.js';
@@ -29,11 +31,14 @@ export interface PlayerSnapshot {
   stats: StreamStats | null;
   latencyP50: number | null;
   latencyP95: number | null;
+  /** Input-to-display samples (input-latency.ts), in ms, in the order frames showed them. */
   latencySamples: number[];
   lastInputSeq: number;
   lastFrameSeq: number | null;
   framesSeen: number;
   framesPresented: number;
+  /** How the stream is shown: painted by the page (canvas) or by a <video> element. */
+  view: StreamView;
   ended: SessionEndedNotice | null;
   /** Nodes the session moved away from because they failed, oldest first. */
   failedNodes: string[];
@@ -46,6 +51,8 @@ export interface LaunchOptions {
   /** Aborting leaves the queue (or gives the offer up) while the player is not placed yet. */
   signal?: AbortSignal;
   onProgress?: (progress: PlacementProgress) => void;
+  /** Default 'video'; 'canvas' needs DecodedView.supported(). */
+  view?: StreamView;
 }
 
 const LEFT: SessionEndedNotice = { reason: 'player_left', message: 'You left the game.' };
@@ -64,7 +71,8 @@ export class PlayerSession {
   /** Per stream: a new stream's counters start from zero. */
   private statsMonitor = new StatsMonitor();
   private capture: InputCapture | undefined;
-  private meter: LatencyMeter | undefined;
+  private meter: DisplayMeter | undefined;
+  private view: StreamView = 'video';
   private readonly pacer = new FramePacer((shiftMs) => void this.stream.pace(shiftMs));
   private statsTimer: number | undefined;
   private created: SessionCreated | undefined;
@@ -92,13 +100,12 @@ export class PlayerSession {
 
   async launch(gameId: string, options: LaunchOptions = {}): Promise<void> {
     this.launchOptions = { location: options.location };
+    this.view = options.view ?? 'video';
     this.created = await this.place(gameId, options);
-    await this.connect();
+    // The input surface is the <video> element on both views; the canvas lies over it.
     this.capture = new InputCapture(this.video, (event) => this.stream.send(event));
+    await this.connect();
     this.capture.start();
-    this.meter = new LatencyMeter(this.video, this.capture.sentAt);
-    this.meter.start();
-    this.pacer.start(this.video);
     this.statsTimer = window.setInterval(() => void this.pollStats(), 1000);
   }
 
@@ -120,17 +127,31 @@ export class PlayerSession {
   /** Streams the placed session into the page. */
   private async connect(): Promise<void> {
     const stream = this.stream;
+    const inputAt = this.capture!.inputAt;
     stream.onEnded((notice) => {
       if (notice.code === STREAM_LOST && !this.leaving) void this.streamLost(stream);
       // The node confirms a leave with its own notice; the player should read that they left.
       else this.finish(this.leaving ? LEFT : notice);
     });
-    const tracks = await stream.start(this.created!);
-    this.video.srcObject = new MediaStream([tracks.video]);
+    // A painted view is bound to one connection's receivers, so each stream gets its own.
+    const paintItself = (receivers: { video: RTCRtpReceiver; audio: RTCRtpReceiver }): void => {
+      this.meter?.stop();
+      this.meter = new DecodedView(this.video, receivers, inputAt, (frame) => this.pacer.add(frame));
+    };
+    const tracks = await stream.start(this.created!, this.view === 'canvas' ? paintItself : undefined);
     this.speaker.srcObject = new MediaStream([tracks.audio]);
     this.statsMonitor = new StatsMonitor();
     this.watchdog.arm();
-    await this.video.play().catch(() => undefined);
+    if (this.view === 'video') {
+      this.video.srcObject = new MediaStream([tracks.video]);
+      await this.video.play().catch(() => undefined);
+      if (this.meter === undefined) {
+        const meter = new LatencyMeter(this.video, inputAt);
+        meter.start();
+        this.meter = meter;
+        this.pacer.start(this.video);
+      }
+    }
     // Allowed: the player clicked Play. Were it refused, the game would still play, silently.
     await this.speaker.play().catch(() => undefined);
   }
@@ -171,13 +192,14 @@ export class PlayerSession {
       probes: this.probes,
       probeRttMs: this.probes.find((probe) => probe.nodeId === this.created?.nodeId)?.rttMs ?? null,
       stats: this.lastStats,
-      latencyP50: this.meter?.percentile(50) ?? null,
-      latencyP95: this.meter?.percentile(95) ?? null,
-      latencySamples: this.meter?.samples ?? [],
+      latencyP50: this.meter?.latency.percentile(50) ?? null,
+      latencyP95: this.meter?.latency.percentile(95) ?? null,
+      latencySamples: this.meter?.latency.samples ?? [],
       lastInputSeq: this.capture?.lastSeq ?? 0,
-      lastFrameSeq: this.meter?.lastFrameSeq ?? null,
+      lastFrameSeq: this.meter?.latency.lastFrameSeq ?? null,
       framesSeen: this.meter?.framesSeen ?? 0,
       framesPresented: this.meter?.framesPresented ?? 0,
+      view: this.view,
       ended: this.endedNotice,
       failedNodes: this.failedNodes.map((failed) => failed.nodeId),
       firstFrameAt: this.watchdog.firstFrameAt,

@@ -5,6 +5,7 @@ import type { PlacementProgress } from '../lib/placement-flow.js';
 import { failureMessage, progressDetail, progressLabel } from '../lib/placement-messages.js';
 import { PlayerSession, type PlayerSnapshot } from '../lib/player-session.js';
 import { insecureContextMessage } from '../lib/secure-context.js';
+import { chooseView } from '../lib/view-choice.js';
 import { StreamError } from '../lib/stream-client.js';
 import { renderOverlay } from './overlay.js';
 import type { GeoPoint, Game } from '../../../protocol/http.js';
@@ -99,7 +100,7 @@ export class App {
     );
     this.session = session;
     const launch = (location: GeoPoint | undefined): Promise<void> =>
-      session.launch(game.id, { location, signal: launching.signal, onProgress: (progress) => this.showProgress(button, progress) });
+      session.launch(game.id, { location, signal: launching.signal, view: chooseView(window.location.search), onProgress: (progress) => this.showProgress(button, progress) });
     try {
       const given = locationFromQuery(window.location.search);
       try {
