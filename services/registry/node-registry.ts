@@ -19,8 +19,16 @@ const MAX_CLOCK_SKEW_MS = 30_000;
 /** Node keys kept per instance: a network's worth, a few hundred bytes each. */
 const KEY_CACHE_SIZE = 100_000;
 
+/** Which node keys may register, and who owns a node (services/operators/operator-accounts.ts). */
+export interface NodeKeyPolicy {
+  /** Throws NODE_KEY_REVOKED for a revoked key. */
+  checkNodeKey(nodeId: string): Promise<void>;
+  recordNodeOwner(nodeId: string, operatorId: string): Promise<void>;
+}
+
 export interface NodeRegistryOptions {
   store: Store;
+  nodeKeys: NodeKeyPolicy;
   tickets: TicketIssuer;
   metrics: ControlPlaneMetrics;
   log: Logger;
@@ -62,12 +70,14 @@ export class NodeRegistry {
       log.warn({ sentAt, now }, 'registration refused: clock skew');
       throw new AppError('REGISTRATION_CLOCK_SKEW', `The registration was sent at ${sentAt}; the control plane clock reads ${now}.`);
     }
+    await this.#options.nodeKeys.checkNodeKey(nodeId);
     const record: NodeRecord = { nodeId, operatorId, ...registration, lastHeartbeatAt: now };
     const outcome = await store.upsertNode(record, nodeTtlMs);
     if (outcome === 'operator_mismatch') {
       log.warn({ operatorId }, 'registration refused: the node is live under another operator');
       throw new AppError('FORBIDDEN', 'This node is registered by another operator.');
     }
+    await this.#options.nodeKeys.recordNodeOwner(nodeId, operatorId);
     this.#keys.set(nodeId, key);
     log.info({ outcome, name: registration.name, slots: registration.slots, signallingUrl: registration.signallingUrl }, 'node registered');
     return { nodeId, heartbeatIntervalMs, nodeTtlMs, ticketPublicJwk: tickets.publicJwk, ticketIssuer: TICKET_ISSUER };
@@ -94,9 +104,21 @@ export class NodeRegistry {
     this.#checkSignature(nodeId, payload, signature, await this.#liveNodeKey(nodeId), 'SIGNATURE_INVALID');
   }
 
+  /**
+   * Takes a revoked node out of placement now: no later heartbeat sequence number can be accepted
+   * and its record lapses at once, so every instance refuses it without knowing of the revocation.
+   */
+  async endLiveness(nodeId: string): Promise<void> {
+    this.#keys.delete(nodeId);
+    await this.#options.store.acceptHeartbeat(nodeId, Number.MAX_SAFE_INTEGER, Date.now(), 1);
+  }
+
   async #liveNodeKey(nodeId: string): Promise<KeyObject> {
     const node = await this.#options.store.getNode(nodeId);
-    if (node === null) throw nodeNotFound();
+    if (node === null) {
+      await this.#options.nodeKeys.checkNodeKey(nodeId);
+      throw nodeNotFound();
+    }
     const key = parsePublicKey(node.publicKey);
     this.#keys.set(nodeId, key);
     return key;
@@ -143,6 +165,8 @@ export class NodeRegistry {
       throw new AppError('HEARTBEAT_CLOCK_SKEW', `The heartbeat was sent at ${payload.sentAt}; the control plane clock reads ${now}.`);
     }
     const outcome = await store.acceptHeartbeat(nodeId, payload.seq, now, nodeTtlMs);
+    // Only a refused heartbeat pays for the revocation lookup: a revoked node's liveness was ended.
+    if (outcome !== 'accepted') await this.#options.nodeKeys.checkNodeKey(nodeId);
     if (outcome === 'replayed') {
       this.#log.warn({ nodeId, seq: payload.seq }, 'heartbeat refused: sequence number not above the last one');
       throw new AppError('HEARTBEAT_REPLAYED');
