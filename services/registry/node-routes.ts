@@ -7,7 +7,7 @@ import {
   NodeList,
   NodeRegistered,
   SessionView,
-  SignedHeartbeat,
+  NodeHeartbeat,
   SignedRegistration,
   SignedSessionEnd,
   SignedSessionStart,
@@ -61,7 +61,7 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<NodeRoutesOptions> = async (a
   app.post(
     '/v1/nodes/:nodeId/heartbeat',
     // Every node heartbeats every few seconds: log only what goes wrong.
-    { logLevel: 'warn', schema: { params: NodeParams, body: SignedHeartbeat, response: { 200: HeartbeatAck, ...errorResponses } } },
+    { logLevel: 'warn', schema: { params: NodeParams, body: NodeHeartbeat, response: { 200: HeartbeatAck, ...errorResponses } } },
     async (request) => registry.heartbeat(request.params.nodeId, request.body),
   );
 
