@@ -62,7 +62,19 @@ export class NodeRegistry {
    * Registers the node whose key signed the registration; registering again with the same key
    * refreshes the node's record and keeps its sessions.
    */
-  async register(operatorId: string, { payload, signature }: SignedRegistration): Promise<NodeRegistered> {
+  async register(operatorId: string, registration: SignedRegistration): Promise<NodeRegistered> {
+    const { nodeRegistrations } = this.#options.metrics;
+    try {
+      const registered = await this.#register(operatorId, registration);
+      nodeRegistrations.inc({ outcome: 'accepted' });
+      return registered;
+    } catch (error) {
+      nodeRegistrations.inc({ outcome: error instanceof AppError ? error.code.toLowerCase() : 'error' });
+      throw error;
+    }
+  }
+
+  async #register(operatorId: string, { payload, signature }: SignedRegistration): Promise<NodeRegistered> {
     const { store, tickets, heartbeatIntervalMs, nodeTtlMs } = this.#options;
     const { sentAt, ...registration } = payload;
     const nodeId = nodeIdForPublicKey(registration.publicKey);
