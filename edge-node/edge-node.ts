@@ -29,6 +29,8 @@ export interface EdgeNodeOptions {
   name?: string;
   location?: GeoPoint;
   gpu?: { model: string; vramMb: number };
+  /** Encoders the rig has (edgeplay-node join tests each); h264 alone when not given. */
+  encoders?: string[];
   slots?: number;
   pricePerHour?: number;
   /** Signalling endpoint bind address and port (0 picks a free one). */
@@ -209,7 +211,7 @@ export class EdgeNode implements SessionHost {
       name: this.options.name ?? 'local-rig',
       location: this.options.location ?? { lat: 52.52, lng: 13.405 },
       gpu: this.options.gpu ?? { model: 'software (x264)', vramMb: 0 },
-      encoders: ['h264'],
+      encoders: this.options.encoders ?? ['h264'],
       slots: this.options.slots ?? 1,
       pricePerHour: this.options.pricePerHour ?? 0.5,
       signallingUrl: this.signallingUrl,

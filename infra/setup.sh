@@ -19,7 +19,7 @@ apt_install() {
 }
 
 apt_install g++ make python3 pkg-config
-[[ "${1:-}" == "--test" ]] && apt_install redis-server chromium
+[[ "${1:-}" == "--test" ]] && apt_install redis-server chromium ffmpeg
 
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   log "installing node modules"

@@ -65,3 +65,7 @@ export type NodeKeyRevoked = Static<typeof NodeKeyRevoked>;
 export const OperatorParams = Type.Object({ operatorId: Id });
 export const OperatorTokenParams = Type.Object({ operatorId: Id, tokenId: Type.String({ pattern: '^[0-9a-f]{16}$' }) });
 export const OperatorNodeParams = Type.Object({ operatorId: Id, nodeId: Id });
+
+/** The address a request came from, as the control plane sees it: how a joining rig learns its public address. */
+export const PublicAddress = Type.Object({ address: Type.String() });
+export type PublicAddress = Static<typeof PublicAddress>;

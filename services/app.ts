@@ -28,6 +28,7 @@ import { DEFAULT_CANDIDATE_COUNT, Matchmaker } from './matchmaker/matchmaker.js'
 import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from './matchmaker/placement-queue.js';
 import { placementRoutes } from './matchmaker/placement-routes.js';
 import { NodeRegistry } from './registry/node-registry.js';
+import { addressRoutes } from './registry/address-routes.js';
 import { nodeRoutes } from './registry/node-routes.js';
 import { SessionService } from './sessions/session-service.js';
 import { sessionRoutes } from './sessions/session-routes.js';
@@ -150,6 +151,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     await app.register(catalogueRoutes, { catalogue });
     await app.register(nodeRoutes, { registry, sessions, operatorTokens: operatorAccounts });
     await app.register(operatorRoutes, { accounts: operatorAccounts, admin, registry });
+    await app.register(addressRoutes);
     await app.register(sessionRoutes, { sessions, matchmaker, guestAuth });
     await app.register(placementRoutes, { matchmaker, guestAuth });
     await app.register(metricsRoutes, { metrics });
