@@ -177,6 +177,7 @@ export class EdgeNode implements SessionHost {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.heartbeatTimer);
+    this.client.close();
     for (const session of this.sessions.values()) session.end('node_shutdown');
     await this.signalling?.close();
     this.worker?.close();

@@ -29,6 +29,7 @@ import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from './matchmaker/placement-q
 import { placementRoutes } from './matchmaker/placement-routes.js';
 import { NodeRegistry } from './registry/node-registry.js';
 import { addressRoutes } from './registry/address-routes.js';
+import { attachHeartbeatChannel } from './registry/heartbeat-channel.js';
 import { nodeRoutes } from './registry/node-routes.js';
 import { SessionService } from './sessions/session-service.js';
 import { sessionRoutes } from './sessions/session-routes.js';
@@ -159,6 +160,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       await app.register(fastifyStatic, { root: resolve(options.webRoot), index: 'index.html' });
     }
 
+    const heartbeatChannel = attachHeartbeatChannel(app.server, registry, log);
     const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
     const storeKind = redis === undefined ? 'memory' : 'redisCluster' in redis ? 'redis-cluster' : 'redis';
     log.child({ component: 'control-plane' }).info({ url, store: storeKind }, 'control plane listening');
@@ -169,6 +171,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       ticketPublicJwk: tickets.publicJwk,
       store,
       close: async () => {
+        heartbeatChannel.close();
         await app.close();
         await store.close();
       },

@@ -3,7 +3,10 @@
  * forged, tampered, replayed or borrowed (another node's key) ones refused with their codes, on
  * each store backend; instances sharing a store verify each other's nodes.
  */
+import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { HEARTBEAT_CHANNEL_PATH, type HeartbeatChannelReply } from '../../../protocol/heartbeat-channel.js';
 import { generateHeartbeatKey } from '../../../protocol/heartbeat-mac.js';
 import type { ErrorResponse, NodeList } from '../../../protocol/http.js';
 import { createControlPlane, type ControlPlane } from '../../../services/app.js';
@@ -88,6 +91,49 @@ describe.each(backends)('heartbeat MACs ($name store)', (backend) => {
     const withOld = await node.sendHeartbeat(node.macHeartbeat({}, oldKey));
     expect(errorCode(withOld)).toBe('HEARTBEAT_MAC_INVALID');
     expect((await node.sendHeartbeat(node.macHeartbeat())).status).toBe(200);
+  });
+
+  describe('on the heartbeat channel (WebSocket)', () => {
+    let socket: WebSocket;
+    const replies: HeartbeatChannelReply[] = [];
+
+    beforeEach(async () => {
+      socket = new WebSocket(`${controlPlane.url.replace('http', 'ws')}${HEARTBEAT_CHANNEL_PATH}`);
+      socket.on('message', (data) => replies.push(JSON.parse(data.toString()) as HeartbeatChannelReply));
+      await once(socket, 'open');
+    });
+    afterEach(() => {
+      socket.close();
+      replies.length = 0;
+    });
+
+    async function send(message: unknown): Promise<HeartbeatChannelReply> {
+      const before = replies.length;
+      socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+      await expect.poll(() => replies.length).toBe(before + 1);
+      return replies[before]!;
+    }
+
+    it('accepts MAC’d heartbeats and refuses forged, borrowed, replayed and malformed ones with codes, staying open', async () => {
+      expect(await send(node.macHeartbeat({ seq: 1 }))).toEqual({ ok: true, ack: { nodeId: node.nodeId, seq: 1 } });
+
+      const forged = await send(node.macHeartbeat({ seq: 2 }, generateHeartbeatKey()));
+      expect(forged).toMatchObject({ ok: false, nodeId: node.nodeId, error: { code: 'HEARTBEAT_MAC_INVALID', status: 401 } });
+
+      const mallory = new TestEdgeNode(controlPlane.url, controlPlane.operatorToken);
+      await mallory.register();
+      expect(await send(mallory.macHeartbeat({ nodeId: node.nodeId, seq: 3 }))).toMatchObject({ ok: false, error: { code: 'HEARTBEAT_MAC_INVALID' } });
+
+      const honest = node.macHeartbeat({ seq: 4 });
+      expect((await send(honest)).ok).toBe(true);
+      expect(await send(honest)).toMatchObject({ ok: false, error: { code: 'HEARTBEAT_REPLAYED', status: 409 } });
+
+      // Only MAC'd heartbeats travel here: a signed one, garbage and a half message are refused.
+      for (const malformed of [node.heartbeat({ seq: 5 }), 'not json', '{"payload":']) {
+        expect(await send(malformed)).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', status: 400 } });
+      }
+      expect(await send(node.macHeartbeat({ seq: 6 }))).toEqual({ ok: true, ack: { nodeId: node.nodeId, seq: 6 } });
+    });
   });
 
   if (backend.name !== 'memory') {
