@@ -16,9 +16,10 @@
  *    control plane as its command line runs it, one worker per core (services/main.ts --workers),
  *    with a load generator in its own process; and the probe-based flow (offer, then choice) the
  *    same way.
- *  - in the largest world, the control plane's CPU per node heartbeat over HTTP: heartbeats MAC'd
- *    with the per-node key from registration, against the Ed25519-signed ones as the baseline, in
- *    interleaved blocks from the same nodes (`heartbeat_cpu_ms`, `heartbeat_cpu_ms_baseline_ed25519`).
+ *  - in the largest world, the control plane's CPU per node heartbeat: MAC'd with the per-node key
+ *    from registration and sent on the heartbeat channel (`heartbeat_cpu_ms`), against
+ *    Ed25519-signed ones over HTTP as the baseline (`heartbeat_cpu_ms_baseline_ed25519`) and MAC'd
+ *    ones over HTTP, in interleaved blocks from the same nodes.
  * Prints a table and writes test/bench/results/placement.json (the largest world at the top level,
  * the smaller ones under `scales`; `diagnostics` say where the time went: Redis commands per
  * search, each store call's wall time, GC pauses, CPU per placement by process, and, in the
@@ -94,7 +95,7 @@ const HEARTBEAT_NODES = 20_000;
 /** Blocks of each kind, interleaved: the first untimed (each worker fetches every node's keys once), then the measured ones. */
 const HEARTBEAT_WARMUP_BLOCKS = 2;
 const HEARTBEAT_BLOCKS = 3;
-const HEARTBEAT_AUTHS: readonly HeartbeatAuth[] = ['ed25519', 'hmac'];
+const HEARTBEAT_AUTHS: readonly HeartbeatAuth[] = ['ed25519', 'hmac', 'channel'];
 const RESULTS = fileURLToPath(new URL('./results/placement.json', import.meta.url));
 
 const started = performance.now();
@@ -114,7 +115,7 @@ interface ScaleFigures extends MethodFigures {
   players: number;
   http_placements_per_s: number;
   http_offer_choice_per_s: number;
-  /** Control-plane CPU per MAC'd heartbeat, ms (largest world only). */
+  /** Control-plane CPU per MAC'd heartbeat on the heartbeat channel, ms (largest world only). */
   heartbeat_cpu_ms?: number;
   /** The same for Ed25519-signed heartbeats, measured alongside. */
   heartbeat_cpu_ms_baseline_ed25519?: number;
@@ -198,13 +199,17 @@ async function measureHeartbeats(
   url: string,
 ): Promise<Record<HeartbeatAuth, Record<string, number>>> {
   const credentialed = await credentialNodes(redisUrl, nodes, Math.min(HEARTBEAT_NODES, nodes.count));
-  const sums: Record<HeartbeatAuth, Record<string, number>> = { ed25519: {}, hmac: {} };
+  const sums: Record<HeartbeatAuth, Record<string, number>> = { ed25519: {}, hmac: {}, channel: {} };
   let seq = 0;
   for (let block = 0; block < HEARTBEAT_WARMUP_BLOCKS + HEARTBEAT_BLOCKS; block++) {
     for (const auth of HEARTBEAT_AUTHS) {
       const requests = heartbeatBlock(credentialed, auth, ++seq);
       const usage = await cpuMeter(admin, plane);
-      const result = await load.run({ url, concurrency: HTTP_CONCURRENCY, kind: 'posts', requests });
+      const result = await load.run(
+        auth === 'channel'
+          ? { url, concurrency: HTTP_CONCURRENCY, kind: 'channel', messages: requests.map((request) => request.body) }
+          : { url, concurrency: HTTP_CONCURRENCY, kind: 'posts', requests },
+      );
       if (result.succeeded !== requests.length) throw new Error(`${auth} heartbeats: ${result.succeeded}/${requests.length} accepted ${JSON.stringify(result.failures)}`);
       const cpu = await usage(result);
       log(`  heartbeats (${auth}, block ${block + 1}): ${Math.round(result.succeededPerSecond)}/s, control plane ${cpu['control_plane']} ms CPU each, redis ${cpu['redis']} ms`);
@@ -213,7 +218,7 @@ async function measureHeartbeats(
     }
   }
   const rounded = (figures: Record<string, number>) => Object.fromEntries(Object.entries(figures).map(([key, value]) => [key, round(value, key === 'per_s' ? 0 : 4)]));
-  return { ed25519: rounded(sums.ed25519), hmac: rounded(sums.hmac) };
+  return { ed25519: rounded(sums.ed25519), hmac: rounded(sums.hmac), channel: rounded(sums.channel) };
 }
 
 async function measureScale(world: World, scale: number, redisUrl: string, admin: Redis, load: LoadGenerator, largest: boolean): Promise<ScaleFigures> {
@@ -318,6 +323,8 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
         '--workers', String(HTTP_WORKERS), '--redis-url', redisUrl, '--redis-key-prefix', BENCH_KEY_PREFIX, '--log-level', 'warn',
         // Players are told apart by X-Forwarded-For from the load generator, as behind a proxy.
         '--trust-proxy',
+        // The heartbeat blocks take longer than the default TTL: a node must not lapse between its heartbeats.
+        '--heartbeat-interval', '600000', '--node-ttl', '3600000',
       ],
       CONTROL_PLANE_NODE_FLAGS,
     );
@@ -369,7 +376,7 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
       http_offer_choice_per_s: round(offerChoice.succeededPerSecond, 1),
       ...(heartbeats === undefined
         ? {}
-        : { heartbeat_cpu_ms: heartbeats.hmac['control_plane'], heartbeat_cpu_ms_baseline_ed25519: heartbeats.ed25519['control_plane'] }),
+        : { heartbeat_cpu_ms: heartbeats.channel['control_plane'], heartbeat_cpu_ms_baseline_ed25519: heartbeats.ed25519['control_plane'] }),
       baseline: figures(baselineRun.searchMs, theirs),
       diagnostics: {
         node_points: nodePoints,

@@ -12,7 +12,8 @@ import type { LoadRequestSpec } from './load-protocol.js';
 import { BENCH_KEY_PREFIX, NODE_TTL_MS, nodeIdOf, nodeRecord } from './redis-world.js';
 import type { WorldNodes } from './world.js';
 
-export type HeartbeatAuth = 'ed25519' | 'hmac';
+/** Signed over HTTP (the baseline), MAC'd over HTTP, MAC'd on the heartbeat channel (a WebSocket). */
+export type HeartbeatAuth = 'ed25519' | 'hmac' | 'channel';
 
 export interface HeartbeatNode {
   nodeId: string;
@@ -45,7 +46,7 @@ export function heartbeatBlock(nodes: readonly HeartbeatNode[], auth: HeartbeatA
   const sentAt = Date.now();
   return nodes.map(({ nodeId, privateKey, heartbeatKey }) => {
     const payload: HeartbeatPayload = { nodeId, seq, sentAt, activeSessions: [] };
-    const body = auth === 'hmac' ? { payload, mac: heartbeatMac(payload, heartbeatKey) } : { payload, signature: signPayload(payload, privateKey) };
+    const body = auth === 'ed25519' ? { payload, signature: signPayload(payload, privateKey) } : { payload, mac: heartbeatMac(payload, heartbeatKey) };
     return { path: `/v1/nodes/${nodeId}/heartbeat`, body };
   });
 }

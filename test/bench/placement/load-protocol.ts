@@ -25,7 +25,9 @@ export type LoadJob =
    */
   | (LoadTarget & { kind: 'offer-choice'; tokens: string[]; ips: string[]; players: number[] })
   /** Prepared POSTs (node heartbeats), each expected to answer 200. */
-  | (LoadTarget & { kind: 'posts'; requests: LoadRequestSpec[] });
+  | (LoadTarget & { kind: 'posts'; requests: LoadRequestSpec[] })
+  /** Prepared messages on the heartbeat channel, one WebSocket per unit of concurrency, each expected to be acked. */
+  | (LoadTarget & { kind: 'channel'; messages: unknown[] });
 
 export type LoadRequest = { kind: 'world'; players: Endpoints; nodes: Nodes } | { kind: 'job'; job: LoadJob } | { kind: 'exit' };
 
