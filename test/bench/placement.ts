@@ -31,7 +31,9 @@
  * between scales).
  *
  * Environment: BENCH_PLACEMENT_SCALES (comma-separated node counts), BENCH_PLACEMENT_SEED,
- * BENCH_PLACEMENT_GEO ('city', the default, or 'any': see placement/world.ts).
+ * BENCH_PLACEMENT_GEO ('city', the default, or 'any': see placement/world.ts),
+ * BENCH_PLACEMENT_HEARTBEATS_ONLY=1 (only the heartbeat figures, in the largest world, written to
+ * test/bench/results/placement-heartbeats.json).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -96,7 +98,11 @@ const HEARTBEAT_NODES = 20_000;
 const HEARTBEAT_WARMUP_BLOCKS = 2;
 const HEARTBEAT_BLOCKS = 3;
 const HEARTBEAT_AUTHS: readonly HeartbeatAuth[] = ['ed25519', 'hmac', 'channel'];
+const HEARTBEATS_ONLY = process.env['BENCH_PLACEMENT_HEARTBEATS_ONLY'] === '1';
+/** Each worker loads its index replica (every node's entry) before it listens: seconds at 100,000 nodes, more on a busy machine. */
+const CONTROL_PLANE_READY_MS = 180_000;
 const RESULTS = fileURLToPath(new URL('./results/placement.json', import.meta.url));
+const HEARTBEAT_RESULTS = fileURLToPath(new URL('./results/placement-heartbeats.json', import.meta.url));
 
 const started = performance.now();
 function log(message: string): void {
@@ -221,6 +227,63 @@ async function measureHeartbeats(
   return { ed25519: rounded(sums.ed25519), hmac: rounded(sums.hmac), channel: rounded(sums.channel) };
 }
 
+/** The control plane as its command line runs it, one worker per core, over the benchmark's Redis. */
+function startBenchControlPlane(redisUrl: string): Promise<ControlPlaneProcess> {
+  return startControlPlaneProcess(
+    [
+      '--workers', String(HTTP_WORKERS), '--redis-url', redisUrl, '--redis-key-prefix', BENCH_KEY_PREFIX, '--log-level', 'warn',
+      // Players are told apart by X-Forwarded-For from the load generator, as behind a proxy.
+      '--trust-proxy',
+      // The heartbeat blocks take longer than the default TTL: a node must not lapse between its heartbeats.
+      '--heartbeat-interval', '600000', '--node-ttl', '3600000',
+    ],
+    CONTROL_PLANE_NODE_FLAGS,
+    CONTROL_PLANE_READY_MS,
+  );
+}
+
+/** BENCH_PLACEMENT_HEARTBEATS_ONLY: the world's nodes registered, then only the heartbeat blocks. */
+async function heartbeatsOnly(world: World, scale: number, redisUrl: string, admin: Redis, load: LoadGenerator): Promise<void> {
+  const nodes = nodePrefix(world.nodes, scale);
+  log(`=== heartbeats only: ${scale} nodes ===`);
+  await admin.flushall();
+  const store = await RedisStore.connect({ redisUrl }, { keyPrefix: BENCH_KEY_PREFIX });
+  try {
+    await registerNodes(store, nodes, (done) => {
+      if (done % 20_000 === 0 || done === scale) log(`  registered ${done}/${scale} nodes (store.upsertNodes)`);
+    });
+  } finally {
+    await store.close();
+  }
+  const plane = await startBenchControlPlane(redisUrl);
+  let heartbeats: Record<HeartbeatAuth, Record<string, number>>;
+  try {
+    heartbeats = await measureHeartbeats(redisUrl, nodes, admin, plane, load, plane.url);
+  } finally {
+    await plane.stop();
+  }
+  const result = {
+    nodes: scale,
+    heartbeat_cpu_ms: heartbeats.channel['control_plane'],
+    heartbeat_cpu_ms_baseline_ed25519: heartbeats.ed25519['control_plane'],
+    heartbeat_cpu_at_most_0_08ms: (heartbeats.channel['control_plane'] ?? Infinity) <= 0.08,
+    heartbeat_nodes: Math.min(HEARTBEAT_NODES, scale),
+    blocks: HEARTBEAT_BLOCKS,
+    cpu_ms_per_heartbeat: heartbeats,
+    workers: HTTP_WORKERS,
+    wall_s: round((performance.now() - started) / 1000, 1),
+  };
+  await mkdir(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
+  await writeFile(HEARTBEAT_RESULTS, `${JSON.stringify(result, null, 2)}\n`);
+  console.log('');
+  console.log('heartbeat                 | control plane ms CPU | redis ms CPU | per s');
+  for (const auth of HEARTBEAT_AUTHS) {
+    const figures = heartbeats[auth];
+    console.log(`${auth.padEnd(25)} | ${String(figures['control_plane']).padStart(20)} | ${String(figures['redis']).padStart(12)} | ${String(figures['per_s']).padStart(5)}`);
+  }
+  console.log(`\nwrote ${HEARTBEAT_RESULTS}`);
+}
+
 async function measureScale(world: World, scale: number, redisUrl: string, admin: Redis, load: LoadGenerator, largest: boolean): Promise<ScaleFigures> {
   const players = world.players;
   const playerCount = largest ? Math.min(players.count, Math.max(scale, MIN_PLAYERS)) : Math.min(players.count, MIN_PLAYERS);
@@ -318,16 +381,7 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
     // cores: it goes first, so only Redis and the load generator run beside the control plane.
     await store.close();
     storeOpen = false;
-    const plane = await startControlPlaneProcess(
-      [
-        '--workers', String(HTTP_WORKERS), '--redis-url', redisUrl, '--redis-key-prefix', BENCH_KEY_PREFIX, '--log-level', 'warn',
-        // Players are told apart by X-Forwarded-For from the load generator, as behind a proxy.
-        '--trust-proxy',
-        // The heartbeat blocks take longer than the default TTL: a node must not lapse between its heartbeats.
-        '--heartbeat-interval', '600000', '--node-ttl', '3600000',
-      ],
-      CONTROL_PLANE_NODE_FLAGS,
-    );
+    const plane = await startBenchControlPlane(redisUrl);
     let sessions: LoadResult;
     let offerChoice: LoadResult;
     let mint: LoadResult;
@@ -481,6 +535,10 @@ async function main(): Promise<void> {
   try {
     await load.setWorld(world.players, world.nodes);
     log(`redis-server on port ${redis.port}; load generator started`);
+    if (HEARTBEATS_ONLY) {
+      await heartbeatsOnly(world, largest, redis.url, admin, load);
+      return;
+    }
     for (const scale of scales) rows.push(await measureScale(world, scale, redis.url, admin, load, scale === largest));
   } finally {
     await load.stop();

@@ -26,8 +26,12 @@ export interface ControlPlaneProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `services/main.ts` with `args` (plus `--port 0`) under Node with `nodeFlags`. */
-export async function startControlPlaneProcess(args: readonly string[], nodeFlags: readonly string[] = []): Promise<ControlPlaneProcess> {
+/** Starts `services/main.ts` with `args` (plus `--port 0`) under Node with `nodeFlags`; it must listen within `readyTimeoutMs`. */
+export async function startControlPlaneProcess(
+  args: readonly string[],
+  nodeFlags: readonly string[] = [],
+  readyTimeoutMs = READY_TIMEOUT_MS,
+): Promise<ControlPlaneProcess> {
   const child = fork(MAIN, ['--port', '0', ...args], {
     execArgv: [...nodeFlags, '--import', 'tsx'],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -37,7 +41,7 @@ export async function startControlPlaneProcess(args: readonly string[], nodeFlag
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
 
   const listening = await new Promise<{ url: string; pids: number[] }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the control plane did not report listening within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    const timer = setTimeout(() => reject(new Error(`the control plane did not report listening within ${readyTimeoutMs} ms`)), readyTimeoutMs);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`the control plane exited before it listened (code ${code}, signal ${signal})`));
