@@ -15,6 +15,7 @@ import { ReportOutbox } from './control-plane/report-outbox.js';
 import { defaultGameLibrary } from './game-library.js';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity.js';
 import { loadMediasoup } from './media/mediasoup-loader.js';
+import { NodeMetrics } from './metrics/node-metrics.js';
 import { ProbeEndpoint } from './probe/probe-endpoint.js';
 import { ProbeTokenVerifier } from './probe/probe-token-verifier.js';
 import { CpuPriority } from './priority/cpu-priority.js';
@@ -34,6 +35,8 @@ export interface EdgeNodeOptions {
   name?: string;
   location?: GeoPoint;
   gpu?: { model: string; vramMb: number };
+  /** Encoders the rig has (edgeplay-node join tests each); h264 alone when not given. */
+  encoders?: string[];
   slots?: number;
   pricePerHour?: number;
   /** Signalling endpoint bind address and port (0 picks a free one). */
@@ -72,6 +75,10 @@ export class EdgeNode implements SessionHost {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private verifier: TicketVerifier | undefined;
   private readonly probe: ProbeEndpoint;
+  /** Prometheus metrics, at GET /metrics on the signalling port. */
+  readonly metrics: NodeMetrics;
+  /** Frames of the sessions that have ended; running sessions add their own at scrape time. */
+  private readonly endedFrames = { encoded: 0, dropped: 0 };
   private nodeIdValue: string | undefined;
   private stopping = false;
   private worker: types.Worker | undefined;
@@ -88,6 +95,18 @@ export class EdgeNode implements SessionHost {
     private signalling: SignallingServer | undefined,
   ) {
     this.probe = new ProbeEndpoint({ logger });
+    this.metrics = new NodeMetrics({
+      slots: () => options.slots ?? 1,
+      activeSessions: () => this.sessions.size,
+      frames: () => {
+        const totals = { ...this.endedFrames };
+        for (const session of this.sessions.values()) {
+          totals.encoded += session.video.stats.framesEncoded;
+          totals.dropped += session.video.stats.framesDropped;
+        }
+        return totals;
+      },
+    });
   }
 
   static async start(options: EdgeNodeOptions): Promise<EdgeNode> {
@@ -112,6 +131,7 @@ export class EdgeNode implements SessionHost {
         publicUrl: options.publicUrl,
         sessions: node,
         probe: node.probe,
+        metrics: node.metrics,
         logger,
         limits: options.signallingLimits,
       });
@@ -175,10 +195,12 @@ export class EdgeNode implements SessionHost {
       idleTimeoutMs,
       mediaConnectTimeoutMs: this.options.mediaConnectTimeoutMs,
       logger: this.logger,
+      onEncoded: this.metrics.observeEncodeMs,
     });
     if (session.game.pid !== undefined) await this.priority?.applySession(session.game.pid, session.id);
     session.game.once('exit', () => void this.priority?.releaseSession(session.id));
     this.sessions.set(session.id, session);
+    this.metrics.sessionsStarted.inc();
     session.once('ended', (reason, usage) => this.onSessionEnded(session, reason, usage));
     void this.client.reportStart({ nodeId: this.nodeId, sessionId: session.id, startedAt: session.startedAt });
     return {
@@ -190,6 +212,7 @@ export class EdgeNode implements SessionHost {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.heartbeatTimer);
+    this.client.close();
     for (const session of this.sessions.values()) session.end('node_shutdown');
     await this.signalling?.close();
     this.worker?.close();
@@ -220,6 +243,9 @@ export class EdgeNode implements SessionHost {
 
   private onSessionEnded(session: StreamSession, reason: SessionEndReason, usage: SessionUsage): void {
     this.sessions.delete(session.id);
+    this.endedFrames.encoded += session.video.stats.framesEncoded;
+    this.endedFrames.dropped += session.video.stats.framesDropped;
+    this.metrics.sessionsEnded.inc({ reason });
     this.endedSessions.push({ sessionId: session.id, reason, usage });
     this.keepEndReport({ nodeId: this.nodeId, sessionId: session.id, reason, ...usage });
   }
@@ -234,7 +260,7 @@ export class EdgeNode implements SessionHost {
       name: this.options.name ?? 'local-rig',
       location: this.options.location ?? { lat: 52.52, lng: 13.405 },
       gpu: this.options.gpu ?? { model: 'software (x264)', vramMb: 0 },
-      encoders: ['h264'],
+      encoders: this.options.encoders ?? ['h264'],
       slots: this.options.slots ?? 1,
       pricePerHour: this.options.pricePerHour ?? 0.5,
       signallingUrl: this.signallingUrl,
@@ -252,7 +278,9 @@ export class EdgeNode implements SessionHost {
   private async beat(): Promise<void> {
     try {
       await this.client.heartbeat(this.nodeId, [...this.sessions.keys()]);
+      this.metrics.heartbeats.inc({ outcome: 'ok' });
     } catch (error) {
+      this.metrics.heartbeats.inc({ outcome: error instanceof ControlPlaneError ? error.code.toLowerCase() : 'unreachable' });
       // The control plane forgot us (it restarted, or we were silent past the TTL): join again.
       if (error instanceof ControlPlaneError && error.code === 'NODE_NOT_FOUND') {
         await this.register().catch((e: unknown) => this.logger.warn({ err: e }, 're-registration failed'));

@@ -19,7 +19,7 @@ apt_install() {
 }
 
 apt_install g++ make python3 pkg-config
-[[ "${1:-}" == "--test" ]] && apt_install redis-server chromium
+[[ "${1:-}" == "--test" ]] && apt_install redis-server chromium ffmpeg
 # taskset, for the CPU priority test (util-linux, present on nearly every Debian system).
 [[ "${1:-}" == "--test" ]] && apt_install util-linux
 

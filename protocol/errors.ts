@@ -77,6 +77,16 @@ export const errorCatalogue = {
   SESSION_RESOURCE_LIMIT: { status: 429, message: 'This session has set up as many media transports, streams or channels as it may.' },
   JOIN_RATE_LIMITED: { status: 429, message: 'Too many failed attempts to join from your address; wait a moment and launch the game again.' },
   TOO_MANY_CONNECTIONS: { status: 429, message: 'Too many connections to this edge node from your address.' },
+  ADMIN_TOKEN_INVALID: { status: 401, message: 'An admin token is required for this request.' },
+  OPERATOR_TOKEN_EXPIRED: { status: 401, message: 'This operator token has expired: issue a new one with POST /v1/operators/:operatorId/tokens, or ask the network admin.' },
+  OPERATOR_TOKEN_REVOKED: { status: 401, message: 'This operator token has been revoked: use another of the account, or ask the network admin for one.' },
+  OPERATOR_CLOSED: { status: 403, message: 'This operator account has been closed by the network admin.' },
+  OPERATOR_NOT_FOUND: { status: 404, message: 'There is no operator account with that id.' },
+  OPERATOR_TOKEN_NOT_FOUND: { status: 404, message: 'The operator account has no token with that id.' },
+  NODE_KEY_REVOKED: { status: 403, message: 'This node key has been revoked: create a new key (edgeplay-node join) and register again.' },
+  NODE_NOT_OWNED: { status: 403, message: 'That node was not registered with this operator account.' },
+  REGISTRATION_INVALID: { status: 400, message: 'The join request is malformed.' },
+  HEARTBEAT_MAC_INVALID: { status: 401, message: 'The heartbeat MAC does not match the key agreed with this node at registration.' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

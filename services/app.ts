@@ -15,6 +15,11 @@ import type { GeoPoint } from '../protocol/http.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { GuestAuth } from './auth/guest-auth.js';
 import { OperatorTokens } from './auth/operator-tokens.js';
+import { AdminAuth } from './operators/admin-auth.js';
+import { MemoryOperatorStore } from './operators/memory-operator-store.js';
+import { OperatorAccounts } from './operators/operator-accounts.js';
+import { operatorRoutes } from './operators/operator-routes.js';
+import { RedisOperatorStore } from './operators/redis-operator-store.js';
 import { Catalogue } from './catalogue/catalogue.js';
 import { catalogueRoutes } from './catalogue/catalogue-routes.js';
 import { addCorsHeaders, answerPreflight } from './http/cors.js';
@@ -29,6 +34,8 @@ import { DEFAULT_CANDIDATE_COUNT, Matchmaker } from './matchmaker/matchmaker.js'
 import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from './matchmaker/placement-queue.js';
 import { placementRoutes } from './matchmaker/placement-routes.js';
 import { NodeRegistry } from './registry/node-registry.js';
+import { addressRoutes } from './registry/address-routes.js';
+import { attachHeartbeatChannel } from './registry/heartbeat-channel.js';
 import { nodeRoutes } from './registry/node-routes.js';
 import { OrphanReaper } from './sessions/orphan-reaper.js';
 import { SessionReconciler } from './sessions/session-reconciler.js';
@@ -62,6 +69,8 @@ export interface ControlPlaneOptions {
   queue?: Partial<QueuePolicy>;
   /** Tokens operators register nodes with; without any, one is generated and returned. */
   operatorTokens?: string[];
+  /** Tokens that create and close operator accounts; without any, one is generated and returned. */
+  adminTokens?: string[];
   /** A folder of static files served at / (the web client), index.html included. */
   webRoot?: string;
   /** A pino logger to log through, or options for a new one. */
@@ -97,6 +106,8 @@ export interface ControlPlane {
   url: string;
   /** An operator token nodes can register with (the generated one when none was given). */
   operatorToken: string;
+  /** An admin token (the generated one when none was given). */
+  adminToken: string;
   ticketPublicJwk: TicketPublicJwk;
   store: Store;
   close(): Promise<void>;
@@ -108,6 +119,8 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
   const operatorToken = options.operatorTokens?.[0] ?? kept?.operatorToken ?? OperatorTokens.generateToken();
   const operatorTokens = new OperatorTokens(options.operatorTokens?.length ? options.operatorTokens : [operatorToken]);
   const ticketKeyPem = options.ticketKeyPath === undefined ? (options.ticketKeyPem ?? kept?.ticketKeyPem) : undefined;
+  const adminToken = options.adminTokens?.[0] ?? kept?.adminToken ?? AdminAuth.generateToken();
+  const admin = new AdminAuth(options.adminTokens?.length ? options.adminTokens : [adminToken]);
   const tickets = await TicketIssuer.create({
     ...(options.ticketKeyPath === undefined ? {} : { privateKeyPath: options.ticketKeyPath }),
     ...(ticketKeyPem === undefined ? {} : { privateKeyPem: ticketKeyPem }),
@@ -127,8 +140,14 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       dataDir: options.dataDir ?? join(tmpdir(), 'edgeplay-control-plane'),
     });
     const reconciler = new SessionReconciler({ store, metrics, log });
+    const operatorAccounts = new OperatorAccounts({
+      store: store instanceof RedisStore ? new RedisOperatorStore(store.client, store.keyPrefix) : new MemoryOperatorStore(),
+      staticTokens: operatorTokens,
+      log,
+    });
     const registry = new NodeRegistry({
       store,
+      nodeKeys: operatorAccounts,
       tickets,
       reconciler,
       metrics,
@@ -169,7 +188,9 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     const limits = playerRateLimits(app, rateLimits);
     await app.register(authRoutes, { guestAuth, limits });
     await app.register(catalogueRoutes, { catalogue });
-    await app.register(nodeRoutes, { registry, sessions, operatorTokens });
+    await app.register(nodeRoutes, { registry, sessions, operatorTokens: operatorAccounts });
+    await app.register(operatorRoutes, { accounts: operatorAccounts, admin, registry });
+    await app.register(addressRoutes);
     await app.register(sessionRoutes, { sessions, matchmaker, guestAuth, limits });
     await app.register(placementRoutes, { matchmaker, guestAuth, limits });
     await app.register(metricsRoutes, { metrics });
@@ -178,6 +199,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       await app.register(fastifyStatic, { root: resolve(options.webRoot), index: 'index.html' });
     }
 
+    const heartbeatChannel = attachHeartbeatChannel(app.server, registry, log);
     const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
     const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 2_000;
     const reaper = new OrphanReaper({ reconciler, log, intervalMs: heartbeatIntervalMs, startGraceMs: (options.nodeTtlMs ?? 6_000) + heartbeatIntervalMs });
@@ -187,10 +209,12 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     return {
       url,
       operatorToken,
+      adminToken,
       ticketPublicJwk: tickets.publicJwk,
       store,
       close: async () => {
         reaper.stop();
+        heartbeatChannel.close();
         await app.close();
         await studios.close();
         await store.close();

@@ -44,6 +44,8 @@ export interface StreamSessionOptions {
   /** A player whose video has not connected this long after joining is taken to have gone (the tab closed while connecting). */
   mediaConnectTimeoutMs?: number;
   logger: Logger;
+  /** Told each video frame's encode time (the node's metrics). */
+  onEncoded?: (encodeMs: number) => void;
 }
 
 /** A page on a working network connects its video within a few seconds of joining. */
@@ -98,7 +100,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     let video: VideoSource | undefined;
     let audio: AudioSource | undefined;
     try {
-      video = await VideoSource.create({ router, width, height, fps, playoutDelay: options.lowLatency, encoder: options.encoder ?? {}, logger });
+      video = await VideoSource.create({ router, width, height, fps, playoutDelay: options.lowLatency, encoder: options.encoder ?? {}, logger, onEncoded: options.onEncoded });
       audio = await AudioSource.create({ router, logger });
       const game = GameProcess.start({ ...options.game, latencyStrip: options.latencyStrip, env: options.game.env ?? {} });
       logger.info({ gameId: options.claims.gameId, width, height, fps, lowLatency: options.lowLatency }, 'session started');

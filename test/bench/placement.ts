@@ -16,6 +16,10 @@
  *    control plane as its command line runs it, one worker per core (services/main.ts --workers),
  *    with a load generator in its own process; and the probe-based flow (offer, then choice) the
  *    same way.
+ *  - in the largest world, the control plane's CPU per node heartbeat: MAC'd with the per-node key
+ *    from registration and sent on the heartbeat channel (`heartbeat_cpu_ms`), against
+ *    Ed25519-signed ones over HTTP as the baseline (`heartbeat_cpu_ms_baseline_ed25519`) and MAC'd
+ *    ones over HTTP, in interleaved blocks from the same nodes.
  * Prints a table and writes test/bench/results/placement.json (the largest world at the top level,
  * the smaller ones under `scales`; `diagnostics` say where the time went: Redis commands per
  * search, each store call's wall time, GC pauses, CPU per placement by process, and, in the
@@ -27,7 +31,9 @@
  * between scales).
  *
  * Environment: BENCH_PLACEMENT_SCALES (comma-separated node counts), BENCH_PLACEMENT_SEED,
- * BENCH_PLACEMENT_GEO ('city', the default, or 'any': see placement/world.ts).
+ * BENCH_PLACEMENT_GEO ('city', the default, or 'any': see placement/world.ts),
+ * BENCH_PLACEMENT_HEARTBEATS_ONLY=1 (only the heartbeat figures, in the largest world, written to
+ * test/bench/results/placement-heartbeats.json).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -41,13 +47,14 @@ import { startControlPlaneProcess, type ControlPlaneProcess } from '../support/c
 import { startRedis } from '../support/redis.js';
 import { BestNodeFinder, bestNodeByScan } from './placement/best-node.js';
 import { gcImpact, recordGcPauses, type GcImpact } from './placement/gc-pauses.js';
+import { credentialNodes, heartbeatBlock, type HeartbeatAuth } from './placement/heartbeats.js';
 import { LoadGenerator } from './placement/http-load.js';
 import { LATENCY_MODEL } from './placement/latency-model.js';
 import type { LoadResult } from './placement/load-protocol.js';
 import { addBaselineNodes, BENCH_KEY_PREFIX, NODE_SLOTS, registerNodes } from './placement/redis-world.js';
 import { compareStores, quality, runBaselineSearches, runMatchmakerSearches, searchBreakdown, type Quality, type SearchTimes } from './placement/searches.js';
 import { mean, percentile, round } from './placement/stats.js';
-import { buildWorld, nodePrefix, pointStats, type GeoPrecision, type World } from './placement/world.js';
+import { buildWorld, nodePrefix, pointStats, type GeoPrecision, type World, type WorldNodes } from './placement/world.js';
 
 const SEED = Number(process.env['BENCH_PLACEMENT_SEED'] ?? 20_240_611);
 const SCALES = (process.env['BENCH_PLACEMENT_SCALES'] ?? '1000,10000,100000').split(',').map(Number);
@@ -85,7 +92,19 @@ const HTTP_OFFER_CHOICES = 5_000;
  * 0.47-0.53 from 10,000 on: fewer would time the start, not the running control plane.
  */
 const HTTP_WARMUP = 12_000;
+/** Nodes of the largest world that heartbeat, each once per block. */
+const HEARTBEAT_NODES = 20_000;
+/** Blocks of each kind, interleaved: the first untimed (each worker fetches every node's keys once), then the measured ones. */
+const HEARTBEAT_WARMUP_BLOCKS = 2;
+const HEARTBEAT_BLOCKS = 3;
+const HEARTBEAT_AUTHS: readonly HeartbeatAuth[] = ['ed25519', 'hmac', 'channel'];
+/** Heartbeats made and sent at a time. */
+const HEARTBEAT_CHUNK = 2_000;
+const HEARTBEATS_ONLY = process.env['BENCH_PLACEMENT_HEARTBEATS_ONLY'] === '1';
+/** Each worker loads its index replica (every node's entry) before it listens: seconds at 100,000 nodes, more on a busy machine. */
+const CONTROL_PLANE_READY_MS = 180_000;
 const RESULTS = fileURLToPath(new URL('./results/placement.json', import.meta.url));
+const HEARTBEAT_RESULTS = fileURLToPath(new URL('./results/placement-heartbeats.json', import.meta.url));
 
 const started = performance.now();
 function log(message: string): void {
@@ -104,6 +123,10 @@ interface ScaleFigures extends MethodFigures {
   players: number;
   http_placements_per_s: number;
   http_offer_choice_per_s: number;
+  /** Control-plane CPU per MAC'd heartbeat on the heartbeat channel, ms (largest world only). */
+  heartbeat_cpu_ms?: number;
+  /** The same for Ed25519-signed heartbeats, measured alongside. */
+  heartbeat_cpu_ms_baseline_ed25519?: number;
   baseline: MethodFigures;
   diagnostics: Record<string, unknown>;
 }
@@ -172,6 +195,115 @@ async function cpuMeter(admin: Redis, plane: ControlPlaneProcess): Promise<(resu
       wall: per(result.elapsedMs),
     };
   };
+}
+
+/** CPU per heartbeat, ms, by process, for each way of authenticating one, over interleaved blocks. */
+async function measureHeartbeats(
+  redisUrl: string,
+  nodes: WorldNodes,
+  admin: Redis,
+  plane: ControlPlaneProcess,
+  load: LoadGenerator,
+  url: string,
+): Promise<Record<HeartbeatAuth, Record<string, number>>> {
+  const credentialed = await credentialNodes(redisUrl, nodes, Math.min(HEARTBEAT_NODES, nodes.count));
+  const totals = Object.fromEntries(HEARTBEAT_AUTHS.map((auth) => [auth, { heartbeats: 0, elapsedMs: 0, cpu: {} as Record<string, number> }]));
+  let seq = 0;
+  for (let block = 0; block < HEARTBEAT_WARMUP_BLOCKS + HEARTBEAT_BLOCKS; block++) {
+    for (const auth of HEARTBEAT_AUTHS) {
+      seq++;
+      const blockTotals = { heartbeats: 0, elapsedMs: 0, cpu: {} as Record<string, number> };
+      // Made chunk by chunk, just before they go: a heartbeat's sentAt must be within the control plane's clock skew bound when it arrives.
+      for (let from = 0; from < credentialed.length; from += HEARTBEAT_CHUNK) {
+        const requests = heartbeatBlock(credentialed.slice(from, from + HEARTBEAT_CHUNK), auth, seq);
+        const usage = await cpuMeter(admin, plane);
+        const result = await load.run(
+          auth === 'channel'
+            ? { url, concurrency: HTTP_CONCURRENCY, kind: 'channel', messages: requests.map((request) => request.body) }
+            : { url, concurrency: HTTP_CONCURRENCY, kind: 'posts', requests },
+        );
+        if (result.succeeded !== requests.length) throw new Error(`${auth} heartbeats: ${result.succeeded}/${requests.length} accepted ${JSON.stringify(result.failures)}`);
+        const cpu = await usage(result);
+        blockTotals.heartbeats += result.succeeded;
+        blockTotals.elapsedMs += result.elapsedMs;
+        for (const [key, perHeartbeat] of Object.entries(cpu)) blockTotals.cpu[key] = (blockTotals.cpu[key] ?? 0) + perHeartbeat * result.succeeded;
+      }
+      const per = (key: string) => round((blockTotals.cpu[key] ?? 0) / blockTotals.heartbeats, 4);
+      log(`  heartbeats (${auth}, block ${block + 1}): ${Math.round((blockTotals.heartbeats * 1000) / blockTotals.elapsedMs)}/s, control plane ${per('control_plane')} ms CPU each, redis ${per('redis')} ms`);
+      if (block < HEARTBEAT_WARMUP_BLOCKS) continue;
+      const total = totals[auth]!;
+      total.heartbeats += blockTotals.heartbeats;
+      total.elapsedMs += blockTotals.elapsedMs;
+      for (const [key, sum] of Object.entries(blockTotals.cpu)) total.cpu[key] = (total.cpu[key] ?? 0) + sum;
+    }
+  }
+  const figures = (auth: HeartbeatAuth): Record<string, number> => {
+    const total = totals[auth]!;
+    return {
+      ...Object.fromEntries(Object.entries(total.cpu).map(([key, sum]) => [key, round(sum / total.heartbeats, 4)])),
+      per_s: Math.round((total.heartbeats * 1000) / total.elapsedMs),
+    };
+  };
+  return { ed25519: figures('ed25519'), hmac: figures('hmac'), channel: figures('channel') };
+}
+
+/** The control plane as its command line runs it, one worker per core, over the benchmark's Redis. */
+function startBenchControlPlane(redisUrl: string): Promise<ControlPlaneProcess> {
+  return startControlPlaneProcess(
+    [
+      '--workers', String(HTTP_WORKERS), '--redis-url', redisUrl, '--redis-key-prefix', BENCH_KEY_PREFIX, '--log-level', 'warn',
+      // Players are told apart by X-Forwarded-For from the load generator, as behind a proxy.
+      '--trust-proxy',
+      // Every player's guest token is minted from the load generator's own address.
+      '--guest-tokens-per-address', String(1_000_000),
+      // The heartbeat blocks take longer than the default TTL: a node must not lapse between its heartbeats.
+      '--heartbeat-interval', '600000', '--node-ttl', '3600000',
+    ],
+    CONTROL_PLANE_NODE_FLAGS,
+    CONTROL_PLANE_READY_MS,
+  );
+}
+
+/** BENCH_PLACEMENT_HEARTBEATS_ONLY: the world's nodes registered, then only the heartbeat blocks. */
+async function heartbeatsOnly(world: World, scale: number, redisUrl: string, admin: Redis, load: LoadGenerator): Promise<void> {
+  const nodes = nodePrefix(world.nodes, scale);
+  log(`=== heartbeats only: ${scale} nodes ===`);
+  await admin.flushall();
+  const store = await RedisStore.connect({ redisUrl }, { keyPrefix: BENCH_KEY_PREFIX });
+  try {
+    await registerNodes(store, nodes, (done) => {
+      if (done % 20_000 === 0 || done === scale) log(`  registered ${done}/${scale} nodes (store.upsertNodes)`);
+    });
+  } finally {
+    await store.close();
+  }
+  const plane = await startBenchControlPlane(redisUrl);
+  let heartbeats: Record<HeartbeatAuth, Record<string, number>>;
+  try {
+    heartbeats = await measureHeartbeats(redisUrl, nodes, admin, plane, load, plane.url);
+  } finally {
+    await plane.stop();
+  }
+  const result = {
+    nodes: scale,
+    heartbeat_cpu_ms: heartbeats.channel['control_plane'],
+    heartbeat_cpu_ms_baseline_ed25519: heartbeats.ed25519['control_plane'],
+    heartbeat_cpu_at_most_0_08ms: (heartbeats.channel['control_plane'] ?? Infinity) <= 0.08,
+    heartbeat_nodes: Math.min(HEARTBEAT_NODES, scale),
+    blocks: HEARTBEAT_BLOCKS,
+    cpu_ms_per_heartbeat: heartbeats,
+    workers: HTTP_WORKERS,
+    wall_s: round((performance.now() - started) / 1000, 1),
+  };
+  await mkdir(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
+  await writeFile(HEARTBEAT_RESULTS, `${JSON.stringify(result, null, 2)}\n`);
+  console.log('');
+  console.log('heartbeat                 | control plane ms CPU | redis ms CPU | per s');
+  for (const auth of HEARTBEAT_AUTHS) {
+    const figures = heartbeats[auth];
+    console.log(`${auth.padEnd(25)} | ${String(figures['control_plane']).padStart(20)} | ${String(figures['redis']).padStart(12)} | ${String(figures['per_s']).padStart(5)}`);
+  }
+  console.log(`\nwrote ${HEARTBEAT_RESULTS}`);
 }
 
 async function measureScale(world: World, scale: number, redisUrl: string, admin: Redis, load: LoadGenerator, largest: boolean): Promise<ScaleFigures> {
@@ -271,20 +403,12 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
     // cores: it goes first, so only Redis and the load generator run beside the control plane.
     await store.close();
     storeOpen = false;
-    const plane = await startControlPlaneProcess(
-      [
-        '--workers', String(HTTP_WORKERS), '--redis-url', redisUrl, '--redis-key-prefix', BENCH_KEY_PREFIX, '--log-level', 'warn',
-        // Players are told apart by X-Forwarded-For from the load generator, as behind a proxy.
-        '--trust-proxy',
-        // Every player's guest token is minted from the load generator's own address.
-        '--guest-tokens-per-address', String(1_000_000),
-      ],
-      CONTROL_PLANE_NODE_FLAGS,
-    );
+    const plane = await startBenchControlPlane(redisUrl);
     let sessions: LoadResult;
     let offerChoice: LoadResult;
     let mint: LoadResult;
     let sessionsCpu: Record<string, number>;
+    let heartbeats: Record<HeartbeatAuth, Record<string, number>> | undefined;
     let offerChoiceCpu: Record<string, number>;
     try {
       const target = { url: plane.url, concurrency: HTTP_CONCURRENCY };
@@ -314,6 +438,7 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
       offerChoice = await load.run({ ...target, kind: 'offer-choice', ...offers });
       offerChoiceCpu = await offerChoiceUsage(offerChoice);
       log(`  HTTP offer + choice: ${offerChoice.succeeded}/${offerChoice.attempted} placed, ${Math.round(offerChoice.succeededPerSecond)}/s, p50 ${offerChoice.latencyP50Ms.toFixed(1)} ms, p99 ${offerChoice.latencyP99Ms.toFixed(1)} ms ${JSON.stringify(offerChoice.failures)}`);
+      if (largest) heartbeats = await measureHeartbeats(redisUrl, nodes, admin, plane, load, plane.url);
     } finally {
       await plane.stop();
     }
@@ -325,6 +450,9 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
       ...figures(run.searchMs, ours),
       http_placements_per_s: round(sessions.succeededPerSecond, 1),
       http_offer_choice_per_s: round(offerChoice.succeededPerSecond, 1),
+      ...(heartbeats === undefined
+        ? {}
+        : { heartbeat_cpu_ms: heartbeats.channel['control_plane'], heartbeat_cpu_ms_baseline_ed25519: heartbeats.ed25519['control_plane'] }),
       baseline: figures(baselineRun.searchMs, theirs),
       diagnostics: {
         node_points: nodePoints,
@@ -363,6 +491,7 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
         http_sessions: { ...httpSummary(sessions), cpu_ms_per_placement: sessionsCpu },
         http_offer_choice: { ...httpSummary(offerChoice), cpu_ms_per_placement: offerChoiceCpu },
         http_guest_tokens_per_s: round(mint.succeededPerSecond, 1),
+        heartbeats: heartbeats === undefined ? undefined : { nodes: Math.min(HEARTBEAT_NODES, nodes.count), blocks: HEARTBEAT_BLOCKS, cpu_ms_per_heartbeat: heartbeats },
       },
     };
   } finally {
@@ -398,6 +527,10 @@ function goals(top: ScaleFigures): string[] {
   return [
     check(top.search_p99_ms <= 2, `search p99 <= 2 ms at ${top.nodes} nodes: ${top.search_p99_ms} ms`),
     check(top.http_placements_per_s >= 2000, `>= 2,000 placements/s over HTTP: ${top.http_placements_per_s}/s`),
+    check(
+      top.heartbeat_cpu_ms !== undefined && top.heartbeat_cpu_ms <= 0.08,
+      `control-plane CPU per heartbeat <= 0.08 ms: ${top.heartbeat_cpu_ms} ms (Ed25519-signed: ${top.heartbeat_cpu_ms_baseline_ed25519} ms)`,
+    ),
     check(top.within5ms_pct >= 95, `>= 95% of players within 5 ms of their best node: ${top.within5ms_pct}%`),
     check(
       top.mean_excess_ms <= top.baseline.mean_excess_ms / 2,
@@ -424,6 +557,10 @@ async function main(): Promise<void> {
   try {
     await load.setWorld(world.players, world.nodes);
     log(`redis-server on port ${redis.port}; load generator started`);
+    if (HEARTBEATS_ONLY) {
+      await heartbeatsOnly(world, largest, redis.url, admin, load);
+      return;
+    }
     for (const scale of scales) rows.push(await measureScale(world, scale, redis.url, admin, load, scale === largest));
   } finally {
     await load.stop();
@@ -441,6 +578,7 @@ async function main(): Promise<void> {
       search_p99_at_most_2ms: top.search_p99_ms <= 2,
       http_at_least_2000_per_s: top.http_placements_per_s >= 2000,
       within5ms_at_least_95pct: top.within5ms_pct >= 95,
+      heartbeat_cpu_at_most_0_08ms: top.heartbeat_cpu_ms !== undefined && top.heartbeat_cpu_ms <= 0.08,
       mean_excess_at_most_half_baseline: top.mean_excess_ms <= top.baseline.mean_excess_ms / 2,
     },
     diagnostics,

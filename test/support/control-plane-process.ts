@@ -30,10 +30,14 @@ export interface ControlPlaneProcess {
 }
 
 /**
- * Starts `services/main.ts` with `args` (plus `--port 0`) under Node with `nodeFlags`; secrets it
- * generates are kept in a fresh folder unless `args` name one (--data-dir).
+ * Starts `services/main.ts` with `args` (plus `--port 0`) under Node with `nodeFlags`; it must listen
+ * within `readyTimeoutMs`. Secrets it generates are kept in a fresh folder unless `args` name one (--data-dir).
  */
-export async function startControlPlaneProcess(args: readonly string[], nodeFlags: readonly string[] = []): Promise<ControlPlaneProcess> {
+export async function startControlPlaneProcess(
+  args: readonly string[],
+  nodeFlags: readonly string[] = [],
+  readyTimeoutMs = READY_TIMEOUT_MS,
+): Promise<ControlPlaneProcess> {
   const child = fork(MAIN, ['--port', '0', ...args], {
     execArgv: [...nodeFlags, '--import', 'tsx'],
     env: { ...process.env, EDGEPLAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'control-plane-data-')) },
@@ -44,7 +48,7 @@ export async function startControlPlaneProcess(args: readonly string[], nodeFlag
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
 
   const listening = await new Promise<{ url: string; pids: number[] }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the control plane did not report listening within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    const timer = setTimeout(() => reject(new Error(`the control plane did not report listening within ${readyTimeoutMs} ms`)), readyTimeoutMs);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`the control plane exited before it listened (code ${code}, signal ${signal})`));
