@@ -9,8 +9,6 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ControlPlaneListening } from '../protocol/control-plane-process.js';
 import { createControlPlane } from './app.js';
-import { OperatorTokens } from './auth/operator-tokens.js';
-import { AdminAuth } from './operators/admin-auth.js';
 import { createLogger } from './logging/logger.js';
 import { loadOrCreateSecrets } from './secrets/persisted-secrets.js';
 import { WorkerPool } from './workers/worker-pool.js';
