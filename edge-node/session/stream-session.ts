@@ -16,6 +16,7 @@ import { AudioSource } from '../media/audio-source.js';
 import { VideoSource } from '../media/video-source.js';
 import type { VideoEncoderOptions } from '../media/video-encoder.js';
 import { routerMediaCodecs } from '../media/router-config.js';
+import { watchReceiverLoss } from '../media/receiver-loss.js';
 
 export interface GameLaunch {
   command: string;
@@ -40,6 +41,9 @@ export interface StreamSessionOptions {
   logger: Logger;
 }
 
+/** How often the player's receiver reports are read for the bitrate controller. */
+const LOSS_POLL_MS = 250;
+
 /** Pace reports closer together than this are refused (a page sends one a second). */
 const MIN_PACE_INTERVAL_MS = 500;
 
@@ -58,6 +62,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
   private lastInputAt = Date.now();
   private lastPaceAt = -Infinity;
   private endedReason: SessionEndReason | undefined;
+  private stopLossWatch: (() => void) | undefined;
 
   private constructor(
     private readonly options: StreamSessionOptions,
@@ -143,6 +148,8 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     this.consumer?.close();
     // Paused until the page resumes it, so that its first frame is the keyframe asked for then.
     this.consumer = await this.consume(this.video.producer, rtpCapabilities, true, 'This browser cannot decode H.264 constrained baseline video.');
+    this.stopLossWatch?.();
+    this.stopLossWatch = watchReceiverLoss(this.consumer, LOSS_POLL_MS, (fraction) => this.video.reportLoss(fraction));
     return consumerOptions(this.consumer);
   }
 
@@ -194,6 +201,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     if (this.endedReason) return;
     this.endedReason = reason;
     clearTimeout(this.idleTimer);
+    this.stopLossWatch?.();
     this.game.removeAllListeners('frame');
     this.game.removeAllListeners('audio');
     void this.game.stop(1000);

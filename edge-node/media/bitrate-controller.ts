@@ -1,0 +1,145 @@
+/**
+ * Decides the encoder's target bitrate and ladder rung from what the network says: the
+ * transport-wide congestion controller's estimate (mediasoup's `bwe` trace, GoogCC over the
+ * browser's transport-cc feedback) and the loss in the player's receiver reports.
+ *
+ * - Down at once: the target never exceeds the estimate less headroom for retransmissions, and a
+ *   loss report above the threshold cuts it further, so a link that drops is followed within a
+ *   report or two instead of queueing and freezing.
+ * - Up slowly: the target climbs a few percent a second, and only once no loss has been seen for a
+ *   while. An estimate that probes past the link's real capacity therefore never drags the
+ *   encoder over it in one jump.
+ * - A rate that lost packets is remembered as a ceiling for a while; the climb stays below it, so
+ *   the stream does not keep knocking on the same limit (each knock is a burst of loss).
+ * - Rungs: below the current rung's minimum for `stepDownAfterMs` it steps down; comfortably above
+ *   the rung above for `stepUpAfterMs` it steps back up. Hysteresis keeps it from flapping.
+ *
+ * Pure: time comes in with each call, so tests drive it with a clock of their own.
+ */
+import type { Rung } from './video-ladder.js';
+
+export interface BitrateControllerOptions {
+  ladder: Rung[];
+  startKbps: number;
+  minKbps: number;
+  maxKbps: number;
+  /** Share of the estimate the encoder may use; the rest is for retransmissions, audio and RTCP. Default 0.85. */
+  headroom?: number;
+  /** Largest rise of the target per second, as a fraction of it. Default 0.08. */
+  climbPerSecond?: number;
+  /** Receiver-reported loss (0..1) above which the target is cut. Default 0.03. */
+  lossThreshold?: number;
+  /** No climbing for this long after a loss report. Default 2000 ms. */
+  quietAfterLossMs?: number;
+  /** How long a rate that lost packets caps the climb. Default 20 s. */
+  ceilingHoldMs?: number;
+  /** Time below a rung's minimum before stepping down. Default 500 ms. */
+  stepDownAfterMs?: number;
+  /** Time comfortably above the next rung up before stepping up. Default 3000 ms. */
+  stepUpAfterMs?: number;
+  /** "Comfortably": the target must exceed the upper rung's minimum by this factor. Default 1.15. */
+  stepUpMargin?: number;
+}
+
+export interface BitrateDecision {
+  kbps: number;
+  rung: Rung;
+}
+
+export class BitrateController {
+  private readonly options: Required<BitrateControllerOptions>;
+  private target: number;
+  private rungIndex = 0;
+  private estimateKbps = Infinity;
+  private lastUpdateAt: number | undefined;
+  private lastLossAt = -Infinity;
+  private ceilingKbps = Infinity;
+  private ceilingUntil = -Infinity;
+  private belowSince: number | undefined;
+  private aboveSince: number | undefined;
+
+  constructor(options: BitrateControllerOptions) {
+    if (options.ladder.length === 0) throw new Error('the ladder needs at least one rung');
+    this.options = {
+      headroom: 0.85,
+      climbPerSecond: 0.08,
+      lossThreshold: 0.03,
+      quietAfterLossMs: 2000,
+      ceilingHoldMs: 20_000,
+      stepDownAfterMs: 500,
+      stepUpAfterMs: 3000,
+      stepUpMargin: 1.15,
+      ...options,
+    };
+    this.target = this.clamp(options.startKbps);
+  }
+
+  get decision(): BitrateDecision {
+    return { kbps: this.target, rung: this.rung };
+  }
+
+  get rung(): Rung {
+    return this.options.ladder[this.rungIndex]!;
+  }
+
+  /** The congestion controller's available bitrate, in bit/s. */
+  onEstimate(bitsPerSecond: number, nowMs: number): BitrateDecision {
+    if (Number.isFinite(bitsPerSecond) && bitsPerSecond > 0) this.estimateKbps = bitsPerSecond / 1000;
+    return this.update(nowMs);
+  }
+
+  /** The fraction (0..1) of packets the receiver reported lost since its previous report. */
+  onLoss(fractionLost: number, nowMs: number): BitrateDecision {
+    if (fractionLost > this.options.lossThreshold) {
+      // The rate that just lost packets is what the link could not carry.
+      this.ceilingKbps = Math.min(this.ceilingKbps, this.target);
+      this.ceilingUntil = nowMs + this.options.ceilingHoldMs;
+      this.lastLossAt = nowMs;
+      this.target = this.clamp(this.target * (1 - Math.min(0.5, fractionLost)) * 0.9);
+    }
+    return this.update(nowMs);
+  }
+
+  private update(nowMs: number): BitrateDecision {
+    const elapsedS = this.lastUpdateAt === undefined ? 0 : Math.min(1, Math.max(0, nowMs - this.lastUpdateAt) / 1000);
+    this.lastUpdateAt = nowMs;
+    if (nowMs >= this.ceilingUntil) this.ceilingKbps = Infinity;
+    let allowed = this.estimateKbps * this.options.headroom;
+    if (this.ceilingKbps !== Infinity) allowed = Math.min(allowed, this.ceilingKbps * 0.9);
+    if (allowed < this.target) {
+      this.target = this.clamp(allowed);
+    } else if (nowMs - this.lastLossAt >= this.options.quietAfterLossMs) {
+      this.target = this.clamp(Math.min(allowed, this.target * (1 + this.options.climbPerSecond * elapsedS)));
+    }
+    this.updateRung(nowMs);
+    return this.decision;
+  }
+
+  private updateRung(nowMs: number): void {
+    const { ladder, stepDownAfterMs, stepUpAfterMs, stepUpMargin } = this.options;
+    if (this.rungIndex < ladder.length - 1 && this.target < this.rung.minKbps) {
+      this.aboveSince = undefined;
+      this.belowSince ??= nowMs;
+      if (nowMs - this.belowSince >= stepDownAfterMs) {
+        this.rungIndex++;
+        this.belowSince = undefined;
+      }
+      return;
+    }
+    this.belowSince = undefined;
+    const upper = ladder[this.rungIndex - 1];
+    if (upper === undefined || this.target < upper.minKbps * stepUpMargin) {
+      this.aboveSince = undefined;
+      return;
+    }
+    this.aboveSince ??= nowMs;
+    if (nowMs - this.aboveSince >= stepUpAfterMs) {
+      this.rungIndex--;
+      this.aboveSince = undefined;
+    }
+  }
+
+  private clamp(kbps: number): number {
+    return Math.round(Math.min(this.options.maxKbps, Math.max(this.options.minKbps, kbps)));
+  }
+}
