@@ -11,8 +11,13 @@
  *   encoder over it in one jump.
  * - A rate that lost packets is remembered as a ceiling for a while; the climb stays below it, so
  *   the stream does not keep knocking on the same limit (each knock is a burst of loss).
- * - Rungs: below the current rung's minimum for `stepDownAfterMs` it steps down; comfortably above
- *   the rung above for `stepUpAfterMs` it steps back up. Hysteresis keeps it from flapping.
+ * - Rungs: below the current rung's minimum for `stepDownAfterMs` while the link shows congestion
+ *   (loss reported lately, or the round trip grown over its recent minimum by a queue's worth) it
+ *   steps down; comfortably above the rung above for `stepUpAfterMs` it steps back up. Hysteresis
+ *   keeps it from flapping. Congestion is required because a low estimate alone is not evidence
+ *   that the link is short: while the encoder sends less than the link could carry, GoogCC's
+ *   estimate stays within a small factor of what is sent, and on a busy machine scheduling noise
+ *   reads as delay and pulls it lower still.
  *
  * Pure: time comes in with each call, so tests drive it with a clock of their own.
  */
@@ -23,22 +28,37 @@ export interface BitrateControllerOptions {
   startKbps: number;
   minKbps: number;
   maxKbps: number;
-  /** Share of the estimate the encoder may use; the rest is for retransmissions, audio and RTCP. Default 0.85. */
+  /** Share of the estimate the encoder may use; the rest is for retransmissions, audio and RTCP. Default 0.9. */
   headroom?: number;
-  /** Largest rise of the target per second, as a fraction of it. Default 0.08. */
+  /** Largest rise of the target per second, as a fraction of it. Default 0.12. */
   climbPerSecond?: number;
   /** Receiver-reported loss (0..1) above which the target is cut. Default 0.03. */
   lossThreshold?: number;
   /** No climbing for this long after a loss report. Default 2000 ms. */
   quietAfterLossMs?: number;
-  /** How long a rate that lost packets caps the climb. Default 20 s. */
+  /** How long a rate that lost packets caps the climb. Default 15 s. */
   ceilingHoldMs?: number;
+  /** After a cut for loss, further loss reports do not cut again for this long. Default 1000 ms. */
+  cutHoldMs?: number;
   /** Time below a rung's minimum before stepping down. Default 500 ms. */
   stepDownAfterMs?: number;
   /** Time comfortably above the next rung up before stepping up. Default 3000 ms. */
   stepUpAfterMs?: number;
   /** "Comfortably": the target must exceed the upper rung's minimum by this factor. Default 1.15. */
   stepUpMargin?: number;
+  /** Loss this recent counts as congestion for stepping down. Default 5000 ms. */
+  congestionMemoryMs?: number;
+  /** A round trip this much over its minimum of the last `rttWindowMs` counts as congestion. Default 40 ms. */
+  queueingRttMs?: number;
+  /** Default 30 s. */
+  rttWindowMs?: number;
+}
+
+export interface ReceiverReport {
+  /** Share (0..1) of packets lost since the receiver's previous report. */
+  fractionLost: number;
+  /** Round trip from the report, ms, where known. */
+  rttMs?: number;
 }
 
 export interface BitrateDecision {
@@ -53,22 +73,30 @@ export class BitrateController {
   private estimateKbps = Infinity;
   private lastUpdateAt: number | undefined;
   private lastLossAt = -Infinity;
+  private lastCutAt = -Infinity;
   private ceilingKbps = Infinity;
   private ceilingUntil = -Infinity;
   private belowSince: number | undefined;
   private aboveSince: number | undefined;
+  private rttMs: number | undefined;
+  /** Lowest round trip seen in the current and the previous window. */
+  private rttFloor = { current: Infinity, previous: Infinity, windowStart: -Infinity };
 
   constructor(options: BitrateControllerOptions) {
     if (options.ladder.length === 0) throw new Error('the ladder needs at least one rung');
     this.options = {
-      headroom: 0.85,
-      climbPerSecond: 0.08,
+      headroom: 0.9,
+      climbPerSecond: 0.12,
       lossThreshold: 0.03,
       quietAfterLossMs: 2000,
-      ceilingHoldMs: 20_000,
+      ceilingHoldMs: 15_000,
+      cutHoldMs: 1000,
       stepDownAfterMs: 500,
       stepUpAfterMs: 3000,
       stepUpMargin: 1.15,
+      congestionMemoryMs: 5000,
+      queueingRttMs: 40,
+      rttWindowMs: 30_000,
       ...options,
     };
     this.target = this.clamp(options.startKbps);
@@ -88,15 +116,18 @@ export class BitrateController {
     return this.update(nowMs);
   }
 
-  /** The fraction (0..1) of packets the receiver reported lost since its previous report. */
-  onLoss(fractionLost: number, nowMs: number): BitrateDecision {
-    if (fractionLost > this.options.lossThreshold) {
+  /** What the player's receiver reported: loss since its previous report, and the round trip. */
+  onReceiverReport({ fractionLost, rttMs }: ReceiverReport, nowMs: number): BitrateDecision {
+    if (rttMs !== undefined && Number.isFinite(rttMs) && rttMs > 0) this.observeRtt(rttMs, nowMs);
+    // One cut per congestion episode: the reports that follow a cut still describe packets sent before it.
+    if (fractionLost > this.options.lossThreshold && nowMs - this.lastCutAt >= this.options.cutHoldMs) {
       // The rate that just lost packets is what the link could not carry.
       this.ceilingKbps = Math.min(this.ceilingKbps, this.target);
       this.ceilingUntil = nowMs + this.options.ceilingHoldMs;
-      this.lastLossAt = nowMs;
+      this.lastCutAt = nowMs;
       this.target = this.clamp(this.target * (1 - Math.min(0.5, fractionLost)) * 0.9);
     }
+    if (fractionLost > this.options.lossThreshold) this.lastLossAt = nowMs;
     return this.update(nowMs);
   }
 
@@ -115,9 +146,26 @@ export class BitrateController {
     return this.decision;
   }
 
+  private observeRtt(rttMs: number, nowMs: number): void {
+    const floor = this.rttFloor;
+    if (nowMs - floor.windowStart >= this.options.rttWindowMs) {
+      floor.previous = floor.current;
+      floor.current = Infinity;
+      floor.windowStart = nowMs;
+    }
+    floor.current = Math.min(floor.current, rttMs);
+    this.rttMs = rttMs;
+  }
+
+  private congested(nowMs: number): boolean {
+    if (nowMs - this.lastLossAt < this.options.congestionMemoryMs) return true;
+    const floor = Math.min(this.rttFloor.current, this.rttFloor.previous);
+    return this.rttMs !== undefined && this.rttMs > floor + this.options.queueingRttMs;
+  }
+
   private updateRung(nowMs: number): void {
     const { ladder, stepDownAfterMs, stepUpAfterMs, stepUpMargin } = this.options;
-    if (this.rungIndex < ladder.length - 1 && this.target < this.rung.minKbps) {
+    if (this.rungIndex < ladder.length - 1 && this.target < this.rung.minKbps && this.congested(nowMs)) {
       this.aboveSince = undefined;
       this.belowSince ??= nowMs;
       if (nowMs - this.belowSince >= stepDownAfterMs) {

@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import type { FrameHeader } from '../../protocol/game-protocol.js';
 import { splitAnnexB } from './annexb.js';
 import { H264Packetizer } from './h264-packetizer.js';
-import { BitrateController, type BitrateDecision } from './bitrate-controller.js';
+import { BitrateController, type BitrateDecision, type ReceiverReport } from './bitrate-controller.js';
 import { KeyframeLimiter } from './keyframe-limiter.js';
 import { requestsKeyframe } from './rtcp-feedback.js';
 import { RungShaper } from './rung-shaper.js';
@@ -178,9 +178,9 @@ export class VideoSource {
     this.apply(this.controller.onEstimate(bitsPerSecond, performance.now()));
   }
 
-  /** The share (0..1) of packets the player's latest receiver report says were lost. */
-  reportLoss(fractionLost: number): void {
-    this.apply(this.controller.onLoss(fractionLost, performance.now()));
+  /** What the player's latest receiver report says: loss since the one before, and the round trip. */
+  receiverReport(report: ReceiverReport): void {
+    this.apply(this.controller.onReceiverReport(report, performance.now()));
   }
 
   private apply(decision: BitrateDecision): void {

@@ -16,7 +16,7 @@ import { AudioSource } from '../media/audio-source.js';
 import { VideoSource } from '../media/video-source.js';
 import type { VideoEncoderOptions } from '../media/video-encoder.js';
 import { routerMediaCodecs } from '../media/router-config.js';
-import { watchReceiverLoss } from '../media/receiver-loss.js';
+import { watchReceiverReports } from '../media/receiver-reports.js';
 
 export interface GameLaunch {
   command: string;
@@ -42,7 +42,7 @@ export interface StreamSessionOptions {
 }
 
 /** How often the player's receiver reports are read for the bitrate controller. */
-const LOSS_POLL_MS = 250;
+const REPORT_POLL_MS = 250;
 
 /** Pace reports closer together than this are refused (a page sends one a second). */
 const MIN_PACE_INTERVAL_MS = 500;
@@ -62,7 +62,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
   private lastInputAt = Date.now();
   private lastPaceAt = -Infinity;
   private endedReason: SessionEndReason | undefined;
-  private stopLossWatch: (() => void) | undefined;
+  private stopReportWatch: (() => void) | undefined;
 
   private constructor(
     private readonly options: StreamSessionOptions,
@@ -103,6 +103,11 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
 
   get ended(): boolean {
     return this.endedReason !== undefined;
+  }
+
+  /** The player's video consumer, once they consume (tests read its RTCP feedback and stats). */
+  get videoConsumer(): types.Consumer | undefined {
+    return this.consumer;
   }
 
   get rtpCapabilities(): types.RtpCapabilities {
@@ -148,8 +153,8 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     this.consumer?.close();
     // Paused until the page resumes it, so that its first frame is the keyframe asked for then.
     this.consumer = await this.consume(this.video.producer, rtpCapabilities, true, 'This browser cannot decode H.264 constrained baseline video.');
-    this.stopLossWatch?.();
-    this.stopLossWatch = watchReceiverLoss(this.consumer, LOSS_POLL_MS, (fraction) => this.video.reportLoss(fraction));
+    this.stopReportWatch?.();
+    this.stopReportWatch = watchReceiverReports(this.consumer, REPORT_POLL_MS, (report) => this.video.receiverReport(report));
     return consumerOptions(this.consumer);
   }
 
@@ -201,7 +206,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     if (this.endedReason) return;
     this.endedReason = reason;
     clearTimeout(this.idleTimer);
-    this.stopLossWatch?.();
+    this.stopReportWatch?.();
     this.game.removeAllListeners('frame');
     this.game.removeAllListeners('audio');
     void this.game.stop(1000);

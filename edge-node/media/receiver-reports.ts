@@ -1,11 +1,13 @@
 /**
- * Reads the loss a player's receiver reports (RTCP RR, through mediasoup's consumer stats) a few
- * times a second, for the bitrate controller. A report is only new when the cumulative loss moved;
- * otherwise the same report would be counted again, so a quiet interval reads as no loss.
+ * Reads what a player's receiver reports (RTCP RR, through mediasoup's consumer stats: loss and
+ * round trip) a few times a second, for the bitrate controller. Loss is only new when the
+ * cumulative count moved; otherwise the same report would be counted again, so a quiet interval
+ * reads as no loss.
  */
 import type { types } from 'mediasoup';
+import type { ReceiverReport } from './bitrate-controller.js';
 
-export function watchReceiverLoss(consumer: types.Consumer, intervalMs: number, onLoss: (fractionLost: number) => void): () => void {
+export function watchReceiverReports(consumer: types.Consumer, intervalMs: number, onReport: (report: ReceiverReport) => void): () => void {
   let lastPacketsLost: number | undefined;
   let polling = false;
   const timer = setInterval(() => {
@@ -19,7 +21,7 @@ export function watchReceiverLoss(consumer: types.Consumer, intervalMs: number, 
         const moved = lastPacketsLost !== undefined && outbound.packetsLost > lastPacketsLost;
         lastPacketsLost = outbound.packetsLost;
         // RTCP carries the fraction in 1/256ths.
-        onLoss(moved ? outbound.fractionLost / 256 : 0);
+        onReport({ fractionLost: moved ? outbound.fractionLost / 256 : 0, rttMs: outbound.roundTripTime });
       })
       .catch(() => undefined)
       .finally(() => {
