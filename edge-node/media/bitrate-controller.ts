@@ -12,12 +12,13 @@
  * - A rate that lost packets is remembered as a ceiling for a while; the climb stays below it, so
  *   the stream does not keep knocking on the same limit (each knock is a burst of loss).
  * - Rungs: below the current rung's minimum for `stepDownAfterMs` while the link shows congestion
- *   (loss reported lately, or the round trip grown over its recent minimum by a queue's worth) it
- *   steps down; comfortably above the rung above for `stepUpAfterMs` it steps back up. Hysteresis
+ *   (loss reported lately: the receiver counts what NACK repaired as received, so this is loss that
+ *   reached the picture) it steps down; comfortably above the rung above for `stepUpAfterMs` it steps back up. Hysteresis
  *   keeps it from flapping. Congestion is required because a low estimate alone is not evidence
  *   that the link is short: while the encoder sends less than the link could carry, GoogCC's
  *   estimate stays within a small factor of what is sent, and on a busy machine scheduling noise
- *   reads as delay and pulls it lower still.
+ *   reads as delay and pulls it lower still. The round trip is no better a sign there: the same
+ *   noise moves it by more than a full queue would.
  *
  * Pure: time comes in with each call, so tests drive it with a clock of their own.
  */
@@ -48,17 +49,11 @@ export interface BitrateControllerOptions {
   stepUpMargin?: number;
   /** Loss this recent counts as congestion for stepping down. Default 5000 ms. */
   congestionMemoryMs?: number;
-  /** A round trip this much over its minimum of the last `rttWindowMs` counts as congestion. Default 40 ms. */
-  queueingRttMs?: number;
-  /** Default 30 s. */
-  rttWindowMs?: number;
 }
 
 export interface ReceiverReport {
   /** Share (0..1) of packets lost since the receiver's previous report. */
   fractionLost: number;
-  /** Round trip from the report, ms, where known. */
-  rttMs?: number;
 }
 
 export interface BitrateDecision {
@@ -78,9 +73,6 @@ export class BitrateController {
   private ceilingUntil = -Infinity;
   private belowSince: number | undefined;
   private aboveSince: number | undefined;
-  private rttMs: number | undefined;
-  /** Lowest round trip seen in the current and the previous window. */
-  private rttFloor = { current: Infinity, previous: Infinity, windowStart: -Infinity };
 
   constructor(options: BitrateControllerOptions) {
     if (options.ladder.length === 0) throw new Error('the ladder needs at least one rung');
@@ -95,8 +87,6 @@ export class BitrateController {
       stepUpAfterMs: 3000,
       stepUpMargin: 1.15,
       congestionMemoryMs: 5000,
-      queueingRttMs: 40,
-      rttWindowMs: 30_000,
       ...options,
     };
     this.target = this.clamp(options.startKbps);
@@ -116,9 +106,8 @@ export class BitrateController {
     return this.update(nowMs);
   }
 
-  /** What the player's receiver reported: loss since its previous report, and the round trip. */
-  onReceiverReport({ fractionLost, rttMs }: ReceiverReport, nowMs: number): BitrateDecision {
-    if (rttMs !== undefined && Number.isFinite(rttMs) && rttMs > 0) this.observeRtt(rttMs, nowMs);
+  /** What the player's receiver reported: loss since its previous report. */
+  onReceiverReport({ fractionLost }: ReceiverReport, nowMs: number): BitrateDecision {
     // One cut per congestion episode: the reports that follow a cut still describe packets sent before it.
     if (fractionLost > this.options.lossThreshold && nowMs - this.lastCutAt >= this.options.cutHoldMs) {
       // The rate that just lost packets is what the link could not carry.
@@ -146,21 +135,8 @@ export class BitrateController {
     return this.decision;
   }
 
-  private observeRtt(rttMs: number, nowMs: number): void {
-    const floor = this.rttFloor;
-    if (nowMs - floor.windowStart >= this.options.rttWindowMs) {
-      floor.previous = floor.current;
-      floor.current = Infinity;
-      floor.windowStart = nowMs;
-    }
-    floor.current = Math.min(floor.current, rttMs);
-    this.rttMs = rttMs;
-  }
-
   private congested(nowMs: number): boolean {
-    if (nowMs - this.lastLossAt < this.options.congestionMemoryMs) return true;
-    const floor = Math.min(this.rttFloor.current, this.rttFloor.previous);
-    return this.rttMs !== undefined && this.rttMs > floor + this.options.queueingRttMs;
+    return nowMs - this.lastLossAt < this.options.congestionMemoryMs;
   }
 
   private updateRung(nowMs: number): void {

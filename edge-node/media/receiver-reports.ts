@@ -1,6 +1,6 @@
 /**
- * Reads what a player's receiver reports (RTCP RR, through mediasoup's consumer stats: loss and
- * round trip) a few times a second, for the bitrate controller. Loss is only new when the
+ * Reads what a player's receiver reports (RTCP RR, through mediasoup's consumer stats) a few
+ * times a second, for the bitrate controller. Loss is only new when the
  * cumulative count moved; otherwise the same report would be counted again, so a quiet interval
  * reads as no loss.
  */
@@ -21,7 +21,7 @@ export function watchReceiverReports(consumer: types.Consumer, intervalMs: numbe
         const moved = lastPacketsLost !== undefined && outbound.packetsLost > lastPacketsLost;
         lastPacketsLost = outbound.packetsLost;
         // RTCP carries the fraction in 1/256ths.
-        onReport({ fractionLost: moved ? outbound.fractionLost / 256 : 0, rttMs: outbound.roundTripTime });
+        onReport({ fractionLost: moved ? outbound.fractionLost / 256 : 0 });
       })
       .catch(() => undefined)
       .finally(() => {

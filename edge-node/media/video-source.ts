@@ -178,7 +178,7 @@ export class VideoSource {
     this.apply(this.controller.onEstimate(bitsPerSecond, performance.now()));
   }
 
-  /** What the player's latest receiver report says: loss since the one before, and the round trip. */
+  /** What the player's latest receiver report says: loss since the one before. */
   receiverReport(report: ReceiverReport): void {
     this.apply(this.controller.onReceiverReport(report, performance.now()));
   }
