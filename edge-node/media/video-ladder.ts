@@ -13,9 +13,10 @@ export interface Rung {
 
 /**
  * Bits per pixel at which x264 ultrafast keeps a game picture acceptable; at 720p60 this asks
- * for 2.5 Mbit/s.
+ * for 1.66 Mbit/s, and a link must carry about 2.1 Mbit/s (with headroom and the step-up margin)
+ * for the stream to climb back to full size.
  */
-const ACCEPTABLE_BITS_PER_PIXEL = 0.045;
+const ACCEPTABLE_BITS_PER_PIXEL = 0.03;
 
 /** The ladder for a game's frames: full size, half size (where the size halves into whole chroma rows), then half size at half rate. */
 export function videoLadder(width: number, height: number, fps: number): Rung[] {

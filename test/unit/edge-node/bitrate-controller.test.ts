@@ -40,7 +40,7 @@ describe('bitrate controller', () => {
   it('halves the frame rate only when even half size cannot be carried', () => {
     const c = controller();
     c.onReceiverReport({ fractionLost: 0.05 }, 0);
-    feed(c, 500_000, 0, 3000);
+    feed(c, 300_000, 0, 3000);
     expect(c.decision.rung).toMatchObject({ width: 640, height: 360, fps: 30 });
     expect(c.decision.kbps).toBeLessThanOrEqual(450);
   });
@@ -48,7 +48,7 @@ describe('bitrate controller', () => {
   it('climbs back a few percent a second when the link recovers, and steps back up the ladder', () => {
     const c = controller();
     c.onReceiverReport({ fractionLost: 0.05 }, 0);
-    let now = feed(c, 600_000, 0, 3000);
+    let now = feed(c, 400_000, 0, 3000);
     expect(c.decision.rung.fps).toBe(30);
     const low = c.decision.kbps;
     c.onEstimate(10_000_000, now);
