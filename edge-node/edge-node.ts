@@ -18,6 +18,7 @@ import { ProbeTokenVerifier } from './probe/probe-token-verifier.js';
 import type { VideoEncoderOptions } from './media/video-encoder.js';
 import { StreamSession, type GameLaunch } from './session/stream-session.js';
 import { SignallingServer, type SessionHost } from './signalling/signalling-server.js';
+import type { ConnectionGuardLimits } from './signalling/connection-guard.js';
 import { TicketVerifier } from './tickets/ticket-verifier.js';
 
 export interface EdgeNodeOptions {
@@ -43,6 +44,10 @@ export interface EdgeNodeOptions {
   /** Ask games to draw the input-sequence strip (tests and latency benchmarks). */
   latencyStrip?: boolean;
   idleTimeoutMs?: number;
+  /** A player whose video has not connected this long after joining is taken to have gone. */
+  mediaConnectTimeoutMs?: number;
+  /** Per-address bounds on signalling connections and joins (signalling/connection-guard.ts). */
+  signallingLimits?: Partial<ConnectionGuardLimits>;
   games?: Map<string, GameLaunch>;
   logger?: Logger;
 }
@@ -88,6 +93,7 @@ export class EdgeNode implements SessionHost {
         sessions: node,
         probe: node.probe,
         logger,
+        limits: options.signallingLimits,
       });
       await node.register();
     } catch (error) {
@@ -125,6 +131,12 @@ export class EdgeNode implements SessionHost {
     return claims;
   }
 
+  abandon(claims: SessionTicketClaims): void {
+    const now = Date.now();
+    this.logger.info({ sessionId: claims.sid }, 'player left before the session opened');
+    void this.client.reportEnd({ nodeId: this.nodeId, sessionId: claims.sid, reason: 'player_left', startedAt: now, endedAt: now, framesSent: 0, bytesSent: 0, width: 0, height: 0 });
+  }
+
   async open(claims: SessionTicketClaims): Promise<{ session: StreamSession; accepted: Omit<JoinAccepted, 'routerRtpCapabilities'> }> {
     if (this.freeSlots <= 0) throw new AppError('SLOT_UNAVAILABLE');
     const game = this.games.get(claims.gameId);
@@ -141,6 +153,7 @@ export class EdgeNode implements SessionHost {
       encoder: this.options.encoder,
       latencyStrip: this.options.latencyStrip ?? false,
       idleTimeoutMs,
+      mediaConnectTimeoutMs: this.options.mediaConnectTimeoutMs,
       logger: this.logger,
     });
     this.sessions.set(session.id, session);

@@ -4,6 +4,7 @@
  * by side (given the same ticket key, guest token secret and operator tokens).
  */
 import { resolve } from 'node:path';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
@@ -15,6 +16,7 @@ import { Catalogue } from './catalogue/catalogue.js';
 import { catalogueRoutes } from './catalogue/catalogue-routes.js';
 import { addCorsHeaders, answerPreflight } from './http/cors.js';
 import { errorHandler, notFoundHandler } from './http/error-handling.js';
+import { DEFAULT_RATE_LIMITS, playerRateLimits, rateLimitCounters, type RateLimitPolicy } from './http/rate-limits.js';
 import { createLogger, type Logger, type LoggerOptions } from './logging/logger.js';
 import { ControlPlaneMetrics } from './metrics/metrics.js';
 import { metricsRoutes } from './metrics/metrics-routes.js';
@@ -68,6 +70,8 @@ export interface ControlPlaneOptions {
   ticketKeyPem?: string;
   /** HS256 secret (at least 32 bytes) for player tokens; generated per process when absent. */
   guestTokenSecret?: string;
+  /** Per-address and per-player request limits (services/http/rate-limits.ts); false turns them off. */
+  rateLimits?: Partial<RateLimitPolicy> | false;
 }
 
 export interface ControlPlane {
@@ -129,11 +133,14 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     app.addHook('onRequest', addCorsHeaders);
     app.options('*', answerPreflight);
 
-    await app.register(authRoutes, { guestAuth });
+    const rateLimits = options.rateLimits === false ? false : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
+    if (rateLimits !== false) await app.register(fastifyRateLimit, rateLimitCounters(store instanceof RedisStore ? store : undefined));
+    const limits = playerRateLimits(app, rateLimits);
+    await app.register(authRoutes, { guestAuth, limits });
     await app.register(catalogueRoutes, { catalogue });
     await app.register(nodeRoutes, { registry, sessions, operatorTokens });
-    await app.register(sessionRoutes, { sessions, matchmaker, guestAuth });
-    await app.register(placementRoutes, { matchmaker, guestAuth });
+    await app.register(sessionRoutes, { sessions, matchmaker, guestAuth, limits });
+    await app.register(placementRoutes, { matchmaker, guestAuth, limits });
     await app.register(metricsRoutes, { metrics });
     if (options.webRoot !== undefined) {
       await app.register(fastifyStatic, { root: resolve(options.webRoot), index: 'index.html' });

@@ -29,6 +29,7 @@ interface CliOptions {
   heartbeatInterval: number;
   nodeTtl: number;
   logLevel: string;
+  guestTokensPerAddress?: number;
 }
 
 function parsePort(value: string): number {
@@ -48,6 +49,12 @@ function parseMilliseconds(value: string): number {
   const ms = Number(value);
   if (!Number.isInteger(ms) || ms < 100 || ms > 3_600_000) throw new InvalidArgumentError('expected milliseconds (100-3600000)');
   return ms;
+}
+
+function parseCount(value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError('expected a whole number above 0');
+  return count;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -94,7 +101,10 @@ const program = new Command()
       .default(6_000)
       .env('EDGEPLAY_NODE_TTL_MS'),
   )
-  .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('LOG_LEVEL'));
+  .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('LOG_LEVEL'))
+  .addOption(
+    new Option('--guest-tokens-per-address <n>', 'guest tokens one address may get a minute').argParser(parseCount).env('EDGEPLAY_GUEST_TOKENS_PER_ADDRESS'),
+  );
 
 const cli = program.parse().opts<CliOptions>();
 if (cli.nodeTtl < 2 * cli.heartbeatInterval) {
@@ -167,6 +177,7 @@ if (cli.workers > 1 && cluster.isPrimary) {
     ...(cli.guestTokenSecret === undefined ? {} : { guestTokenSecret: cli.guestTokenSecret }),
     heartbeatIntervalMs: cli.heartbeatInterval,
     nodeTtlMs: cli.nodeTtl,
+    ...(cli.guestTokensPerAddress === undefined ? {} : { rateLimits: { guestTokensPerAddress: cli.guestTokensPerAddress } }),
   }).catch(fatal('the control plane failed to start'));
   if (!cluster.isWorker) {
     if (cli.operatorToken === undefined) {
