@@ -44,17 +44,28 @@ interface Span {
   fps: number;
   freezeMaxMs: number;
   kbps: number;
+  /** Where frames went missing on a busy machine: what the game handed the node, and what the node encoded, per second. */
+  gameFps: number;
+  encodedFps: number;
 }
 
 /** Runs `during` and reports the frames delivered, the longest gap and the node's sent video bitrate over it. */
 async function measureSpan(play: PlayBehindLink, during: () => Promise<void>): Promise<Span> {
   await play.resetFrameGaps();
-  const bytes = play.session().video.stats.bytesSent;
+  const stats = play.session().video.stats;
+  const before = { ...stats };
   const started = Date.now();
   await during();
   const seconds = (Date.now() - started) / 1000;
   const gaps = await play.frameGaps();
-  return { seconds, fps: gaps.frames / seconds, freezeMaxMs: gaps.maxGapMs, kbps: ((play.session().video.stats.bytesSent - bytes) * 8) / 1000 / seconds };
+  return {
+    seconds,
+    fps: gaps.frames / seconds,
+    freezeMaxMs: gaps.maxGapMs,
+    kbps: ((stats.bytesSent - before.bytesSent) * 8) / 1000 / seconds,
+    gameFps: (stats.framesIn - before.framesIn) / seconds,
+    encodedFps: (stats.framesEncoded - before.framesEncoded) / seconds,
+  };
 }
 
 /** Taps keys with irregular spacing (so inputs do not lock to the 60 Hz clocks) and returns the latency samples they produced. */
@@ -71,21 +82,46 @@ async function tapKeys(play: PlayBehindLink): Promise<number[]> {
   return (await play.snapshot()).latencySamples.slice(before).sort((a, b) => a - b);
 }
 
-async function latencyRun(impairment: Impairment): Promise<{ p50: number; p95: number; fps: number; freeze_max_ms: number; samples: number }> {
+interface LatencyRow {
+  p50: number;
+  p95: number;
+  fps: number;
+  freeze_max_ms: number;
+  samples: number;
+  game_fps: number;
+  encoded_fps: number;
+}
+
+async function latencyRun(impairment: Impairment): Promise<LatencyRow> {
   return behindLink(impairment, async (play) => {
     let samples: number[] = [];
     const measured = await measureSpan(play, async () => {
       samples = await tapKeys(play);
     });
-    return { p50: round(percentile(samples, 50)), p95: round(percentile(samples, 95)), fps: round(measured.fps), freeze_max_ms: round(measured.freezeMaxMs), samples: samples.length };
+    return {
+      p50: round(percentile(samples, 50)),
+      p95: round(percentile(samples, 95)),
+      fps: round(measured.fps),
+      freeze_max_ms: round(measured.freezeMaxMs),
+      samples: samples.length,
+      game_fps: round(measured.gameFps),
+      encoded_fps: round(measured.encodedFps),
+    };
   });
 }
 
-async function cappedRun(): Promise<{ fps: number; freeze_max_ms: number; kbps: number; rung_changes: number }> {
+async function cappedRun(): Promise<{ fps: number; freeze_max_ms: number; kbps: number; rung_changes: number; game_fps: number; encoded_fps: number }> {
   return behindLink({ rateKbit: 3000, rttMs: 20 }, async (play) => {
     const changes = play.session().video.stats.rungChanges;
     const measured = await measureSpan(play, () => sleep(CAPPED_S * 1000));
-    return { fps: round(measured.fps), freeze_max_ms: round(measured.freezeMaxMs), kbps: Math.round(measured.kbps), rung_changes: play.session().video.stats.rungChanges - changes };
+    return {
+      fps: round(measured.fps),
+      freeze_max_ms: round(measured.freezeMaxMs),
+      kbps: Math.round(measured.kbps),
+      rung_changes: play.session().video.stats.rungChanges - changes,
+      game_fps: round(measured.gameFps),
+      encoded_fps: round(measured.encodedFps),
+    };
   });
 }
 
@@ -118,10 +154,11 @@ const capped = await cappedRun();
 const burst = await burstRun();
 
 console.log('\nthe stream on bad networks: 1280x720 @ 60 fps, headless Chromium behind an impaired link');
+const row = (r: LatencyRow): Record<string, number> => ({ 'p50 ms': r.p50, 'p95 ms': r.p95, fps: r.fps, 'freeze max ms': r.freeze_max_ms, 'game fps': r.game_fps, 'encoded fps': r.encoded_fps, samples: r.samples });
 console.table({
-  'baseline (no impairment)': { 'p50 ms': baseline.p50, 'p95 ms': baseline.p95, fps: baseline.fps, 'freeze max ms': baseline.freeze_max_ms, samples: baseline.samples },
-  'impaired 10M/20ms/1%': { 'p50 ms': impaired.p50, 'p95 ms': impaired.p95, fps: impaired.fps, 'freeze max ms': impaired.freeze_max_ms, samples: impaired.samples },
-  [`capped 3M for ${CAPPED_S}s`]: { fps: capped.fps, 'freeze max ms': capped.freeze_max_ms, kbps: capped.kbps, 'rung changes': capped.rung_changes },
+  'baseline (no impairment)': row(baseline),
+  'impaired 10M/20ms/1%': row(impaired),
+  [`capped 3M for ${CAPPED_S}s`]: { fps: capped.fps, 'freeze max ms': capped.freeze_max_ms, 'game fps': capped.game_fps, 'encoded fps': capped.encoded_fps, kbps: capped.kbps, 'rung changes': capped.rung_changes },
 });
 console.log(`burst of 30% loss for 1 s: full frame rate again ${burst.recoveryMs} ms after it (rate before ${round(burst.rateBefore)} fps, ${burst.keyframes} keyframes)`);
 
@@ -135,6 +172,8 @@ const merged = {
   capped: { fps: capped.fps, freeze_max_ms: capped.freeze_max_ms, kbps: capped.kbps },
   burst_recovery_ms: Number.isFinite(burst.recoveryMs) ? Math.round(burst.recoveryMs) : null,
   network_baseline: { p50: baseline.p50, p95: baseline.p95, fps: baseline.fps, freeze_max_ms: baseline.freeze_max_ms },
+  network_game_fps: { baseline: baseline.game_fps, impaired: impaired.game_fps, capped: capped.game_fps },
+  network_encoded_fps: { baseline: baseline.encoded_fps, impaired: impaired.encoded_fps, capped: capped.encoded_fps },
 };
 await writeFile(out, `${JSON.stringify(merged, null, 2)}\n`);
 console.log(`written ${out}`);
