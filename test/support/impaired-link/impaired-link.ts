@@ -68,10 +68,8 @@ export class ImpairedLink {
     installExitHook();
     await sweepOrphans();
     const n = sequence++;
-    const index = (process.pid * 8 + n) % (64 * 64);
-    const subnet = `10.213.${Math.floor(index / 64)}.${(index % 64) * 4}`;
-    const base = subnet.split('.').map(Number);
-    const address = (host: number): string => `${base[0]}.${base[1]}.${base[2]}.${(base[3] ?? 0) + host}`;
+    const base = await freeSubnet((process.pid * 8 + n) % SUBNETS);
+    const address = (host: number): string => `10.213.${Math.floor(base / 64)}.${(base % 64) * 4 + host}`;
     const link = new ImpairedLink(`${PREFIX}${process.pid}-${n}`, address(1), address(2), `ep${process.pid}x${n}h`, `ep${process.pid}x${n}n`);
     live.add(link);
     try {
@@ -211,6 +209,21 @@ export class ImpairedLink {
   private async iptables(...args: string[]): Promise<void> {
     await run('ip', ['netns', 'exec', this.namespace, 'iptables', '-w', ...args]);
   }
+}
+
+/** The /30 subnets of 10.213.0.0/16 the links use. */
+const SUBNETS = 64 * 64;
+
+/** The first /30 from `start` on that no interface here uses (another run's link, say). */
+async function freeSubnet(start: number): Promise<number> {
+  const { stdout } = await run('ip', ['-o', '-4', 'addr', 'show']);
+  const used = new Set<number>();
+  for (const [, third, fourth] of stdout.matchAll(/inet 10\.213\.(\d+)\.(\d+)\//g)) used.add(Number(third) * 64 + Math.floor(Number(fourth) / 4));
+  for (let i = 0; i < SUBNETS; i++) {
+    const candidate = (start + i) % SUBNETS;
+    if (!used.has(candidate)) return candidate;
+  }
+  throw new Error('no free 10.213.0.0/16 subnet for an impaired link');
 }
 
 async function ip(...args: string[]): Promise<void> {
