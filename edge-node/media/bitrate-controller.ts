@@ -13,8 +13,9 @@
  *   the stream does not keep knocking on the same limit (each knock is a burst of loss).
  * - Rungs: below the current rung's minimum for `stepDownAfterMs` while the link shows congestion
  *   (loss reported lately: the receiver counts what NACK repaired as received, so this is loss that
- *   reached the picture) it steps down; comfortably above the rung above for `stepUpAfterMs` it steps back up. Hysteresis
- *   keeps it from flapping. Congestion is required because a low estimate alone is not evidence
+ *   reached the picture) it steps down; comfortably above the rung above for `stepUpAfterMs` it
+ *   steps back up, and after a quiet spell it tries the rung above anyway (backing off when the
+ *   try meets loss). Hysteresis keeps it from flapping. Congestion is required because a low estimate alone is not evidence
  *   that the link is short: while the encoder sends less than the link could carry, GoogCC's
  *   estimate stays within a small factor of what is sent, and on a busy machine scheduling noise
  *   reads as delay and pulls it lower still. The round trip is no better a sign there: the same
@@ -49,7 +50,16 @@ export interface BitrateControllerOptions {
   stepUpMargin?: number;
   /** Loss this recent counts as congestion for stepping down. Default 5000 ms. */
   congestionMemoryMs?: number;
+  /**
+   * Time without loss on a lower rung after which the rung above is tried even though the target
+   * has not reached it; doubled after each try that meets loss (up to a minute). Default 8000 ms.
+   */
+  probeUpAfterMs?: number;
+  /** Such a try needs the target at this share of the upper rung's minimum at least. Default 0.7. */
+  probeUpShare?: number;
 }
+
+const MAX_PROBE_WAIT_MS = 64_000;
 
 export interface ReceiverReport {
   /** Share (0..1) of packets lost since the receiver's previous report. */
@@ -69,6 +79,8 @@ export class BitrateController {
   private lastUpdateAt: number | undefined;
   private lastLossAt = -Infinity;
   private lastCutAt = -Infinity;
+  private rungChangedAt = -Infinity;
+  private probeWaitMs: number;
   private ceilingKbps = Infinity;
   private ceilingUntil = -Infinity;
   private belowSince: number | undefined;
@@ -87,9 +99,12 @@ export class BitrateController {
       stepUpAfterMs: 3000,
       stepUpMargin: 1.15,
       congestionMemoryMs: 5000,
+      probeUpAfterMs: 8000,
+      probeUpShare: 0.7,
       ...options,
     };
     this.target = this.clamp(options.startKbps);
+    this.probeWaitMs = this.options.probeUpAfterMs;
   }
 
   get decision(): BitrateDecision {
@@ -140,27 +155,40 @@ export class BitrateController {
   }
 
   private updateRung(nowMs: number): void {
-    const { ladder, stepDownAfterMs, stepUpAfterMs, stepUpMargin } = this.options;
+    const { ladder, stepDownAfterMs, stepUpAfterMs, stepUpMargin, probeUpAfterMs, probeUpShare } = this.options;
     if (this.rungIndex < ladder.length - 1 && this.target < this.rung.minKbps && this.congested(nowMs)) {
       this.aboveSince = undefined;
       this.belowSince ??= nowMs;
       if (nowMs - this.belowSince >= stepDownAfterMs) {
-        this.rungIndex++;
-        this.belowSince = undefined;
+        // Loss soon after a step up: that step was a probe the link refused; wait longer before the next.
+        this.probeWaitMs = nowMs - this.rungChangedAt < 2 * this.options.congestionMemoryMs ? Math.min(this.probeWaitMs * 2, MAX_PROBE_WAIT_MS) : probeUpAfterMs;
+        this.changeRung(this.rungIndex + 1, nowMs);
       }
       return;
     }
     this.belowSince = undefined;
     const upper = ladder[this.rungIndex - 1];
-    if (upper === undefined || this.target < upper.minKbps * stepUpMargin) {
+    if (upper === undefined) return;
+    // A quiet spell on a lower rung is worth a probe upward even when the estimate alone never
+    // gets there: it can only grow to a small factor over what the lower rung sends.
+    const quietSince = Math.max(this.lastLossAt, this.rungChangedAt);
+    if (nowMs - quietSince >= this.probeWaitMs && this.target >= upper.minKbps * probeUpShare) {
+      this.changeRung(this.rungIndex - 1, nowMs);
+      return;
+    }
+    if (this.target < upper.minKbps * stepUpMargin) {
       this.aboveSince = undefined;
       return;
     }
     this.aboveSince ??= nowMs;
-    if (nowMs - this.aboveSince >= stepUpAfterMs) {
-      this.rungIndex--;
-      this.aboveSince = undefined;
-    }
+    if (nowMs - this.aboveSince >= stepUpAfterMs) this.changeRung(this.rungIndex - 1, nowMs);
+  }
+
+  private changeRung(index: number, nowMs: number): void {
+    this.rungIndex = index;
+    this.rungChangedAt = nowMs;
+    this.aboveSince = undefined;
+    this.belowSince = undefined;
   }
 
   private clamp(kbps: number): number {

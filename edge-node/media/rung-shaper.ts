@@ -10,10 +10,15 @@ export class RungShaper {
   private lastPassedMs = -Infinity;
   private scaled: Buffer | undefined;
 
+  /**
+   * `keepTopLeft`: a region copied unscaled into the top-left of a halved frame. The latency strip
+   * (protocol/latency-strip.ts) lives there, and a page can only read it at its own size.
+   */
   constructor(
     private readonly sourceWidth: number,
     private readonly sourceHeight: number,
     private readonly sourceFps: number,
+    private readonly keepTopLeft?: { width: number; height: number },
   ) {
     this.rung = { width: sourceWidth, height: sourceHeight, fps: sourceFps, minKbps: 0 };
   }
@@ -33,6 +38,7 @@ export class RungShaper {
     const bytes = (this.rung.width * this.rung.height * 3) / 2;
     if (this.scaled?.length !== bytes) this.scaled = Buffer.allocUnsafe(bytes);
     halveI420(pixels, this.sourceWidth, this.sourceHeight, this.scaled);
+    if (this.keepTopLeft) copyTopLeft(pixels, this.sourceWidth, this.sourceHeight, this.scaled, this.keepTopLeft);
     return this.scaled;
   }
 }
@@ -44,6 +50,18 @@ export function halveI420(source: Buffer, width: number, height: number, target:
   halvePlane(source, 0, width, height, target, 0);
   halvePlane(source, lumaBytes, width / 2, height / 2, target, lumaBytes / 4);
   halvePlane(source, lumaBytes + chromaBytes, width / 2, height / 2, target, lumaBytes / 4 + chromaBytes / 4);
+}
+
+/** Copies the top-left `region` of an I420 frame into a frame of half its size (even region sizes that fit). */
+export function copyTopLeft(source: Buffer, width: number, height: number, target: Buffer, region: { width: number; height: number }): void {
+  if (region.width > width / 2 || region.height > height / 2) return;
+  const lumaBytes = width * height;
+  const copyPlane = (from: number, stride: number, to: number, rows: number, columns: number): void => {
+    for (let y = 0; y < rows; y++) source.copy(target, to + (y * stride) / 2, from + y * stride, from + y * stride + columns);
+  };
+  copyPlane(0, width, 0, region.height, region.width);
+  copyPlane(lumaBytes, width / 2, lumaBytes / 4, region.height / 2, region.width / 2);
+  copyPlane(lumaBytes + lumaBytes / 4, width / 2, lumaBytes / 4 + lumaBytes / 16, region.height / 2, region.width / 2);
 }
 
 function halvePlane(source: Buffer, from: number, width: number, height: number, target: Buffer, to: number): void {

@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import type { FrameHeader } from '../../protocol/game-protocol.js';
+import { STRIP_CELL, STRIP_WIDTH } from '../../protocol/latency-strip.js';
 import { splitAnnexB } from './annexb.js';
 import { H264Packetizer } from './h264-packetizer.js';
 import { BitrateController, type BitrateDecision, type ReceiverReport } from './bitrate-controller.js';
@@ -55,6 +56,8 @@ export interface VideoSourceOptions {
   fps: number;
   /** Tag every packet with playout-delay 0/0 (the low-latency path). */
   playoutDelay: boolean;
+  /** The game draws the latency strip: keep it readable on half-size rungs. */
+  latencyStrip?: boolean;
   encoder: Partial<VideoEncoderOptions>;
   logger: Logger;
 }
@@ -90,6 +93,7 @@ export class VideoSource {
     private readonly encoderOptions: Partial<VideoEncoderOptions>,
     private readonly packetizer: H264Packetizer,
     private readonly logger: Logger,
+    latencyStrip: boolean,
   ) {
     transport.on('rtcp', (packet: Buffer) => {
       if (!requestsKeyframe(packet)) return;
@@ -98,7 +102,7 @@ export class VideoSource {
     });
     const ladder = videoLadder(encoder.width, encoder.height, encoder.fps);
     this.controller = new BitrateController({ ladder, startKbps: encoder.bitrateKbps, minKbps: encoder.minBitrateKbps, maxKbps: encoder.maxBitrateKbps });
-    this.shaper = new RungShaper(encoder.width, encoder.height, encoder.fps);
+    this.shaper = new RungShaper(encoder.width, encoder.height, encoder.fps, latencyStrip ? { width: STRIP_WIDTH, height: STRIP_CELL } : undefined);
     this.encoderRung = this.shaper.rung;
     this.stats.bitrateKbps = encoder.bitrateKbps;
     this.stats.rung = { width: encoder.width, height: encoder.height, fps: encoder.fps };
@@ -114,7 +118,7 @@ export class VideoSource {
       payloadType: H264_PAYLOAD_TYPE,
       playoutDelayExtensionId: options.playoutDelay ? PLAYOUT_DELAY_EXTENSION_ID : undefined,
     });
-    return new VideoSource(transport, producer, encoder, options.encoder, packetizer, options.logger);
+    return new VideoSource(transport, producer, encoder, options.encoder, packetizer, options.logger, options.latencyStrip ?? false);
   }
 
   /** Offers a frame; `pixels` is only valid during this call, so it is copied (into the encoder, or aside) synchronously. */

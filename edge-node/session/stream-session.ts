@@ -100,7 +100,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     let video: VideoSource | undefined;
     let audio: AudioSource | undefined;
     try {
-      video = await VideoSource.create({ router, width, height, fps, playoutDelay: options.lowLatency, encoder: options.encoder ?? {}, logger });
+      video = await VideoSource.create({ router, width, height, fps, playoutDelay: options.lowLatency, latencyStrip: options.latencyStrip, encoder: options.encoder ?? {}, logger });
       audio = await AudioSource.create({ router, logger });
       const game = GameProcess.start({ ...options.game, latencyStrip: options.latencyStrip, env: {} });
       logger.info({ gameId: options.claims.gameId, width, height, fps, lowLatency: options.lowLatency }, 'session started');

@@ -13,7 +13,7 @@ describe('streaming over an impaired link', () => {
   let play: PlayBehindLink;
 
   beforeAll(async () => {
-    play = await playBehindLink({ impairment: { rateKbit: 10_000, rttMs: 20, lossPercent: 1 } });
+    play = await playBehindLink({ impairment: { rateKbit: 10_000, rttMs: 20, lossPercent: 1 }, latencyStrip: true });
   });
   afterAll(async () => {
     await play?.close();
@@ -56,6 +56,10 @@ describe('streaming over an impaired link', () => {
     expect(await sentKbps(3000)).toBeLessThan(700);
     // Frames keep coming on the lower rung (at the rung's rate or its half; the machine may be busy).
     expect(await presentedFps(2000)).toBeGreaterThan(fullSizeFps * 0.25);
+    // The latency strip stays readable at half size: the page still sees which input a frame shows.
+    await play.page.keyboard.press('KeyD');
+    const sent = (await play.snapshot()).lastInputSeq;
+    await play.page.waitForFunction((seq) => window.edgeplay?.snapshot()?.lastFrameSeq === seq, sent, { timeout: 10_000 });
 
     await play.link.set({});
     await expect.poll(() => video().rung, { timeout: 60_000, interval: 500 }).toMatchObject({ width: 1280, height: 720, fps: 60 });

@@ -111,6 +111,27 @@ describe('bitrate controller', () => {
     expect(c.decision.rung.width).toBe(1280);
   });
 
+  it('tries the rung above after a quiet spell although the estimate stays near what the lower rung sends, and backs off when the try meets loss', () => {
+    const c = controller();
+    c.onReceiverReport({ fractionLost: 0.1 }, 0);
+    let now = feed(c, 1_400_000, 0, 2000);
+    expect(c.decision.rung.width).toBe(640);
+    // Quiet: the estimate holds at 1.4 Mbit/s, under the margin a plain step up needs.
+    const rungAt = (ms: number): number => {
+      now = feed(c, 1_400_000, now, ms);
+      return c.decision.rung.width;
+    };
+    expect(rungAt(6000)).toBe(640);
+    expect(rungAt(3000)).toBe(1280);
+    // The try meets loss: back down, and the next try waits twice as long.
+    c.onReceiverReport({ fractionLost: 0.1 }, now);
+    feed(c, 1_000_000, now, 1000);
+    now += 1000;
+    expect(c.decision.rung.width).toBe(640);
+    expect(rungAt(12_000)).toBe(640);
+    expect(rungAt(6000)).toBe(1280);
+  });
+
   it('stays within its bounds and ignores nonsense estimates', () => {
     const c = controller();
     expect(c.onEstimate(10, 0).kbps).toBe(300);

@@ -1,6 +1,6 @@
 /** Frames fitted to a ladder rung: half the frame rate, half the size. */
 import { describe, expect, it } from 'vitest';
-import { halveI420, RungShaper } from '../../../edge-node/media/rung-shaper.js';
+import { copyTopLeft, halveI420, RungShaper } from '../../../edge-node/media/rung-shaper.js';
 
 const W = 8;
 const H = 4;
@@ -54,5 +54,25 @@ describe('rung shaper', () => {
     const shaper = new RungShaper(W, H, 60);
     shaper.rung = { width: W / 2, height: H / 2, fps: 60, minKbps: 0 };
     expect(shaper.shape(frame(() => 50), 0)?.length).toBe((W * H * 3) / 8);
+  });
+
+  it('keeps a top-left region (the latency strip) at full size in a halved frame', () => {
+    const pixels = frame((plane, x, y) => (plane === 'y' ? 10 * y + x : plane === 'u' ? 100 + x : 150 + y));
+    const out = Buffer.alloc((W * H * 3) / 8);
+    halveI420(pixels, W, H, out);
+    copyTopLeft(pixels, W, H, out, { width: 2, height: 2 });
+    // Luma of the half frame is 4x2: its first two rows start with the source's first 2x2 pixels.
+    expect([...out.subarray(0, 2)]).toEqual([0, 1]);
+    expect([...out.subarray(4, 6)]).toEqual([10, 11]);
+    // Chroma planes (2x1 each) start with the source's first chroma sample.
+    expect(out[8]).toBe(100);
+    expect(out[10]).toBe(150);
+  });
+
+  it('leaves a region too large for the halved frame alone', () => {
+    const pixels = frame(() => 200);
+    const out = Buffer.alloc((W * H * 3) / 8, 7);
+    copyTopLeft(pixels, W, H, out, { width: W, height: 2 });
+    expect(out.every((v) => v === 7)).toBe(true);
   });
 });
