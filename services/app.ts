@@ -21,11 +21,14 @@ import { createLogger, type Logger, type LoggerOptions } from './logging/logger.
 import { ControlPlaneMetrics } from './metrics/metrics.js';
 import { metricsRoutes } from './metrics/metrics-routes.js';
 import { GeoLocator } from './matchmaker/geo-locator.js';
+import { loadOrCreateSecrets } from './secrets/persisted-secrets.js';
 import { DEFAULT_CANDIDATE_COUNT, Matchmaker } from './matchmaker/matchmaker.js';
 import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from './matchmaker/placement-queue.js';
 import { placementRoutes } from './matchmaker/placement-routes.js';
 import { NodeRegistry } from './registry/node-registry.js';
 import { nodeRoutes } from './registry/node-routes.js';
+import { OrphanReaper } from './sessions/orphan-reaper.js';
+import { SessionReconciler } from './sessions/session-reconciler.js';
 import { SessionService } from './sessions/session-service.js';
 import { sessionRoutes } from './sessions/session-routes.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -72,6 +75,11 @@ export interface ControlPlaneOptions {
   guestTokenSecret?: string;
   /** Per-address and per-player request limits (services/http/rate-limits.ts); false turns them off. */
   rateLimits?: Partial<RateLimitPolicy> | false;
+  /**
+   * Where secrets not given above are kept once generated, so a restart keeps them
+   * (services/secrets/persisted-secrets.ts); without it they are generated per process.
+   */
+  dataDir?: string;
 }
 
 export interface ControlPlane {
@@ -86,22 +94,26 @@ export interface ControlPlane {
 
 export async function createControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const log = createLogger(options.logger);
-  const operatorToken = options.operatorTokens?.[0] ?? OperatorTokens.generateToken();
+  const kept = options.dataDir === undefined ? undefined : await loadOrCreateSecrets(options.dataDir);
+  const operatorToken = options.operatorTokens?.[0] ?? kept?.operatorToken ?? OperatorTokens.generateToken();
   const operatorTokens = new OperatorTokens(options.operatorTokens?.length ? options.operatorTokens : [operatorToken]);
+  const ticketKeyPem = options.ticketKeyPath === undefined ? (options.ticketKeyPem ?? kept?.ticketKeyPem) : undefined;
   const tickets = await TicketIssuer.create({
     ...(options.ticketKeyPath === undefined ? {} : { privateKeyPath: options.ticketKeyPath }),
-    ...(options.ticketKeyPem === undefined ? {} : { privateKeyPem: options.ticketKeyPem }),
+    ...(ticketKeyPem === undefined ? {} : { privateKeyPem: ticketKeyPem }),
   });
-  const guestAuth = new GuestAuth(options.guestTokenSecret);
+  const guestAuth = new GuestAuth(options.guestTokenSecret ?? kept?.guestTokenSecret);
   const redis = options.store === undefined || options.store === 'memory' ? undefined : options.store;
   const store = redis === undefined ? new MemoryStore() : await RedisStore.connect(redis, { keyPrefix: redis.keyPrefix, replicateIndex: true, log: log.child({ component: 'store' }) });
 
   try {
     const metrics = new ControlPlaneMetrics();
     const catalogue = new Catalogue();
+    const reconciler = new SessionReconciler({ store, metrics, log });
     const registry = new NodeRegistry({
       store,
       tickets,
+      reconciler,
       metrics,
       log,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2_000,
@@ -147,6 +159,9 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     }
 
     const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+    const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 2_000;
+    const reaper = new OrphanReaper({ reconciler, log, intervalMs: heartbeatIntervalMs, startGraceMs: (options.nodeTtlMs ?? 6_000) + heartbeatIntervalMs });
+    reaper.start();
     const storeKind = redis === undefined ? 'memory' : 'redisCluster' in redis ? 'redis-cluster' : 'redis';
     log.child({ component: 'control-plane' }).info({ url, store: storeKind }, 'control plane listening');
     return {
@@ -155,6 +170,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       ticketPublicJwk: tickets.publicJwk,
       store,
       close: async () => {
+        reaper.stop();
         await app.close();
         await store.close();
       },

@@ -4,13 +4,13 @@
  * with an IPC channel, it tells its parent where it listens (protocol/control-plane-process.ts).
  */
 import cluster from 'node:cluster';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ControlPlaneListening } from '../protocol/control-plane-process.js';
 import { createControlPlane } from './app.js';
-import { OperatorTokens } from './auth/operator-tokens.js';
 import { createLogger } from './logging/logger.js';
+import { loadOrCreateSecrets } from './secrets/persisted-secrets.js';
 import { WorkerPool } from './workers/worker-pool.js';
 
 interface CliOptions {
@@ -26,6 +26,7 @@ interface CliOptions {
   ticketKey?: string;
   ticketKeyPem?: string;
   guestTokenSecret?: string;
+  dataDir: string;
   heartbeatInterval: number;
   nodeTtl: number;
   logLevel: string;
@@ -104,6 +105,11 @@ const program = new Command()
   .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('LOG_LEVEL'))
   .addOption(
     new Option('--guest-tokens-per-address <n>', 'guest tokens one address may get a minute').argParser(parseCount).env('EDGEPLAY_GUEST_TOKENS_PER_ADDRESS'),
+  )
+  .addOption(
+    new Option('--data-dir <dir>', 'where secrets not given are kept once generated, so a restart keeps them')
+      .default(join(homedir(), '.local', 'share', 'edgeplay', 'control-plane'))
+      .env('EDGEPLAY_DATA_DIR'),
   );
 
 const cli = program.parse().opts<CliOptions>();
@@ -144,13 +150,12 @@ if (cli.workers > 1 && cluster.isPrimary) {
     program.error('--workers above 1 needs --redis-url or --redis-cluster: the in-process store is not shared between workers');
   }
   // Workers run this same command line; whatever would be generated per process must be made once, here.
-  const operatorToken = cli.operatorToken === undefined ? OperatorTokens.generateToken() : undefined;
+  const kept = await loadOrCreateSecrets(cli.dataDir).catch(fatal('could not read or keep the generated secrets'));
+  const operatorToken = cli.operatorToken === undefined ? kept.operatorToken : undefined;
   const env: Record<string, string> = {
     ...(operatorToken === undefined ? {} : { EDGEPLAY_OPERATOR_TOKEN: operatorToken }),
-    ...(cli.ticketKey === undefined && cli.ticketKeyPem === undefined
-      ? { EDGEPLAY_TICKET_KEY_PEM: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() }
-      : {}),
-    ...(cli.guestTokenSecret === undefined ? { EDGEPLAY_GUEST_TOKEN_SECRET: randomBytes(32).toString('base64url') } : {}),
+    ...(cli.ticketKey === undefined && cli.ticketKeyPem === undefined ? { EDGEPLAY_TICKET_KEY_PEM: kept.ticketKeyPem } : {}),
+    ...(cli.guestTokenSecret === undefined ? { EDGEPLAY_GUEST_TOKEN_SECRET: kept.guestTokenSecret } : {}),
   };
   const pool = new WorkerPool({ workers: cli.workers, env, log, onFailure: fatal('control plane stopped') });
   const url = await pool.start().catch(fatal('the control plane failed to start'));
@@ -178,6 +183,7 @@ if (cli.workers > 1 && cluster.isPrimary) {
     heartbeatIntervalMs: cli.heartbeatInterval,
     nodeTtlMs: cli.nodeTtl,
     ...(cli.guestTokensPerAddress === undefined ? {} : { rateLimits: { guestTokensPerAddress: cli.guestTokensPerAddress } }),
+    dataDir: cli.dataDir,
   }).catch(fatal('the control plane failed to start'));
   if (!cluster.isWorker) {
     if (cli.operatorToken === undefined) {
