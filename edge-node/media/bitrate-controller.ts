@@ -60,6 +60,8 @@ export interface BitrateControllerOptions {
 }
 
 const MAX_PROBE_WAIT_MS = 64_000;
+/** What a loss report above the threshold leaves of the target. */
+const LOSS_CUT = 0.85;
 
 export interface ReceiverReport {
   /** Share (0..1) of packets lost since the receiver's previous report. */
@@ -129,7 +131,9 @@ export class BitrateController {
       this.ceilingKbps = Math.min(this.ceilingKbps, this.target);
       this.ceilingUntil = nowMs + this.options.ceilingHoldMs;
       this.lastCutAt = nowMs;
-      this.target = this.clamp(this.target * (1 - Math.min(0.5, fractionLost)) * 0.9);
+      // A fixed step, not one sized by the loss: a burst of random loss is no measure of the link's
+      // capacity (the estimate follows that), and a deep cut would step the ladder down for it.
+      this.target = this.clamp(this.target * LOSS_CUT);
     }
     if (fractionLost > this.options.lossThreshold) this.lastLossAt = nowMs;
     return this.update(nowMs);

@@ -68,7 +68,7 @@ describe('streaming over an impaired link', () => {
     await play.link.set({ rttMs: 20 });
     const fpsBefore = await presentedFps(2000);
     const keyframesBefore = video().keyframes;
-    await play.link.lossBurst(60, 1000);
+    await play.link.lossBurst(30, 1000);
     await sleep(1000);
     // At most one keyframe per 300 ms over the burst and the second after it, plus one a rung change may bring.
     expect(video().keyframes - keyframesBefore).toBeLessThanOrEqual(2000 / 300 + 2);
