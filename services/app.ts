@@ -30,6 +30,17 @@ import { MemoryStore } from './store/memory-store.js';
 import { RedisStore, type RedisTarget } from './store/redis-store.js';
 import type { Store } from './store/store.js';
 import { TicketIssuer, type TicketPublicJwk } from './tickets/ticket-issuer.js';
+import type { CheckerIdentity } from '../protocol/checks.js';
+import { checkRoutes } from './checker/check-routes.js';
+import { VerificationService } from './checker/verification-service.js';
+import type { Ledger } from './metering/ledger.js';
+import { MemoryLedger } from './metering/memory-ledger.js';
+import { earningsRoutes, playerUsageRoutes } from './metering/metering-routes.js';
+import { MeteringService } from './metering/metering-service.js';
+import { RedisLedger } from './metering/redis-ledger.js';
+import { OperatorOverviewService } from './operators/operator-overview.js';
+import { operatorRoutes } from './operators/operator-routes.js';
+import { NodeAdmission, type AdmissionPolicy } from './registry/node-admission.js';
 
 export interface ControlPlaneOptions {
   host?: string;
@@ -68,6 +79,12 @@ export interface ControlPlaneOptions {
   ticketKeyPem?: string;
   /** HS256 secret (at least 32 bytes) for player tokens; generated per process when absent. */
   guestTokenSecret?: string;
+  /** Where the embedded store keeps the metering and verification ledger; in memory only without it. */
+  dataDir?: string;
+  /** The checker services allowed to run synthetic sessions, with their keys and where they stand. */
+  checkers?: CheckerIdentity[];
+  /** Caps on node keys per address and per operator; none without it. */
+  admission?: AdmissionPolicy;
 }
 
 export interface ControlPlane {
@@ -77,6 +94,8 @@ export interface ControlPlane {
   operatorToken: string;
   ticketPublicJwk: TicketPublicJwk;
   store: Store;
+  /** Usage records, bindings and checks (services/metering/ledger.ts). */
+  ledger: Ledger;
   close(): Promise<void>;
 }
 
@@ -91,6 +110,10 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
   const guestAuth = new GuestAuth(options.guestTokenSecret);
   const redis = options.store === undefined || options.store === 'memory' ? undefined : options.store;
   const store = redis === undefined ? new MemoryStore() : await RedisStore.connect(redis, { keyPrefix: redis.keyPrefix, replicateIndex: true, log: log.child({ component: 'store' }) });
+  const ledger = await openLedger(redis, options.dataDir, log).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
 
   try {
     const metrics = new ControlPlaneMetrics();
@@ -103,7 +126,20 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2_000,
       nodeTtlMs: options.nodeTtlMs ?? 6_000,
     });
-    const sessions = new SessionService({ store, tickets, metrics, log, ticketTtlS: options.ticketTtlS ?? 30 });
+    const metering = new MeteringService({ ledger, store, log });
+    const sessions = new SessionService({ store, tickets, metrics, log, ticketTtlS: options.ticketTtlS ?? 30, metering });
+    const verification = new VerificationService({
+      store,
+      ledger,
+      sessions,
+      catalogue,
+      guestAuth,
+      checkers: options.checkers ?? [],
+      reservationTtlMs: options.reservationTtlMs ?? 30_000,
+      log,
+    });
+    metering.onPlayerUsage((nodeId) => void verification.refresh(nodeId).catch((error: unknown) => log.warn({ err: error, nodeId }, 'reputation refresh failed')));
+    const admission = options.admission === undefined ? undefined : new NodeAdmission(ledger, options.admission, log);
     const matchmaker = new Matchmaker({
       store,
       catalogue,
@@ -131,7 +167,11 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
 
     await app.register(authRoutes, { guestAuth });
     await app.register(catalogueRoutes, { catalogue });
-    await app.register(nodeRoutes, { registry, sessions, operatorTokens });
+    await app.register(nodeRoutes, { registry, sessions, operatorTokens, metering, admission });
+    await app.register(playerUsageRoutes, { metering, guestAuth });
+    await app.register(earningsRoutes, { metering, operatorTokens });
+    await app.register(checkRoutes, { verification });
+    await app.register(operatorRoutes, { overview: new OperatorOverviewService({ store, ledger, metering, verification }), operatorTokens });
     await app.register(sessionRoutes, { sessions, matchmaker, guestAuth });
     await app.register(placementRoutes, { matchmaker, guestAuth });
     await app.register(metricsRoutes, { metrics });
@@ -147,13 +187,22 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       operatorToken,
       ticketPublicJwk: tickets.publicJwk,
       store,
+      ledger,
       close: async () => {
         await app.close();
         await store.close();
+        await ledger.close();
       },
     };
   } catch (error) {
     await store.close();
+    await ledger.close();
     throw error;
   }
+}
+
+/** The ledger sits beside the store: on the same Redis, or embedded and journalled under `dataDir`. */
+async function openLedger(redis: (RedisTarget & { keyPrefix?: string }) | undefined, dataDir: string | undefined, log: Logger): Promise<Ledger> {
+  if (redis === undefined) return MemoryLedger.open(dataDir);
+  return RedisLedger.connect(redis, { keyPrefix: redis.keyPrefix, log: log.child({ component: 'ledger' }) });
 }

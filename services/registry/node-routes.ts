@@ -16,13 +16,20 @@ import { AppError } from '../../protocol/errors.js';
 import type { OperatorTokens } from '../auth/operator-tokens.js';
 import { bearerToken } from '../http/bearer.js';
 import { errorResponses } from '../http/error-handling.js';
+import type { MeteringService } from '../metering/metering-service.js';
 import type { SessionService } from '../sessions/session-service.js';
+import type { NodeAdmission } from './node-admission.js';
+import { nodeIdForPublicKey } from './node-id.js';
 import type { NodeRegistry } from './node-registry.js';
 
 export interface NodeRoutesOptions {
   registry: NodeRegistry;
   sessions: SessionService;
   operatorTokens: OperatorTokens;
+  /** Records each end report as the node's signed usage record. */
+  metering?: MeteringService;
+  /** Caps node keys per address and per operator. */
+  admission?: NodeAdmission;
 }
 
 declare module 'fastify' {
@@ -35,7 +42,7 @@ declare module 'fastify' {
 const NodeParams = Type.Object({ nodeId: Id });
 const NodeSessionParams = Type.Object({ nodeId: Id, sessionId: Id });
 
-export const nodeRoutes: FastifyPluginAsyncTypebox<NodeRoutesOptions> = async (app, { registry, sessions, operatorTokens }) => {
+export const nodeRoutes: FastifyPluginAsyncTypebox<NodeRoutesOptions> = async (app, { registry, sessions, operatorTokens, metering, admission }) => {
   app.decorateRequest('operatorId', '');
   app.post(
     '/v1/nodes/register',
@@ -46,7 +53,10 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<NodeRoutesOptions> = async (a
       },
       schema: { body: SignedRegistration, response: { 200: NodeRegistered, ...errorResponses } },
     },
-    async (request) => registry.register(request.operatorId, request.body),
+    async (request) => {
+      await admission?.admit(nodeIdForPublicKey(request.body.payload.publicKey), request.operatorId, request.ip);
+      return registry.register(request.operatorId, request.body);
+    },
   );
 
   app.get('/v1/nodes', { schema: { response: { 200: NodeList, ...errorResponses } } }, async () => registry.list());
@@ -78,7 +88,9 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<NodeRoutesOptions> = async (a
       const { payload, signature } = request.body;
       checkSessionId(sessionId, payload.sessionId);
       await registry.authenticate(nodeId, payload, signature);
-      return sessions.markEnded(nodeId, payload);
+      const ended = await sessions.markEnded(nodeId, payload);
+      await metering?.recordNodeUsage(nodeId, request.body);
+      return ended;
     },
   );
 };

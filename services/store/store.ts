@@ -4,6 +4,7 @@
  * contract suite (test/integration/services/store.contract.test.ts).
  */
 import type { GeoPoint, SessionCreated, SessionEndReason, SessionState, SessionUsage } from '../../protocol/http.js';
+import type { PlayerUsageKey } from '../../protocol/metering.js';
 import type { PlacementCandidate } from '../../protocol/placement.js';
 
 /** The reputation the control plane gives a node it has not judged yet. */
@@ -156,6 +157,8 @@ export interface PlacementRecord {
   /** The queue the player waits in, once queued. */
   queue?: string;
   session?: SessionCreated;
+  /** The page's per-session key, bound to the session it is placed in (services/metering). */
+  usageKey?: PlayerUsageKey;
 }
 
 export type PlacementPatch = Partial<Pick<PlacementRecord, 'state' | 'rtts' | 'queue' | 'session'>>;
