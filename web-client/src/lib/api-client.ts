@@ -1,5 +1,6 @@
 /** The control plane's HTTP API as the page sees it; every failure becomes an ApiError with a catalogued code. */
 import type { ErrorResponse, Game, GameList, GuestToken } from '../../../protocol/http.js';
+import type { SignedPlayerUsage, UsageAccepted } from '../../../protocol/metering.js';
 import type { PlacementChoice, PlacementOffer, PlacementRequest, PlacementResult } from '../../../protocol/placement.js';
 
 export class ApiError extends Error {
@@ -38,6 +39,17 @@ export class ApiClient {
     await this.request<unknown>('DELETE', `/v1/placements/${encodeURIComponent(placementId)}`, undefined, (await this.guestToken()).token);
   }
 
+  /** Hands in the page's signed usage record; sent even while the page is closing. */
+  async reportUsage(record: SignedPlayerUsage): Promise<UsageAccepted> {
+    const path = `/v1/sessions/${encodeURIComponent(record.payload.sessionId)}/usage`;
+    return this.request<UsageAccepted>('POST', path, record, (await this.guestToken()).token);
+  }
+
+  /** Plays as a guest identity issued elsewhere (a session placed for this page by another party). */
+  useGuest(guest: GuestToken): void {
+    this.guest = guest;
+  }
+
   private async guestToken(): Promise<GuestToken> {
     this.guest ??= await this.request<GuestToken>('POST', '/v1/auth/guest', {});
     return this.guest;
@@ -54,7 +66,7 @@ export class ApiClient {
         },
         body: body === undefined ? undefined : JSON.stringify(body),
         // A player who closes the tab while queued still leaves the queue.
-        keepalive: method === 'DELETE',
+        keepalive: method === 'DELETE' || path.endsWith('/usage'),
       });
     } catch {
       throw new ApiError('NETWORK', 'The service cannot be reached. Check your connection and try again.', 0);

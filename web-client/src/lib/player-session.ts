@@ -14,6 +14,9 @@ import { StreamClient } from './stream-client.js';
 import type { SessionEndedNotice } from '../../../protocol/signalling.js';
 import type { GeoPoint, SessionCreated } from '../../../protocol/http.js';
 import type { RttMeasurement } from '../../../protocol/placement.js';
+import type { PlayerUsageKey, UsageAccepted } from '../../../protocol/metering.js';
+import { usageRecord } from './usage-report.js';
+import { UsageSigner } from './usage-signer.js';
 
 export interface PlayerSnapshot {
   sessionId: string | null;
@@ -60,6 +63,10 @@ export class PlayerSession {
   private lastStats: StreamStats | null = null;
   private endedNotice: SessionEndedNotice | null = null;
   private leaving = false;
+  private signer: UsageSigner | undefined;
+  private joinedAt = 0;
+  /** The signed usage record handed in when the session ended (tests read its outcome). */
+  private usageReport: Promise<UsageAccepted | null> | undefined;
 
   constructor(
     private readonly api: ApiClient,
@@ -68,10 +75,18 @@ export class PlayerSession {
     private readonly onEnded: (notice: SessionEndedNotice) => void,
   ) {}
 
+  /** The public half of this session's usage key, made before placement so the control plane binds it. */
+  async usageKey(): Promise<PlayerUsageKey> {
+    this.signer ??= await UsageSigner.create();
+    return this.signer.publicKey;
+  }
+
   async launch(gameId: string, options: LaunchOptions = {}): Promise<void> {
-    this.created = await place(this.api, {
+    const usageKey = await this.usageKey();
+    const created = await place(this.api, {
       gameId,
       location: options.location,
+      usageKey,
       signal: options.signal,
       onProgress: (progress) => {
         this.progress = progress;
@@ -79,9 +94,16 @@ export class PlayerSession {
       },
       measure: async (offer, signal) => (this.probes = await measureCandidates(offer, { signal })),
     });
+    await this.join(created);
+  }
+
+  /** Streams a session already placed with this page's usage key. */
+  async join(created: SessionCreated): Promise<void> {
+    this.created = created;
     // The node confirms a leave with its own notice; the player should read that they left.
     this.stream.onEnded((notice) => this.finish(this.leaving ? LEFT : notice));
-    const tracks = await this.stream.start(this.created);
+    const tracks = await this.stream.start(created);
+    this.joinedAt = Date.now();
     this.video.srcObject = new MediaStream([tracks.video]);
     this.speaker.srcObject = new MediaStream([tracks.audio]);
     await this.video.play().catch(() => undefined);
@@ -114,6 +136,11 @@ export class PlayerSession {
     };
   }
 
+  /** Resolves once the usage record sent at the end was accepted (null if there was none to send, or it failed). */
+  usageReported(): Promise<UsageAccepted | null> {
+    return this.usageReport ?? Promise.resolve(null);
+  }
+
   get muted(): boolean {
     return this.speaker.muted;
   }
@@ -126,6 +153,25 @@ export class PlayerSession {
     this.leaving = true;
     await this.stream.leave();
     this.finish(LEFT);
+  }
+
+  /** Signs what this page watched and hands it in; the operator is paid no more than this. */
+  private async reportUsage(): Promise<UsageAccepted | null> {
+    if (!this.created || !this.signer || this.joinedAt === 0) return null;
+    const whole = this.meter?.samples.length ?? 0;
+    const payload = usageRecord({
+      session: this.created,
+      joinedAt: this.joinedAt,
+      endedAt: Date.now(),
+      stats: this.lastStats,
+      latencyP50Ms: this.meter?.percentile(50, whole) ?? null,
+      latencyP95Ms: this.meter?.percentile(95, whole) ?? null,
+    });
+    try {
+      return await this.api.reportUsage(await this.signer.sign(payload));
+    } catch {
+      return null;
+    }
   }
 
   private async pollStats(): Promise<void> {
@@ -142,6 +188,7 @@ export class PlayerSession {
     this.pacer.stop();
     this.speaker.srcObject = null;
     this.stream.close();
+    this.usageReport = this.reportUsage();
     this.onEnded(notice);
   }
 }
