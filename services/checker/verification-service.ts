@@ -83,6 +83,7 @@ export class VerificationService {
     const verdict = judgeCheck(payload, node, catalogue.get(VERIFICATION_GAME_ID).manifest, checker.identity.location);
     const outcome = await ledger.appendCheck({ result, verdict, receivedAt: Date.now() });
     if (outcome === 'conflict') throw new AppError('CHECK_CONFLICT');
+    await this.#releaseUnjoined(payload);
     const log = this.#log.child({ nodeId: node.nodeId, checkId: payload.checkId });
     log.info({ passed: verdict.passed, failures: verdict.failures, fps: verdict.fps, latencyP50Ms: verdict.latencyP50Ms, rttMs: verdict.rttMs }, 'check recorded');
     await this.refresh(node.nodeId);
@@ -104,6 +105,21 @@ export class VerificationService {
       this.#log.warn({ nodeId, suspended: verification.suspended, flags: verification.flags, reputation: verification.reputation }, 'node reputation lowered');
     }
     return verification;
+  }
+
+  /**
+   * A synthetic player the node refused would hold its reserved slot until the reservation lapses,
+   * and make the next check find the node full; the checker's own sessions are freed at once.
+   */
+  async #releaseUnjoined({ nodeId, sessions }: SignedCheckResult['payload']): Promise<void> {
+    const { store, ledger } = this.#options;
+    for (const { sessionId, joined } of sessions) {
+      if (sessionId === null || joined) continue;
+      const { binding } = await ledger.session(sessionId);
+      if (binding === null || !binding.check || binding.nodeId !== nodeId) continue;
+      await store.releaseSlot(nodeId, sessionId);
+      await store.transitionSession(sessionId, ['reserved'], { state: 'ended', endedAt: Date.now(), endReason: 'ticket_unused' });
+    }
   }
 
   async #playerReports(nodeId: string): Promise<PlayerReport[]> {
