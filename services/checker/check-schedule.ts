@@ -14,7 +14,8 @@ export interface CheckScheduleOptions {
   random?: () => number;
 }
 
-const RANDOM_RANGE = 2 ** 48;
+/** randomInt takes ranges below 2^48. */
+const RANDOM_RANGE = 2 ** 48 - 1;
 
 export class CheckSchedule {
   readonly #due = new Map<string, number>();
