@@ -13,6 +13,7 @@ import { ControlPlaneClient, ControlPlaneError } from './control-plane/control-p
 import { defaultGameLibrary } from './game-library.js';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity.js';
 import { loadMediasoup } from './media/mediasoup-loader.js';
+import { NodeMetrics } from './metrics/node-metrics.js';
 import { ProbeEndpoint } from './probe/probe-endpoint.js';
 import { ProbeTokenVerifier } from './probe/probe-token-verifier.js';
 import type { VideoEncoderOptions } from './media/video-encoder.js';
@@ -57,6 +58,10 @@ export class EdgeNode implements SessionHost {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private verifier: TicketVerifier | undefined;
   private readonly probe: ProbeEndpoint;
+  /** Prometheus metrics, at GET /metrics on the signalling port. */
+  readonly metrics: NodeMetrics;
+  /** Frames of the sessions that have ended; running sessions add their own at scrape time. */
+  private readonly endedFrames = { encoded: 0, dropped: 0 };
   private nodeIdValue: string | undefined;
   private stopping = false;
   private worker: types.Worker | undefined;
@@ -71,6 +76,18 @@ export class EdgeNode implements SessionHost {
     private signalling: SignallingServer | undefined,
   ) {
     this.probe = new ProbeEndpoint({ logger });
+    this.metrics = new NodeMetrics({
+      slots: () => options.slots ?? 1,
+      activeSessions: () => this.sessions.size,
+      frames: () => {
+        const totals = { ...this.endedFrames };
+        for (const session of this.sessions.values()) {
+          totals.encoded += session.video.stats.framesEncoded;
+          totals.dropped += session.video.stats.framesDropped;
+        }
+        return totals;
+      },
+    });
   }
 
   static async start(options: EdgeNodeOptions): Promise<EdgeNode> {
@@ -87,6 +104,7 @@ export class EdgeNode implements SessionHost {
         publicUrl: options.publicUrl,
         sessions: node,
         probe: node.probe,
+        metrics: node.metrics,
         logger,
       });
       await node.register();
@@ -142,8 +160,10 @@ export class EdgeNode implements SessionHost {
       latencyStrip: this.options.latencyStrip ?? false,
       idleTimeoutMs,
       logger: this.logger,
+      onEncoded: this.metrics.observeEncodeMs,
     });
     this.sessions.set(session.id, session);
+    this.metrics.sessionsStarted.inc();
     session.once('ended', (reason, usage) => this.onSessionEnded(session, reason, usage));
     void this.client.reportStart({ nodeId: this.nodeId, sessionId: session.id, startedAt: session.startedAt });
     return {
@@ -176,6 +196,9 @@ export class EdgeNode implements SessionHost {
 
   private onSessionEnded(session: StreamSession, reason: SessionEndReason, usage: SessionUsage): void {
     this.sessions.delete(session.id);
+    this.endedFrames.encoded += session.video.stats.framesEncoded;
+    this.endedFrames.dropped += session.video.stats.framesDropped;
+    this.metrics.sessionsEnded.inc({ reason });
     this.endedSessions.push({ sessionId: session.id, reason, usage });
     void this.client.reportEnd({ nodeId: this.nodeId, sessionId: session.id, reason, ...usage });
   }
@@ -204,7 +227,9 @@ export class EdgeNode implements SessionHost {
   private async beat(): Promise<void> {
     try {
       await this.client.heartbeat(this.nodeId, [...this.sessions.keys()]);
+      this.metrics.heartbeats.inc({ outcome: 'ok' });
     } catch (error) {
+      this.metrics.heartbeats.inc({ outcome: error instanceof ControlPlaneError ? error.code.toLowerCase() : 'unreachable' });
       // The control plane forgot us (it restarted, or we were silent past the TTL): join again.
       if (error instanceof ControlPlaneError && error.code === 'NODE_NOT_FOUND') {
         await this.register().catch((e: unknown) => this.logger.warn({ err: e }, 're-registration failed'));

@@ -87,6 +87,8 @@ export const NodeRegistered = Type.Object({
   /** The control plane's ticket-signing key (Ed25519 public JWK); tickets are verified against it. */
   ticketPublicJwk: Type.Object({ kty: Type.String(), crv: Type.String(), x: Type.String() }, { additionalProperties: true }),
   ticketIssuer: Type.String(),
+  /** This node's own HMAC-SHA256 key for its heartbeats (protocol/heartbeat-mac.ts), new at each registration. */
+  heartbeatKey: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }),
 });
 export type NodeRegistered = Static<typeof NodeRegistered>;
 
@@ -124,6 +126,15 @@ export type SignedRegistration = Static<typeof SignedRegistration>;
 
 export const SignedHeartbeat = Signed(HeartbeatPayload);
 export type SignedHeartbeat = Static<typeof SignedHeartbeat>;
+
+/** A heartbeat authenticated with the node's heartbeat key instead of a signature (protocol/heartbeat-mac.ts). */
+export const MacHeartbeat = Type.Object(
+  { payload: HeartbeatPayload, mac: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }) },
+  { additionalProperties: false },
+);
+export type MacHeartbeat = Static<typeof MacHeartbeat>;
+export const NodeHeartbeat = Type.Union([MacHeartbeat, SignedHeartbeat]);
+export type NodeHeartbeat = Static<typeof NodeHeartbeat>;
 
 export const HeartbeatAck = Type.Object({ nodeId: Id, seq: Type.Integer() });
 export type HeartbeatAck = Static<typeof HeartbeatAck>;

@@ -11,6 +11,10 @@ import type { GeoPoint } from '../protocol/http.js';
 import { authRoutes } from './auth/auth-routes.js';
 import { GuestAuth } from './auth/guest-auth.js';
 import { OperatorTokens } from './auth/operator-tokens.js';
+import { AdminAuth } from './operators/admin-auth.js';
+import { MemoryOperatorStore } from './operators/memory-operator-store.js';
+import { OperatorAccounts } from './operators/operator-accounts.js';
+import { RedisOperatorStore } from './operators/redis-operator-store.js';
 import { Catalogue } from './catalogue/catalogue.js';
 import { catalogueRoutes } from './catalogue/catalogue-routes.js';
 import { addCorsHeaders, answerPreflight } from './http/cors.js';
@@ -39,6 +43,7 @@ import { earningsRoutes, playerUsageRoutes } from './metering/metering-routes.js
 import { MeteringService } from './metering/metering-service.js';
 import { RedisLedger } from './metering/redis-ledger.js';
 import { OperatorOverviewService } from './operators/operator-overview.js';
+import { operatorOverviewRoutes } from './operators/operator-overview-routes.js';
 import { operatorRoutes } from './operators/operator-routes.js';
 import { NodeAdmission, type AdmissionPolicy } from './registry/node-admission.js';
 
@@ -63,6 +68,8 @@ export interface ControlPlaneOptions {
   queue?: Partial<QueuePolicy>;
   /** Tokens operators register nodes with; without any, one is generated and returned. */
   operatorTokens?: string[];
+  /** Tokens that create and close operator accounts; without any, one is generated and returned. */
+  adminTokens?: string[];
   /** A folder of static files served at / (the web client), index.html included. */
   webRoot?: string;
   /** A pino logger to log through, or options for a new one. */
@@ -92,6 +99,8 @@ export interface ControlPlane {
   url: string;
   /** An operator token nodes can register with (the generated one when none was given). */
   operatorToken: string;
+  /** An admin token (the generated one when none was given). */
+  adminToken: string;
   ticketPublicJwk: TicketPublicJwk;
   store: Store;
   /** Usage records, bindings and checks (services/metering/ledger.ts). */
@@ -103,6 +112,8 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
   const log = createLogger(options.logger);
   const operatorToken = options.operatorTokens?.[0] ?? OperatorTokens.generateToken();
   const operatorTokens = new OperatorTokens(options.operatorTokens?.length ? options.operatorTokens : [operatorToken]);
+  const adminToken = options.adminTokens?.[0] ?? AdminAuth.generateToken();
+  const admin = new AdminAuth(options.adminTokens?.length ? options.adminTokens : [adminToken]);
   const tickets = await TicketIssuer.create({
     ...(options.ticketKeyPath === undefined ? {} : { privateKeyPath: options.ticketKeyPath }),
     ...(options.ticketKeyPem === undefined ? {} : { privateKeyPem: options.ticketKeyPem }),
@@ -118,8 +129,14 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
   try {
     const metrics = new ControlPlaneMetrics();
     const catalogue = new Catalogue();
+    const operatorAccounts = new OperatorAccounts({
+      store: store instanceof RedisStore ? new RedisOperatorStore(store.client, store.keyPrefix) : new MemoryOperatorStore(),
+      staticTokens: operatorTokens,
+      log,
+    });
     const registry = new NodeRegistry({
       store,
+      nodeKeys: operatorAccounts,
       tickets,
       metrics,
       log,
@@ -167,11 +184,12 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
 
     await app.register(authRoutes, { guestAuth });
     await app.register(catalogueRoutes, { catalogue });
-    await app.register(nodeRoutes, { registry, sessions, operatorTokens, metering, admission });
+    await app.register(nodeRoutes, { registry, sessions, operatorTokens: operatorAccounts, metering, admission });
+    await app.register(operatorRoutes, { accounts: operatorAccounts, admin, registry });
     await app.register(playerUsageRoutes, { metering, guestAuth });
-    await app.register(earningsRoutes, { metering, operatorTokens });
+    await app.register(earningsRoutes, { metering, operatorTokens: operatorAccounts });
     await app.register(checkRoutes, { verification });
-    await app.register(operatorRoutes, { overview: new OperatorOverviewService({ store, ledger, metering, verification }), operatorTokens });
+    await app.register(operatorOverviewRoutes, { overview: new OperatorOverviewService({ store, ledger, metering, verification }), operatorTokens: operatorAccounts });
     await app.register(sessionRoutes, { sessions, matchmaker, guestAuth });
     await app.register(placementRoutes, { matchmaker, guestAuth });
     await app.register(metricsRoutes, { metrics });
@@ -185,6 +203,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     return {
       url,
       operatorToken,
+      adminToken,
       ticketPublicJwk: tickets.publicJwk,
       store,
       ledger,

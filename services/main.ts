@@ -10,6 +10,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ControlPlaneListening } from '../protocol/control-plane-process.js';
 import { createControlPlane } from './app.js';
 import { OperatorTokens } from './auth/operator-tokens.js';
+import { AdminAuth } from './operators/admin-auth.js';
 import { createLogger } from './logging/logger.js';
 import { WorkerPool } from './workers/worker-pool.js';
 
@@ -22,6 +23,7 @@ interface CliOptions {
   redisKeyPrefix?: string;
   trustProxy?: boolean;
   operatorToken?: string[];
+  adminToken?: string[];
   webRoot?: string;
   ticketKey?: string;
   ticketKeyPem?: string;
@@ -77,6 +79,11 @@ const program = new Command()
     new Option('--operator-token <token>', 'token edge operators register with (repeatable; generated when absent)')
       .argParser(collect)
       .env('EDGEPLAY_OPERATOR_TOKEN'),
+  )
+  .addOption(
+    new Option('--admin-token <token>', 'token that creates and closes operator accounts (repeatable; generated when absent)')
+      .argParser(collect)
+      .env('EDGEPLAY_ADMIN_TOKEN'),
   )
   .option('--web-root <dir>', 'serve the web client from this folder')
   .addOption(new Option('--ticket-key <path>', 'Ed25519 PKCS#8 PEM file that signs session tickets').env('EDGEPLAY_TICKET_KEY'))
@@ -135,8 +142,10 @@ if (cli.workers > 1 && cluster.isPrimary) {
   }
   // Workers run this same command line; whatever would be generated per process must be made once, here.
   const operatorToken = cli.operatorToken === undefined ? OperatorTokens.generateToken() : undefined;
+  const adminToken = cli.adminToken === undefined ? AdminAuth.generateToken() : undefined;
   const env: Record<string, string> = {
     ...(operatorToken === undefined ? {} : { EDGEPLAY_OPERATOR_TOKEN: operatorToken }),
+    ...(adminToken === undefined ? {} : { EDGEPLAY_ADMIN_TOKEN: adminToken }),
     ...(cli.ticketKey === undefined && cli.ticketKeyPem === undefined
       ? { EDGEPLAY_TICKET_KEY_PEM: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() }
       : {}),
@@ -145,6 +154,7 @@ if (cli.workers > 1 && cluster.isPrimary) {
   const pool = new WorkerPool({ workers: cli.workers, env, log, onFailure: fatal('control plane stopped') });
   const url = await pool.start().catch(fatal('the control plane failed to start'));
   if (operatorToken !== undefined) log.warn({ operatorToken }, 'no operator token given: generated one');
+  if (adminToken !== undefined) log.warn({ adminToken }, 'no admin token given: generated one');
   log.info({ url, workers: cli.workers, pids: pool.pids }, 'control plane ready');
   process.send?.({ kind: 'listening', url, pids: pool.pids } satisfies ControlPlaneListening);
   stopOn(() => pool.close());
@@ -161,6 +171,7 @@ if (cli.workers > 1 && cluster.isPrimary) {
     trustProxy: cli.trustProxy ?? false,
     logger: { level: cli.logLevel },
     ...(cli.operatorToken === undefined ? {} : { operatorTokens: cli.operatorToken }),
+    ...(cli.adminToken === undefined ? {} : { adminTokens: cli.adminToken }),
     ...(cli.webRoot === undefined ? {} : { webRoot: cli.webRoot }),
     ...(cli.ticketKey === undefined ? {} : { ticketKeyPath: cli.ticketKey }),
     ...(cli.ticketKeyPem === undefined ? {} : { ticketKeyPem: cli.ticketKeyPem }),
@@ -173,6 +184,7 @@ if (cli.workers > 1 && cluster.isPrimary) {
       // Printed once so the operator of this machine can start an edge node; pass --operator-token to choose one.
       log.warn({ operatorToken: controlPlane.operatorToken }, 'no operator token given: generated one');
     }
+    if (cli.adminToken === undefined) log.warn({ adminToken: controlPlane.adminToken }, 'no admin token given: generated one');
     log.info({ url: controlPlane.url }, 'control plane ready');
   }
   process.send?.({ kind: 'listening', url: controlPlane.url, pids: [process.pid] } satisfies ControlPlaneListening);

@@ -13,6 +13,7 @@ import type {
   SessionEndPayload,
   SessionStartPayload,
 } from '../../protocol/http.js';
+import { heartbeatMac } from '../../protocol/heartbeat-mac.js';
 import { signPayload } from '../../protocol/signing.js';
 import type { NodeIdentity } from '../identity.js';
 
@@ -30,6 +31,8 @@ export class ControlPlaneError extends Error {
 export class ControlPlaneClient {
   // Starts from the clock so a restarted node is not refused as replaying its earlier heartbeats.
   private heartbeatSeq = Date.now();
+  /** The key the last registration gave for heartbeat MACs. */
+  private heartbeatKey: Buffer | undefined;
 
   constructor(
     private readonly baseUrl: string,
@@ -37,14 +40,18 @@ export class ControlPlaneClient {
     private readonly logger: Logger,
   ) {}
 
-  register(operatorToken: string, registration: NodeRegistration): Promise<NodeRegistered> {
+  async register(operatorToken: string, registration: NodeRegistration): Promise<NodeRegistered> {
     const payload: RegistrationPayload = { ...registration, sentAt: Date.now() };
-    return this.post<NodeRegistered>('/v1/nodes/register', this.signed(payload), { authorization: `Bearer ${operatorToken}` });
+    const registered = await this.post<NodeRegistered>('/v1/nodes/register', this.signed(payload), { authorization: `Bearer ${operatorToken}` });
+    this.heartbeatKey = Buffer.from(registered.heartbeatKey, 'base64url');
+    return registered;
   }
 
+  /** MAC'd with the key from registration: the control plane checks it for a fraction of a signature's cost. */
   async heartbeat(nodeId: string, activeSessions: string[]): Promise<void> {
     const payload: HeartbeatPayload = { nodeId, seq: ++this.heartbeatSeq, sentAt: Date.now(), activeSessions };
-    await this.post(`/v1/nodes/${nodeId}/heartbeat`, this.signed(payload));
+    const body = this.heartbeatKey === undefined ? this.signed(payload) : { payload, mac: heartbeatMac(payload, this.heartbeatKey) };
+    await this.post(`/v1/nodes/${nodeId}/heartbeat`, body);
   }
 
   reportStart(payload: SessionStartPayload): Promise<void> {

@@ -37,6 +37,8 @@ export interface VideoSourceOptions {
   playoutDelay: boolean;
   encoder: Partial<VideoEncoderOptions>;
   logger: Logger;
+  /** Told each frame's encode time (the node's metrics). */
+  onEncoded?: (encodeMs: number) => void;
 }
 
 export class VideoSource {
@@ -61,6 +63,7 @@ export class VideoSource {
     private readonly encoder: VideoEncoder,
     private readonly packetizer: H264Packetizer,
     private readonly logger: Logger,
+    private readonly onEncoded: ((encodeMs: number) => void) | undefined,
   ) {
     transport.on('rtcp', (packet: Buffer) => {
       if (!requestsKeyframe(packet)) return;
@@ -80,7 +83,7 @@ export class VideoSource {
       payloadType: H264_PAYLOAD_TYPE,
       playoutDelayExtensionId: options.playoutDelay ? PLAYOUT_DELAY_EXTENSION_ID : undefined,
     });
-    return new VideoSource(transport, producer, encoder, packetizer, options.logger);
+    return new VideoSource(transport, producer, encoder, packetizer, options.logger, options.onEncoded);
   }
 
   /** Offers a frame; `pixels` is only valid during this call, so it is copied (into the encoder, or aside) synchronously. */
@@ -105,6 +108,7 @@ export class VideoSource {
       .then((encoded) => {
         if (!encoded || this.closed) return;
         this.stats.framesEncoded++;
+        this.onEncoded?.(encoded.encodeMs);
         if (encoded.keyframe) this.stats.keyframes++;
         // A buffering encoder returns older frames, so the timestamp comes from what it returned.
         for (const packet of this.packetizer.packetize(splitAnnexB(encoded.data), Math.round(encoded.ptsMs * 90))) {

@@ -38,6 +38,8 @@ export interface StreamSessionOptions {
   latencyStrip: boolean;
   idleTimeoutMs: number;
   logger: Logger;
+  /** Told each video frame's encode time (the node's metrics). */
+  onEncoded?: (encodeMs: number) => void;
 }
 
 /** Pace reports closer together than this are refused (a page sends one a second). */
@@ -82,7 +84,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     let video: VideoSource | undefined;
     let audio: AudioSource | undefined;
     try {
-      video = await VideoSource.create({ router, width, height, fps, playoutDelay: options.lowLatency, encoder: options.encoder ?? {}, logger });
+      video = await VideoSource.create({ router, width, height, fps, playoutDelay: options.lowLatency, encoder: options.encoder ?? {}, logger, onEncoded: options.onEncoded });
       audio = await AudioSource.create({ router, logger });
       const game = GameProcess.start({ ...options.game, latencyStrip: options.latencyStrip, env: {} });
       logger.info({ gameId: options.claims.gameId, width, height, fps, lowLatency: options.lowLatency }, 'session started');

@@ -4,7 +4,7 @@
  * every failure is answered with a catalogued error code. The same HTTP server answers the
  * matchmaker's RTT probes, so a probe times the very path the stream's signalling will take.
  */
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
@@ -46,11 +46,13 @@ export class SignallingServer {
     publicUrl?: string;
     sessions: SessionHost;
     probe: ProbeEndpoint;
+    /** Another handler of plain HTTP requests (the node's /metrics); false passes the request on. */
+    metrics?: { handle(request: IncomingMessage, response: ServerResponse): boolean };
     logger: Logger;
   }): Promise<SignallingServer> {
     // socket.io takes its own path first and hands every other request to this handler.
     const http = createServer((request, response) => {
-      if (!options.probe.handle(request, response)) sendError(response, new AppError('ROUTE_NOT_FOUND'));
+      if (!options.probe.handle(request, response) && !options.metrics?.handle(request, response)) sendError(response, new AppError('ROUTE_NOT_FOUND'));
     });
     const io = new Server<ClientToNodeEvents, NodeToClientEvents>(http, {
       cors: { origin: true },

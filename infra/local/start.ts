@@ -32,6 +32,8 @@ const system = await startLocalSystem({
 
 const node = system.nodes[0]!;
 process.stdout.write(`\nEdgePlay is running. Open ${system.url}/ in your browser.\n(edge node ${node.nodeId} signalling at ${node.signallingUrl}; Ctrl+C stops everything)\n\n`);
+// Credentials for this run only: the admin creates operator accounts (POST /v1/operators), an operator token joins more rigs.
+process.stdout.write(`Admin token: ${system.controlPlane.adminToken}\nOperator token: ${system.controlPlane.operatorToken}\n\n`);
 
 let stopping = false;
 const stop = async (): Promise<void> => {

@@ -4,10 +4,10 @@ import { Type } from '@sinclair/typebox';
 import { Id } from '../../protocol/http.js';
 import { EarningsStatement, PeriodQuery, SignedPlayerUsage, UsageAccepted } from '../../protocol/metering.js';
 import type { GuestAuth } from '../auth/guest-auth.js';
-import type { OperatorTokens } from '../auth/operator-tokens.js';
 import { requirePlayer } from '../auth/player-auth.js';
 import { bearerToken } from '../http/bearer.js';
 import { errorResponses } from '../http/error-handling.js';
+import type { OperatorAccounts } from '../operators/operator-accounts.js';
 import type { MeteringService } from './metering-service.js';
 
 /** A statement without `from` covers the last 30 days. */
@@ -27,12 +27,12 @@ export const playerUsageRoutes: FastifyPluginAsyncTypebox<{ metering: MeteringSe
   );
 };
 
-export const earningsRoutes: FastifyPluginAsyncTypebox<{ metering: MeteringService; operatorTokens: OperatorTokens }> = async (app, { metering, operatorTokens }) => {
+export const earningsRoutes: FastifyPluginAsyncTypebox<{ metering: MeteringService; operatorTokens: Pick<OperatorAccounts, 'authenticate'> }> = async (app, { metering, operatorTokens }) => {
   app.get(
     '/v1/operators/me/earnings',
     { schema: { querystring: PeriodQuery, response: { 200: EarningsStatement, ...errorResponses } } },
     async (request) => {
-      const operatorId = operatorTokens.authenticate(bearerToken(request));
+      const operatorId = await operatorTokens.authenticate(bearerToken(request));
       const { from, to } = period(request.query);
       return metering.statement(operatorId, from, to);
     },

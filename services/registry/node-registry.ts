@@ -5,12 +5,13 @@
 import type { KeyObject } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../../protocol/errors.js';
-import type { HeartbeatAck, NodeList, NodeRegistered, NodeView, SignedHeartbeat, SignedRegistration } from '../../protocol/http.js';
+import { generateHeartbeatKey, verifyHeartbeatMac } from '../../protocol/heartbeat-mac.js';
+import type { HeartbeatAck, HeartbeatPayload, NodeHeartbeat, NodeList, NodeRegistered, NodeView, SignedRegistration } from '../../protocol/http.js';
 import { publicKeyFromRaw, verifyPayload } from '../../protocol/signing.js';
 import { TICKET_ISSUER } from '../../protocol/ticket.js';
 import type { Logger } from '../logging/logger.js';
 import type { ControlPlaneMetrics } from '../metrics/metrics.js';
-import type { NodeRecord, Store } from '../store/store.js';
+import type { NodeRecord, Store, StoredNode } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
 import { nodeIdForPublicKey } from './node-id.js';
 
@@ -19,8 +20,16 @@ const MAX_CLOCK_SKEW_MS = 30_000;
 /** Node keys kept per instance: a network's worth, a few hundred bytes each. */
 const KEY_CACHE_SIZE = 100_000;
 
+/** Which node keys may register, and who owns a node (services/operators/operator-accounts.ts). */
+export interface NodeKeyPolicy {
+  /** Throws NODE_KEY_REVOKED for a revoked key. */
+  checkNodeKey(nodeId: string): Promise<void>;
+  recordNodeOwner(nodeId: string, operatorId: string): Promise<void>;
+}
+
 export interface NodeRegistryOptions {
   store: Store;
+  nodeKeys: NodeKeyPolicy;
   tickets: TicketIssuer;
   metrics: ControlPlaneMetrics;
   log: Logger;
@@ -37,6 +46,12 @@ export class NodeRegistry {
    * (the heartbeat script still refuses a node that is not live).
    */
   readonly #keys = new LRUCache<string, KeyObject>({ max: KEY_CACHE_SIZE });
+  /**
+   * Heartbeat MAC keys by node id, as this instance last saw them. A node that registers again
+   * (perhaps through another instance) gets a new key: a MAC the kept key does not verify is
+   * checked once more against the store's.
+   */
+  readonly #heartbeatKeys = new LRUCache<string, Buffer>({ max: KEY_CACHE_SIZE });
 
   constructor(options: NodeRegistryOptions) {
     this.#options = options;
@@ -47,7 +62,19 @@ export class NodeRegistry {
    * Registers the node whose key signed the registration; registering again with the same key
    * refreshes the node's record and keeps its sessions.
    */
-  async register(operatorId: string, { payload, signature }: SignedRegistration): Promise<NodeRegistered> {
+  async register(operatorId: string, registration: SignedRegistration): Promise<NodeRegistered> {
+    const { nodeRegistrations } = this.#options.metrics;
+    try {
+      const registered = await this.#register(operatorId, registration);
+      nodeRegistrations.inc({ outcome: 'accepted' });
+      return registered;
+    } catch (error) {
+      nodeRegistrations.inc({ outcome: error instanceof AppError ? error.code.toLowerCase() : 'error' });
+      throw error;
+    }
+  }
+
+  async #register(operatorId: string, { payload, signature }: SignedRegistration): Promise<NodeRegistered> {
     const { store, tickets, heartbeatIntervalMs, nodeTtlMs } = this.#options;
     const { sentAt, ...registration } = payload;
     const nodeId = nodeIdForPublicKey(registration.publicKey);
@@ -62,18 +89,22 @@ export class NodeRegistry {
       log.warn({ sentAt, now }, 'registration refused: clock skew');
       throw new AppError('REGISTRATION_CLOCK_SKEW', `The registration was sent at ${sentAt}; the control plane clock reads ${now}.`);
     }
-    const record: NodeRecord = { nodeId, operatorId, ...registration, lastHeartbeatAt: now };
+    await this.#options.nodeKeys.checkNodeKey(nodeId);
+    const heartbeatKey = generateHeartbeatKey();
+    const record: NodeRecord = { nodeId, operatorId, ...registration, lastHeartbeatAt: now, heartbeatKey };
     const outcome = await store.upsertNode(record, nodeTtlMs);
     if (outcome === 'operator_mismatch') {
       log.warn({ operatorId }, 'registration refused: the node is live under another operator');
       throw new AppError('FORBIDDEN', 'This node is registered by another operator.');
     }
+    await this.#options.nodeKeys.recordNodeOwner(nodeId, operatorId);
     this.#keys.set(nodeId, key);
+    this.#heartbeatKeys.set(nodeId, Buffer.from(heartbeatKey, 'base64url'));
     log.info({ outcome, name: registration.name, slots: registration.slots, signallingUrl: registration.signallingUrl }, 'node registered');
-    return { nodeId, heartbeatIntervalMs, nodeTtlMs, ticketPublicJwk: tickets.publicJwk, ticketIssuer: TICKET_ISSUER };
+    return { nodeId, heartbeatIntervalMs, nodeTtlMs, ticketPublicJwk: tickets.publicJwk, ticketIssuer: TICKET_ISSUER, heartbeatKey };
   }
 
-  async heartbeat(nodeId: string, heartbeat: SignedHeartbeat): Promise<HeartbeatAck> {
+  async heartbeat(nodeId: string, heartbeat: NodeHeartbeat): Promise<HeartbeatAck> {
     const { heartbeats } = this.#options.metrics;
     try {
       const ack = await this.#acceptHeartbeat(nodeId, heartbeat);
@@ -94,12 +125,40 @@ export class NodeRegistry {
     this.#checkSignature(nodeId, payload, signature, await this.#liveNodeKey(nodeId), 'SIGNATURE_INVALID');
   }
 
+  /**
+   * Takes a revoked node out of placement now: no later heartbeat sequence number can be accepted
+   * and its record lapses at once, so every instance refuses it without knowing of the revocation.
+   */
+  async endLiveness(nodeId: string): Promise<void> {
+    this.#keys.delete(nodeId);
+    this.#heartbeatKeys.delete(nodeId);
+    await this.#options.store.acceptHeartbeat(nodeId, Number.MAX_SAFE_INTEGER, Date.now(), 1);
+  }
+
   async #liveNodeKey(nodeId: string): Promise<KeyObject> {
+    return parsePublicKey((await this.#liveNode(nodeId)).publicKey);
+  }
+
+  /** The live node's record, its keys kept for its next heartbeats; NODE_KEY_REVOKED or NODE_NOT_FOUND otherwise. */
+  async #liveNode(nodeId: string): Promise<StoredNode> {
     const node = await this.#options.store.getNode(nodeId);
-    if (node === null) throw nodeNotFound();
-    const key = parsePublicKey(node.publicKey);
-    this.#keys.set(nodeId, key);
-    return key;
+    if (node === null) {
+      await this.#options.nodeKeys.checkNodeKey(nodeId);
+      throw nodeNotFound();
+    }
+    this.#keys.set(nodeId, parsePublicKey(node.publicKey));
+    if (node.heartbeatKey !== undefined) this.#heartbeatKeys.set(nodeId, Buffer.from(node.heartbeatKey, 'base64url'));
+    return node;
+  }
+
+  async #checkMac(nodeId: string, payload: HeartbeatPayload, mac: string): Promise<void> {
+    const kept = this.#heartbeatKeys.get(nodeId);
+    if (kept !== undefined && verifyHeartbeatMac(payload, mac, kept)) return;
+    const { heartbeatKey } = await this.#liveNode(nodeId);
+    if (heartbeatKey === undefined || !verifyHeartbeatMac(payload, mac, Buffer.from(heartbeatKey, 'base64url'))) {
+      this.#log.warn({ nodeId }, 'heartbeat MAC does not verify');
+      throw new AppError('HEARTBEAT_MAC_INVALID');
+    }
   }
 
   #checkSignature(nodeId: string, payload: unknown, signature: string, key: KeyObject, invalidCode: 'HEARTBEAT_SIGNATURE_INVALID' | 'SIGNATURE_INVALID'): void {
@@ -132,17 +191,24 @@ export class NodeRegistry {
     return { nodes: views };
   }
 
-  async #acceptHeartbeat(nodeId: string, { payload, signature }: SignedHeartbeat): Promise<HeartbeatAck> {
+  async #acceptHeartbeat(nodeId: string, heartbeat: NodeHeartbeat): Promise<HeartbeatAck> {
     const { store, nodeTtlMs } = this.#options;
+    const { payload } = heartbeat;
     checkNamesNode(nodeId, payload);
-    const key = this.#keys.get(nodeId) ?? (await this.#liveNodeKey(nodeId));
-    this.#checkSignature(nodeId, payload, signature, key, 'HEARTBEAT_SIGNATURE_INVALID');
+    if ('mac' in heartbeat) {
+      await this.#checkMac(nodeId, payload, heartbeat.mac);
+    } else {
+      const key = this.#keys.get(nodeId) ?? (await this.#liveNodeKey(nodeId));
+      this.#checkSignature(nodeId, payload, heartbeat.signature, key, 'HEARTBEAT_SIGNATURE_INVALID');
+    }
     const now = Date.now();
     if (Math.abs(payload.sentAt - now) > MAX_CLOCK_SKEW_MS) {
       this.#log.warn({ nodeId, sentAt: payload.sentAt, now }, 'heartbeat refused: clock skew');
       throw new AppError('HEARTBEAT_CLOCK_SKEW', `The heartbeat was sent at ${payload.sentAt}; the control plane clock reads ${now}.`);
     }
     const outcome = await store.acceptHeartbeat(nodeId, payload.seq, now, nodeTtlMs);
+    // Only a refused heartbeat pays for the revocation lookup: a revoked node's liveness was ended.
+    if (outcome !== 'accepted') await this.#options.nodeKeys.checkNodeKey(nodeId);
     if (outcome === 'replayed') {
       this.#log.warn({ nodeId, seq: payload.seq }, 'heartbeat refused: sequence number not above the last one');
       throw new AppError('HEARTBEAT_REPLAYED');

@@ -7,13 +7,13 @@ import {
   NodeList,
   NodeRegistered,
   SessionView,
-  SignedHeartbeat,
+  NodeHeartbeat,
   SignedRegistration,
   SignedSessionEnd,
   SignedSessionStart,
 } from '../../protocol/http.js';
 import { AppError } from '../../protocol/errors.js';
-import type { OperatorTokens } from '../auth/operator-tokens.js';
+import type { OperatorAccounts } from '../operators/operator-accounts.js';
 import { bearerToken } from '../http/bearer.js';
 import { errorResponses } from '../http/error-handling.js';
 import type { MeteringService } from '../metering/metering-service.js';
@@ -25,7 +25,7 @@ import type { NodeRegistry } from './node-registry.js';
 export interface NodeRoutesOptions {
   registry: NodeRegistry;
   sessions: SessionService;
-  operatorTokens: OperatorTokens;
+  operatorTokens: Pick<OperatorAccounts, 'authenticate'>;
   /** Records each end report as the node's signed usage record. */
   metering?: MeteringService;
   /** Caps node keys per address and per operator. */
@@ -49,11 +49,16 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<NodeRoutesOptions> = async (a
     {
       // The operator token is checked before the body is parsed, so strangers learn nothing from validation.
       onRequest: async (request) => {
-        request.operatorId = operatorTokens.authenticate(bearerToken(request));
+        request.operatorId = await operatorTokens.authenticate(bearerToken(request));
       },
+      attachValidation: true,
       schema: { body: SignedRegistration, response: { 200: NodeRegistered, ...errorResponses } },
     },
     async (request) => {
+      if (request.validationError !== undefined) {
+        const { message, validation, validationContext } = request.validationError;
+        throw new AppError('REGISTRATION_INVALID', `The join request is malformed: ${message}`, { part: validationContext, errors: validation });
+      }
       await admission?.admit(nodeIdForPublicKey(request.body.payload.publicKey), request.operatorId, request.ip);
       return registry.register(request.operatorId, request.body);
     },
@@ -64,7 +69,7 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<NodeRoutesOptions> = async (a
   app.post(
     '/v1/nodes/:nodeId/heartbeat',
     // Every node heartbeats every few seconds: log only what goes wrong.
-    { logLevel: 'warn', schema: { params: NodeParams, body: SignedHeartbeat, response: { 200: HeartbeatAck, ...errorResponses } } },
+    { logLevel: 'warn', schema: { params: NodeParams, body: NodeHeartbeat, response: { 200: HeartbeatAck, ...errorResponses } } },
     async (request) => registry.heartbeat(request.params.nodeId, request.body),
   );
 

@@ -185,6 +185,15 @@ export class RedisStore implements Store {
     return store;
   }
 
+  /** The connection and key prefix, for records of other kinds kept beside the nodes (operator accounts); the store closes it. */
+  get client(): Redis | Cluster {
+    return this.#client;
+  }
+
+  get keyPrefix(): string {
+    return this.#prefix;
+  }
+
   async upsertNode(record: NodeRecord, ttlMs: number): Promise<UpsertNodeOutcome> {
     const { nodeId, slots, lastHeartbeatAt, operatorId, location, ...rest } = record;
     const cells = indexCells(location);

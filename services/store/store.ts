@@ -26,6 +26,11 @@ export interface NodeRecord {
   signallingUrl: string;
   builds: string[];
   lastHeartbeatAt: number;
+  /**
+   * The node's heartbeat MAC key (base64url), new at each registration: a secret between the node
+   * and the control plane, never shown in any view.
+   */
+  heartbeatKey?: string;
 }
 
 export interface SlotCounts {

@@ -16,6 +16,9 @@
  *    control plane as its command line runs it, one worker per core (services/main.ts --workers),
  *    with a load generator in its own process; and the probe-based flow (offer, then choice) the
  *    same way.
+ *  - in the largest world, the control plane's CPU per node heartbeat over HTTP: heartbeats MAC'd
+ *    with the per-node key from registration, against the Ed25519-signed ones as the baseline, in
+ *    interleaved blocks from the same nodes (`heartbeat_cpu_ms`, `heartbeat_cpu_ms_baseline_ed25519`).
  * Prints a table and writes test/bench/results/placement.json (the largest world at the top level,
  * the smaller ones under `scales`; `diagnostics` say where the time went: Redis commands per
  * search, each store call's wall time, GC pauses, CPU per placement by process, and, in the
@@ -41,13 +44,14 @@ import { startControlPlaneProcess, type ControlPlaneProcess } from '../support/c
 import { startRedis } from '../support/redis.js';
 import { BestNodeFinder, bestNodeByScan } from './placement/best-node.js';
 import { gcImpact, recordGcPauses, type GcImpact } from './placement/gc-pauses.js';
+import { credentialNodes, heartbeatBlock, type HeartbeatAuth } from './placement/heartbeats.js';
 import { LoadGenerator } from './placement/http-load.js';
 import { LATENCY_MODEL } from './placement/latency-model.js';
 import type { LoadResult } from './placement/load-protocol.js';
 import { addBaselineNodes, BENCH_KEY_PREFIX, NODE_SLOTS, registerNodes } from './placement/redis-world.js';
 import { compareStores, quality, runBaselineSearches, runMatchmakerSearches, searchBreakdown, type Quality, type SearchTimes } from './placement/searches.js';
 import { mean, percentile, round } from './placement/stats.js';
-import { buildWorld, nodePrefix, pointStats, type GeoPrecision, type World } from './placement/world.js';
+import { buildWorld, nodePrefix, pointStats, type GeoPrecision, type World, type WorldNodes } from './placement/world.js';
 
 const SEED = Number(process.env['BENCH_PLACEMENT_SEED'] ?? 20_240_611);
 const SCALES = (process.env['BENCH_PLACEMENT_SCALES'] ?? '1000,10000,100000').split(',').map(Number);
@@ -85,6 +89,12 @@ const HTTP_OFFER_CHOICES = 5_000;
  * 0.47-0.53 from 10,000 on: fewer would time the start, not the running control plane.
  */
 const HTTP_WARMUP = 12_000;
+/** Nodes of the largest world that heartbeat, each once per block. */
+const HEARTBEAT_NODES = 20_000;
+/** Blocks of each kind, interleaved: the first untimed (each worker fetches every node's keys once), then the measured ones. */
+const HEARTBEAT_WARMUP_BLOCKS = 2;
+const HEARTBEAT_BLOCKS = 3;
+const HEARTBEAT_AUTHS: readonly HeartbeatAuth[] = ['ed25519', 'hmac'];
 const RESULTS = fileURLToPath(new URL('./results/placement.json', import.meta.url));
 
 const started = performance.now();
@@ -104,6 +114,10 @@ interface ScaleFigures extends MethodFigures {
   players: number;
   http_placements_per_s: number;
   http_offer_choice_per_s: number;
+  /** Control-plane CPU per MAC'd heartbeat, ms (largest world only). */
+  heartbeat_cpu_ms?: number;
+  /** The same for Ed25519-signed heartbeats, measured alongside. */
+  heartbeat_cpu_ms_baseline_ed25519?: number;
   baseline: MethodFigures;
   diagnostics: Record<string, unknown>;
 }
@@ -172,6 +186,34 @@ async function cpuMeter(admin: Redis, plane: ControlPlaneProcess): Promise<(resu
       wall: per(result.elapsedMs),
     };
   };
+}
+
+/** CPU per heartbeat, ms, by process, for each way of authenticating one, over interleaved blocks. */
+async function measureHeartbeats(
+  redisUrl: string,
+  nodes: WorldNodes,
+  admin: Redis,
+  plane: ControlPlaneProcess,
+  load: LoadGenerator,
+  url: string,
+): Promise<Record<HeartbeatAuth, Record<string, number>>> {
+  const credentialed = await credentialNodes(redisUrl, nodes, Math.min(HEARTBEAT_NODES, nodes.count));
+  const sums: Record<HeartbeatAuth, Record<string, number>> = { ed25519: {}, hmac: {} };
+  let seq = 0;
+  for (let block = 0; block < HEARTBEAT_WARMUP_BLOCKS + HEARTBEAT_BLOCKS; block++) {
+    for (const auth of HEARTBEAT_AUTHS) {
+      const requests = heartbeatBlock(credentialed, auth, ++seq);
+      const usage = await cpuMeter(admin, plane);
+      const result = await load.run({ url, concurrency: HTTP_CONCURRENCY, kind: 'posts', requests });
+      if (result.succeeded !== requests.length) throw new Error(`${auth} heartbeats: ${result.succeeded}/${requests.length} accepted ${JSON.stringify(result.failures)}`);
+      const cpu = await usage(result);
+      log(`  heartbeats (${auth}, block ${block + 1}): ${Math.round(result.succeededPerSecond)}/s, control plane ${cpu['control_plane']} ms CPU each, redis ${cpu['redis']} ms`);
+      if (block < HEARTBEAT_WARMUP_BLOCKS) continue;
+      for (const [key, value] of Object.entries({ ...cpu, per_s: result.succeededPerSecond })) sums[auth][key] = (sums[auth][key] ?? 0) + value / HEARTBEAT_BLOCKS;
+    }
+  }
+  const rounded = (figures: Record<string, number>) => Object.fromEntries(Object.entries(figures).map(([key, value]) => [key, round(value, key === 'per_s' ? 0 : 4)]));
+  return { ed25519: rounded(sums.ed25519), hmac: rounded(sums.hmac) };
 }
 
 async function measureScale(world: World, scale: number, redisUrl: string, admin: Redis, load: LoadGenerator, largest: boolean): Promise<ScaleFigures> {
@@ -283,6 +325,7 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
     let offerChoice: LoadResult;
     let mint: LoadResult;
     let sessionsCpu: Record<string, number>;
+    let heartbeats: Record<HeartbeatAuth, Record<string, number>> | undefined;
     let offerChoiceCpu: Record<string, number>;
     try {
       const target = { url: plane.url, concurrency: HTTP_CONCURRENCY };
@@ -312,6 +355,7 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
       offerChoice = await load.run({ ...target, kind: 'offer-choice', ...offers });
       offerChoiceCpu = await offerChoiceUsage(offerChoice);
       log(`  HTTP offer + choice: ${offerChoice.succeeded}/${offerChoice.attempted} placed, ${Math.round(offerChoice.succeededPerSecond)}/s, p50 ${offerChoice.latencyP50Ms.toFixed(1)} ms, p99 ${offerChoice.latencyP99Ms.toFixed(1)} ms ${JSON.stringify(offerChoice.failures)}`);
+      if (largest) heartbeats = await measureHeartbeats(redisUrl, nodes, admin, plane, load, plane.url);
     } finally {
       await plane.stop();
     }
@@ -323,6 +367,9 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
       ...figures(run.searchMs, ours),
       http_placements_per_s: round(sessions.succeededPerSecond, 1),
       http_offer_choice_per_s: round(offerChoice.succeededPerSecond, 1),
+      ...(heartbeats === undefined
+        ? {}
+        : { heartbeat_cpu_ms: heartbeats.hmac['control_plane'], heartbeat_cpu_ms_baseline_ed25519: heartbeats.ed25519['control_plane'] }),
       baseline: figures(baselineRun.searchMs, theirs),
       diagnostics: {
         node_points: nodePoints,
@@ -361,6 +408,7 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
         http_sessions: { ...httpSummary(sessions), cpu_ms_per_placement: sessionsCpu },
         http_offer_choice: { ...httpSummary(offerChoice), cpu_ms_per_placement: offerChoiceCpu },
         http_guest_tokens_per_s: round(mint.succeededPerSecond, 1),
+        heartbeats: heartbeats === undefined ? undefined : { nodes: Math.min(HEARTBEAT_NODES, nodes.count), blocks: HEARTBEAT_BLOCKS, cpu_ms_per_heartbeat: heartbeats },
       },
     };
   } finally {
@@ -396,6 +444,10 @@ function goals(top: ScaleFigures): string[] {
   return [
     check(top.search_p99_ms <= 2, `search p99 <= 2 ms at ${top.nodes} nodes: ${top.search_p99_ms} ms`),
     check(top.http_placements_per_s >= 2000, `>= 2,000 placements/s over HTTP: ${top.http_placements_per_s}/s`),
+    check(
+      top.heartbeat_cpu_ms !== undefined && top.heartbeat_cpu_ms <= 0.08,
+      `control-plane CPU per heartbeat <= 0.08 ms: ${top.heartbeat_cpu_ms} ms (Ed25519-signed: ${top.heartbeat_cpu_ms_baseline_ed25519} ms)`,
+    ),
     check(top.within5ms_pct >= 95, `>= 95% of players within 5 ms of their best node: ${top.within5ms_pct}%`),
     check(
       top.mean_excess_ms <= top.baseline.mean_excess_ms / 2,
@@ -439,6 +491,7 @@ async function main(): Promise<void> {
       search_p99_at_most_2ms: top.search_p99_ms <= 2,
       http_at_least_2000_per_s: top.http_placements_per_s >= 2000,
       within5ms_at_least_95pct: top.within5ms_pct >= 95,
+      heartbeat_cpu_at_most_0_08ms: top.heartbeat_cpu_ms !== undefined && top.heartbeat_cpu_ms <= 0.08,
       mean_excess_at_most_half_baseline: top.mean_excess_ms <= top.baseline.mean_excess_ms / 2,
     },
     diagnostics,

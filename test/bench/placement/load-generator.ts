@@ -99,6 +99,13 @@ async function runJob(job: LoadJob): Promise<LoadResult> {
         return response.status === 201 ? null : errorCode(response);
       });
     }
+    if (job.kind === 'posts') {
+      return await pool(job.requests.length, job.concurrency, async (i) => {
+        const { path, body } = job.requests[i]!;
+        const response = await send(client, 'POST', path, {}, body);
+        return response.status === 200 ? null : errorCode(response);
+      });
+    }
     const { players, nodes } = world ?? {};
     if (players === undefined || nodes === undefined) throw new Error('offer-choice needs the world first');
     return await pool(job.tokens.length, job.concurrency, async (i) => {

@@ -8,6 +8,12 @@ export interface LoadTarget {
   concurrency: number;
 }
 
+/** One prepared request: a POST of `body` to `path`. */
+export interface LoadRequestSpec {
+  path: string;
+  body: unknown;
+}
+
 export type LoadJob =
   /** Mints `count` guest tokens (POST /v1/auth/guest). */
   | (LoadTarget & { kind: 'mint'; count: number })
@@ -17,7 +23,9 @@ export type LoadJob =
    * Per token: POST /v1/placements, then POST .../choice with the RTT the player at `players[i]`
    * would measure to each candidate (the latency model of the world sent with 'world').
    */
-  | (LoadTarget & { kind: 'offer-choice'; tokens: string[]; ips: string[]; players: number[] });
+  | (LoadTarget & { kind: 'offer-choice'; tokens: string[]; ips: string[]; players: number[] })
+  /** Prepared POSTs (node heartbeats), each expected to answer 200. */
+  | (LoadTarget & { kind: 'posts'; requests: LoadRequestSpec[] });
 
 export type LoadRequest = { kind: 'world'; players: Endpoints; nodes: Nodes } | { kind: 'job'; job: LoadJob } | { kind: 'exit' };
 

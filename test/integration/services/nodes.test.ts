@@ -102,13 +102,13 @@ describe.each(backends)('nodes ($name store)', (backend) => {
       expect(await listedNodeIds()).toEqual([]);
     });
 
-    it('answers a malformed registration with 400 VALIDATION_FAILED and the schema errors', async () => {
+    it('answers a malformed registration with 400 REGISTRATION_INVALID and the schema errors', async () => {
       const response = await api<ErrorResponse>(controlPlane.url, '/v1/nodes/register', {
         body: { ...node.signedRegistration(), payload: { ...node.registration, sentAt: Date.now(), slots: 0, extra: true } },
         token: controlPlane.operatorToken,
       });
       expect(response.status).toBe(400);
-      expect(response.body.error.code).toBe('VALIDATION_FAILED');
+      expect(response.body.error.code).toBe('REGISTRATION_INVALID');
       expect(response.body.error.details).toMatchObject({ part: 'body', errors: [expect.objectContaining({ keyword: expect.any(String) })] });
     });
   });

@@ -14,6 +14,7 @@ import type {
   SignedSessionEnd,
   SignedSessionStart,
 } from '../../../../protocol/http.js';
+import { heartbeatMac } from '../../../../protocol/heartbeat-mac.js';
 import { rawPublicKey, signPayload } from '../../../../protocol/signing.js';
 import { api, type ApiResponse } from './http.js';
 
@@ -22,6 +23,8 @@ export class TestEdgeNode {
   readonly publicKey: string;
   readonly registration: NodeRegistration;
   nodeId = '';
+  /** The heartbeat MAC key the last registration returned. */
+  heartbeatKey = '';
   #seq = 0;
 
   constructor(
@@ -54,7 +57,10 @@ export class TestEdgeNode {
 
   async register(body: unknown = this.signedRegistration()): Promise<ApiResponse<NodeRegistered>> {
     const response = await api<NodeRegistered>(this.baseUrl, '/v1/nodes/register', { body, token: this.operatorToken });
-    if (response.status === 200) this.nodeId = response.body.nodeId;
+    if (response.status === 200) {
+      this.nodeId = response.body.nodeId;
+      this.heartbeatKey = response.body.heartbeatKey;
+    }
     return response;
   }
 
@@ -62,6 +68,12 @@ export class TestEdgeNode {
   heartbeat(overrides: Partial<SignedHeartbeat['payload']> = {}): SignedHeartbeat {
     const payload = { nodeId: this.nodeId, seq: ++this.#seq, sentAt: Date.now(), activeSessions: [], ...overrides };
     return { payload, signature: signPayload(payload, this.privateKey) };
+  }
+
+  /** The next heartbeat, MAC'd with `key` (this node's heartbeat key unless given); `overrides` change the payload first. */
+  macHeartbeat(overrides: Partial<SignedHeartbeat['payload']> = {}, key = this.heartbeatKey): { payload: SignedHeartbeat['payload']; mac: string } {
+    const payload = { nodeId: this.nodeId, seq: ++this.#seq, sentAt: Date.now(), activeSessions: [], ...overrides };
+    return { payload, mac: heartbeatMac(payload, Buffer.from(key, 'base64url')) };
   }
 
   async sendHeartbeat(body: unknown = this.heartbeat()): Promise<ApiResponse> {
