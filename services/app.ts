@@ -143,7 +143,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2_000,
       nodeTtlMs: options.nodeTtlMs ?? 6_000,
     });
-    const metering = new MeteringService({ ledger, store, log });
+    const metering = new MeteringService({ ledger, store, metrics, log });
     const sessions = new SessionService({ store, tickets, metrics, log, ticketTtlS: options.ticketTtlS ?? 30, metering });
     const verification = new VerificationService({
       store,
@@ -153,6 +153,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       guestAuth,
       checkers: options.checkers ?? [],
       reservationTtlMs: options.reservationTtlMs ?? 30_000,
+      metrics,
       log,
     });
     metering.onPlayerUsage((nodeId) => void verification.refresh(nodeId).catch((error: unknown) => log.warn({ err: error, nodeId }, 'reputation refresh failed')));

@@ -11,6 +11,7 @@ import { publicKeyFromRaw, verifyPayload } from '../../protocol/signing.js';
 import type { GuestAuth } from '../auth/guest-auth.js';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import type { Logger } from '../logging/logger.js';
+import type { ControlPlaneMetrics } from '../metrics/metrics.js';
 import type { Ledger } from '../metering/ledger.js';
 import { newSessionId, type SessionService } from '../sessions/session-service.js';
 import type { Store } from '../store/store.js';
@@ -32,6 +33,7 @@ export interface VerificationServiceOptions {
   guestAuth: GuestAuth;
   checkers: readonly CheckerIdentity[];
   reservationTtlMs: number;
+  metrics: ControlPlaneMetrics;
   log: Logger;
 }
 
@@ -83,6 +85,7 @@ export class VerificationService {
     const verdict = judgeCheck(payload, node, catalogue.get(VERIFICATION_GAME_ID).manifest, checker.identity.location);
     const outcome = await ledger.appendCheck({ result, verdict, receivedAt: Date.now() });
     if (outcome === 'conflict') throw new AppError('CHECK_CONFLICT');
+    if (outcome === 'appended') this.#options.metrics.observeCheck({ passed: verdict.passed, ...(verdict.latencyP50Ms === null ? {} : { inputToFrameMs: verdict.latencyP50Ms }) });
     await this.#releaseUnjoined(payload);
     const log = this.#log.child({ nodeId: node.nodeId, checkId: payload.checkId });
     log.info({ passed: verdict.passed, failures: verdict.failures, fps: verdict.fps, latencyP50Ms: verdict.latencyP50Ms, rttMs: verdict.rttMs }, 'check recorded');

@@ -7,6 +7,7 @@ import { AppError } from '../../protocol/errors.js';
 import type { SignedSessionEnd } from '../../protocol/http.js';
 import type { EarningsStatement, PlayerUsageKey, SessionSettlement, SignedPlayerUsage, UsageAccepted } from '../../protocol/metering.js';
 import type { Logger } from '../logging/logger.js';
+import type { ControlPlaneMetrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
 import type { Ledger, SessionBinding } from './ledger.js';
 import { verifyPlayerUsage } from './player-signature.js';
@@ -15,6 +16,7 @@ import { settle } from './settlement.js';
 export interface MeteringServiceOptions {
   ledger: Ledger;
   store: Store;
+  metrics: ControlPlaneMetrics;
   log: Logger;
 }
 
@@ -96,6 +98,7 @@ export class MeteringService {
     const outcome = await ledger.appendPlayerUsage(sessionId, { record: usage, receivedAt: Date.now() });
     if (outcome === 'conflict') throw new AppError('USAGE_RECORD_CONFLICT');
     log.info({ outcome, seconds: payload.secondsWatched, fps: payload.fps, latencyP50Ms: payload.latencyP50Ms }, 'player usage recorded');
+    if (outcome === 'appended' && payload.latencyP50Ms !== null) this.#options.metrics.observePlayerReport({ inputToFrameMs: [payload.latencyP50Ms] });
     if (outcome === 'appended') for (const listener of this.#playerUsageListeners) listener(binding.nodeId);
     return { sessionId, outcome };
   }
