@@ -7,9 +7,11 @@ import cluster from 'node:cluster';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type { CheckerIdentity } from '../protocol/checks.js';
 import type { ControlPlaneListening } from '../protocol/control-plane-process.js';
 import { createControlPlane } from './app.js';
 import { OperatorTokens } from './auth/operator-tokens.js';
+import { parseCheckerSpec } from './checker/checker-spec.js';
 import { AdminAuth } from './operators/admin-auth.js';
 import { createLogger } from './logging/logger.js';
 import { WorkerPool } from './workers/worker-pool.js';
@@ -31,6 +33,10 @@ interface CliOptions {
   heartbeatInterval: number;
   nodeTtl: number;
   logLevel: string;
+  dataDir?: string;
+  checker?: CheckerIdentity[];
+  maxNodesPerAddress?: number;
+  maxNodesPerOperator?: number;
 }
 
 function parsePort(value: string): number {
@@ -50,6 +56,20 @@ function parseMilliseconds(value: string): number {
   const ms = Number(value);
   if (!Number.isInteger(ms) || ms < 100 || ms > 3_600_000) throw new InvalidArgumentError('expected milliseconds (100-3600000)');
   return ms;
+}
+
+function collectCheckers(value: string, previous: CheckerIdentity[] = []): CheckerIdentity[] {
+  try {
+    return [...previous, parseCheckerSpec(value)];
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+function parseCount(value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return count;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -101,7 +121,11 @@ const program = new Command()
       .default(6_000)
       .env('EDGEPLAY_NODE_TTL_MS'),
   )
-  .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('LOG_LEVEL'));
+  .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('LOG_LEVEL'))
+  .addOption(new Option('--data-dir <dir>', 'where the in-process store journals usage records and checks').env('EDGEPLAY_DATA_DIR'))
+  .addOption(new Option('--checker <id=key@lat,lng>', 'a checker service allowed to verify nodes (repeatable)').argParser(collectCheckers))
+  .addOption(new Option('--max-nodes-per-address <n>', 'node keys one address may register').argParser(parseCount))
+  .addOption(new Option('--max-nodes-per-operator <n>', 'node keys one operator may register').argParser(parseCount));
 
 const cli = program.parse().opts<CliOptions>();
 if (cli.nodeTtl < 2 * cli.heartbeatInterval) {
@@ -178,6 +202,11 @@ if (cli.workers > 1 && cluster.isPrimary) {
     ...(cli.guestTokenSecret === undefined ? {} : { guestTokenSecret: cli.guestTokenSecret }),
     heartbeatIntervalMs: cli.heartbeatInterval,
     nodeTtlMs: cli.nodeTtl,
+    ...(cli.dataDir === undefined ? {} : { dataDir: cli.dataDir }),
+    ...(cli.checker === undefined ? {} : { checkers: cli.checker }),
+    ...(cli.maxNodesPerAddress === undefined && cli.maxNodesPerOperator === undefined
+      ? {}
+      : { admission: { maxNodesPerAddress: cli.maxNodesPerAddress ?? 1_000_000, maxNodesPerOperator: cli.maxNodesPerOperator ?? 1_000_000, windowMs: 24 * 3600 * 1000 } }),
   }).catch(fatal('the control plane failed to start'));
   if (!cluster.isWorker) {
     if (cli.operatorToken === undefined) {
