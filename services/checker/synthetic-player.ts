@@ -36,7 +36,7 @@ export async function playSynthetic(context: BrowserContext, { pageUrl, playMs, 
     } catch {
       return { sessionId, ...NOT_JOINED };
     }
-    const measurement = await play(page, playMs);
+    const measurement = await playAndMeasure(page, playMs);
     await page.evaluate(() => window.edgeplay!.leave());
     await page.evaluate(() => window.edgeplay!.usageReported());
     return { sessionId, ...measurement };
@@ -45,7 +45,8 @@ export async function playSynthetic(context: BrowserContext, { pageUrl, playMs, 
   }
 }
 
-async function play(page: Page, playMs: number): Promise<Omit<CheckSessionMeasurement, 'sessionId'>> {
+/** Plays a page that is streaming for `playMs` and reads what it measured over that time. */
+export async function playAndMeasure(page: Page, playMs: number): Promise<Omit<CheckSessionMeasurement, 'sessionId'>> {
   const snap = (): Promise<PlayerSnapshot> => page.evaluate(() => window.edgeplay!.snapshot()!);
   await page.locator('#video').focus();
   const start = await snap();

@@ -5,6 +5,7 @@ import type { PlacementProgress } from '../lib/placement-flow.js';
 import { failureMessage, progressDetail, progressLabel } from '../lib/placement-messages.js';
 import { PlayerSession, type PlayerSnapshot } from '../lib/player-session.js';
 import { StreamError } from '../lib/stream-client.js';
+import { OperatorPage } from './operator-page.js';
 import { renderOverlay } from './overlay.js';
 import type { GeoPoint, Game, GuestToken, SessionCreated } from '../../../protocol/http.js';
 import type { PlayerUsageKey, UsageAccepted } from '../../../protocol/metering.js';
@@ -35,6 +36,7 @@ export class App {
   /** A session made ahead of a join, holding the usage key handed out for it. */
   private pending: PlayerSession | undefined;
   private previous: PlayerSession | undefined;
+  private readonly operator = new OperatorPage();
 
   async start(): Promise<void> {
     window.edgeplay = {
@@ -48,6 +50,9 @@ export class App {
     $('mute').addEventListener('click', () => this.toggleSound());
     $('cancel-placement').addEventListener('click', () => this.launching?.abort());
     window.addEventListener('pagehide', () => void this.leave());
+    this.operator.start();
+    window.addEventListener('hashchange', () => this.route());
+    this.route();
     try {
       this.showCatalogue(await this.api.games());
     } catch (error) {
@@ -116,6 +121,18 @@ export class App {
       $('placement').hidden = true;
       this.setPlayEnabled(true);
       button.textContent = 'Play';
+    }
+  }
+
+  /** #operator shows the operator page; anything else the games (or the game being played). */
+  private route(): void {
+    const operator = window.location.hash === '#operator';
+    $('operator').hidden = !operator;
+    if (operator) {
+      $('catalogue').hidden = true;
+      void this.operator.load();
+    } else if (!this.session) {
+      this.showView('catalogue');
     }
   }
 
