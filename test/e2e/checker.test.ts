@@ -15,12 +15,14 @@ import { LOCAL_SITE, startLocalSystem, type LocalSystem } from '../../infra/loca
 import { Checker } from '../../services/checker/checker.js';
 import { api } from '../integration/services/helpers/http.js';
 import { TestPlayer } from '../integration/services/helpers/players.js';
+import { launchBrowser, type Browser } from '../support/browser.js';
 
 const SYDNEY = { lat: -33.87, lng: 151.21 };
 
 describe('the checker service against real edge nodes', () => {
   let system: LocalSystem;
   let checker: Checker;
+  let browser: Browser;
 
   beforeAll(async () => {
     const keys = generateKeyPairSync('ed25519');
@@ -47,10 +49,12 @@ describe('the checker service against real edge nodes', () => {
         opening--;
       }
     };
+    browser = await launchBrowser();
     checker = await Checker.start({ controlPlaneUrl: system.url, checkerId: 'berlin-1', privateKey: keys.privateKey, playMs: 3_000, log });
   });
   afterAll(async () => {
     await checker?.stop();
+    await browser?.close();
     await system?.close();
   });
 
@@ -103,4 +107,22 @@ describe('the checker service against real edge nodes', () => {
     expect((await verification(overclaimed.nodeId)).suspended).toBe(false);
     // Four checks of a few seconds' play each, with real players joining and leaving.
   }, 150_000);
+
+  it("shows the operator their nodes on the hexagon map, each with its checks, reputation, players' latency and earnings", async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${system.url}/#operator`);
+    await page.locator('#operator-token').fill(system.controlPlane.operatorToken);
+    await page.getByRole('button', { name: 'Show my nodes' }).click();
+    await expect.poll(() => page.locator('.node-card').count(), { timeout: 10_000 }).toBe(3);
+    // Berlin's nodes share a hexagon; Sydney's has its own.
+    expect(await page.locator('#operator-map polygon.hex').count()).toBe(2);
+    const honest = page.locator(`[data-node-id="${system.nodes[0]!.nodeId}"]`);
+    expect(await honest.locator('.check.passed').count()).toBeGreaterThanOrEqual(1);
+    expect(await honest.textContent()).toMatch(/1 passed · 0 failed/);
+    expect(await honest.locator('.chart .line').count()).toBe(1);
+    const farAway = page.locator(`[data-node-id="${system.nodes[1]!.nodeId}"]`);
+    expect(await farAway.locator('.check.failed').getAttribute('title')).toContain('location_impossible');
+    expect(await page.locator('#operator-summary').textContent()).toMatch(/3 nodes · [\d.]+ h credited · earned [\d.]+/);
+    await page.close();
+  });
 });
