@@ -20,6 +20,8 @@ apt_install() {
 
 apt_install g++ make python3 pkg-config
 [[ "${1:-}" == "--test" ]] && apt_install redis-server chromium
+# The checker service (npm run checker) plays nodes through the player page in Debian's chromium.
+[[ "${1:-}" == "--checker" ]] && apt_install chromium
 
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   log "installing node modules"
