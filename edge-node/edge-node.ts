@@ -19,6 +19,7 @@ import { ProbeTokenVerifier } from './probe/probe-token-verifier.js';
 import type { VideoEncoderOptions } from './media/video-encoder.js';
 import { StreamSession, type GameLaunch } from './session/stream-session.js';
 import { SignallingServer, type SessionHost } from './signalling/signalling-server.js';
+import type { ConnectionGuardLimits } from './signalling/connection-guard.js';
 import { TicketVerifier } from './tickets/ticket-verifier.js';
 
 export interface EdgeNodeOptions {
@@ -44,6 +45,10 @@ export interface EdgeNodeOptions {
   /** Ask games to draw the input-sequence strip (tests and latency benchmarks). */
   latencyStrip?: boolean;
   idleTimeoutMs?: number;
+  /** A player whose video has not connected this long after joining is taken to have gone. */
+  mediaConnectTimeoutMs?: number;
+  /** Per-address bounds on signalling connections and joins (signalling/connection-guard.ts). */
+  signallingLimits?: Partial<ConnectionGuardLimits>;
   games?: Map<string, GameLaunch>;
   logger?: Logger;
 }
@@ -106,6 +111,7 @@ export class EdgeNode implements SessionHost {
         probe: node.probe,
         metrics: node.metrics,
         logger,
+        limits: options.signallingLimits,
       });
       await node.register();
     } catch (error) {
@@ -143,6 +149,12 @@ export class EdgeNode implements SessionHost {
     return claims;
   }
 
+  abandon(claims: SessionTicketClaims): void {
+    const now = Date.now();
+    this.logger.info({ sessionId: claims.sid }, 'player left before the session opened');
+    void this.client.reportEnd({ nodeId: this.nodeId, sessionId: claims.sid, reason: 'player_left', startedAt: now, endedAt: now, framesSent: 0, bytesSent: 0, width: 0, height: 0 });
+  }
+
   async open(claims: SessionTicketClaims): Promise<{ session: StreamSession; accepted: Omit<JoinAccepted, 'routerRtpCapabilities'> }> {
     if (this.freeSlots <= 0) throw new AppError('SLOT_UNAVAILABLE');
     const game = this.games.get(claims.gameId);
@@ -159,6 +171,7 @@ export class EdgeNode implements SessionHost {
       encoder: this.options.encoder,
       latencyStrip: this.options.latencyStrip ?? false,
       idleTimeoutMs,
+      mediaConnectTimeoutMs: this.options.mediaConnectTimeoutMs,
       logger: this.logger,
       onEncoded: this.metrics.observeEncodeMs,
     });

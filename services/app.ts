@@ -4,6 +4,7 @@
  * by side (given the same ticket key, guest token secret and operator tokens).
  */
 import { resolve } from 'node:path';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
@@ -19,6 +20,7 @@ import { Catalogue } from './catalogue/catalogue.js';
 import { catalogueRoutes } from './catalogue/catalogue-routes.js';
 import { addCorsHeaders, answerPreflight } from './http/cors.js';
 import { errorHandler, notFoundHandler } from './http/error-handling.js';
+import { DEFAULT_RATE_LIMITS, playerRateLimits, rateLimitCounters, type RateLimitPolicy } from './http/rate-limits.js';
 import { createLogger, type Logger, type LoggerOptions } from './logging/logger.js';
 import { ControlPlaneMetrics } from './metrics/metrics.js';
 import { metricsRoutes } from './metrics/metrics-routes.js';
@@ -92,6 +94,8 @@ export interface ControlPlaneOptions {
   checkers?: CheckerIdentity[];
   /** Caps on node keys per address and per operator; none without it. */
   admission?: AdmissionPolicy;
+  /** Per-address and per-player request limits (services/http/rate-limits.ts); false turns them off. */
+  rateLimits?: Partial<RateLimitPolicy> | false;
 }
 
 export interface ControlPlane {
@@ -121,7 +125,8 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
   const guestAuth = new GuestAuth(options.guestTokenSecret);
   const redis = options.store === undefined || options.store === 'memory' ? undefined : options.store;
   const store = redis === undefined ? new MemoryStore() : await RedisStore.connect(redis, { keyPrefix: redis.keyPrefix, replicateIndex: true, log: log.child({ component: 'store' }) });
-  const ledger = await openLedger(redis, options.dataDir, log).catch(async (error: unknown) => {
+  // The ledger sits beside the store: on its Redis connection, or embedded and journalled under dataDir.
+  const ledger = store instanceof RedisStore ? new RedisLedger(store) : await MemoryLedger.open(options.dataDir).catch(async (error: unknown) => {
     await store.close();
     throw error;
   });
@@ -183,16 +188,19 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     app.addHook('onRequest', addCorsHeaders);
     app.options('*', answerPreflight);
 
-    await app.register(authRoutes, { guestAuth });
+    const rateLimits = options.rateLimits === false ? false : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
+    if (rateLimits !== false) await app.register(fastifyRateLimit, rateLimitCounters(store instanceof RedisStore ? store : undefined));
+    const limits = playerRateLimits(app, rateLimits);
+    await app.register(authRoutes, { guestAuth, limits });
     await app.register(catalogueRoutes, { catalogue });
     await app.register(nodeRoutes, { registry, sessions, operatorTokens: operatorAccounts, metering, admission });
     await app.register(operatorRoutes, { accounts: operatorAccounts, admin, registry });
-    await app.register(playerUsageRoutes, { metering, guestAuth });
+    await app.register(playerUsageRoutes, { metering, guestAuth, limits });
     await app.register(earningsRoutes, { metering, operatorTokens: operatorAccounts });
     await app.register(checkRoutes, { verification });
     await app.register(operatorOverviewRoutes, { overview: new OperatorOverviewService({ store, ledger, metering, verification }), operatorTokens: operatorAccounts });
-    await app.register(sessionRoutes, { sessions, matchmaker, guestAuth });
-    await app.register(placementRoutes, { matchmaker, guestAuth });
+    await app.register(sessionRoutes, { sessions, matchmaker, guestAuth, limits });
+    await app.register(placementRoutes, { matchmaker, guestAuth, limits });
     await app.register(metricsRoutes, { metrics });
     if (options.webRoot !== undefined) {
       await app.register(fastifyStatic, { root: resolve(options.webRoot), index: 'index.html' });
@@ -219,10 +227,4 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     await ledger.close();
     throw error;
   }
-}
-
-/** The ledger sits beside the store: on the same Redis, or embedded and journalled under `dataDir`. */
-async function openLedger(redis: (RedisTarget & { keyPrefix?: string }) | undefined, dataDir: string | undefined, log: Logger): Promise<Ledger> {
-  if (redis === undefined) return MemoryLedger.open(dataDir);
-  return RedisLedger.connect(redis, { keyPrefix: redis.keyPrefix, log: log.child({ component: 'ledger' }) });
 }

@@ -37,6 +37,7 @@ interface CliOptions {
   checker?: CheckerIdentity[];
   maxNodesPerAddress?: number;
   maxNodesPerOperator?: number;
+  guestTokensPerAddress?: number;
 }
 
 function parsePort(value: string): number {
@@ -68,7 +69,7 @@ function collectCheckers(value: string, previous: CheckerIdentity[] = []): Check
 
 function parseCount(value: string): number {
   const count = Number(value);
-  if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError('expected a whole number above 0');
   return count;
 }
 
@@ -125,7 +126,10 @@ const program = new Command()
   .addOption(new Option('--data-dir <dir>', 'where the in-process store journals usage records and checks').env('EDGEPLAY_DATA_DIR'))
   .addOption(new Option('--checker <id=key@lat,lng>', 'a checker service allowed to verify nodes (repeatable)').argParser(collectCheckers))
   .addOption(new Option('--max-nodes-per-address <n>', 'node keys one address may register').argParser(parseCount))
-  .addOption(new Option('--max-nodes-per-operator <n>', 'node keys one operator may register').argParser(parseCount));
+  .addOption(new Option('--max-nodes-per-operator <n>', 'node keys one operator may register').argParser(parseCount))
+  .addOption(
+    new Option('--guest-tokens-per-address <n>', 'guest tokens one address may get a minute').argParser(parseCount).env('EDGEPLAY_GUEST_TOKENS_PER_ADDRESS'),
+  );
 
 const cli = program.parse().opts<CliOptions>();
 if (cli.nodeTtl < 2 * cli.heartbeatInterval) {
@@ -207,6 +211,7 @@ if (cli.workers > 1 && cluster.isPrimary) {
     ...(cli.maxNodesPerAddress === undefined && cli.maxNodesPerOperator === undefined
       ? {}
       : { admission: { maxNodesPerAddress: cli.maxNodesPerAddress ?? 1_000_000, maxNodesPerOperator: cli.maxNodesPerOperator ?? 1_000_000, windowMs: 24 * 3600 * 1000 } }),
+    ...(cli.guestTokensPerAddress === undefined ? {} : { rateLimits: { guestTokensPerAddress: cli.guestTokensPerAddress } }),
   }).catch(fatal('the control plane failed to start'));
   if (!cluster.isWorker) {
     if (cli.operatorToken === undefined) {

@@ -16,6 +16,8 @@ import { AudioSource } from '../media/audio-source.js';
 import { VideoSource } from '../media/video-source.js';
 import type { VideoEncoderOptions } from '../media/video-encoder.js';
 import { routerMediaCodecs } from '../media/router-config.js';
+import { withPlayerArguments } from './player-arguments.js';
+import { SessionCaps } from './session-caps.js';
 
 export interface GameLaunch {
   command: string;
@@ -37,10 +39,15 @@ export interface StreamSessionOptions {
   encoder?: Partial<VideoEncoderOptions>;
   latencyStrip: boolean;
   idleTimeoutMs: number;
+  /** A player whose video has not connected this long after joining is taken to have gone (the tab closed while connecting). */
+  mediaConnectTimeoutMs?: number;
   logger: Logger;
   /** Told each video frame's encode time (the node's metrics). */
   onEncoded?: (encodeMs: number) => void;
 }
+
+/** A page on a working network connects its video within a few seconds of joining. */
+const DEFAULT_MEDIA_CONNECT_TIMEOUT_MS = 20_000;
 
 /** Pace reports closer together than this are refused (a page sends one a second). */
 const MIN_PACE_INTERVAL_MS = 500;
@@ -57,6 +64,8 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
   private consumer: types.Consumer | undefined;
   private audioConsumer: types.Consumer | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  private readonly mediaConnectTimer: NodeJS.Timeout;
+  private readonly caps = new SessionCaps();
   private lastInputAt = Date.now();
   private lastPaceAt = -Infinity;
   private endedReason: SessionEndReason | undefined;
@@ -75,6 +84,11 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     game.on('audio', (header, samples) => audio.pushChunk(header, samples));
     game.on('exit', ({ crashed }) => this.end(crashed ? 'game_crashed' : 'game_exited'));
     this.armIdleTimer(options.idleTimeoutMs);
+    this.mediaConnectTimer = setTimeout(() => {
+      this.logger.info('the player did not connect the video in time');
+      this.end('media_failed');
+    }, options.mediaConnectTimeoutMs ?? DEFAULT_MEDIA_CONNECT_TIMEOUT_MS);
+    this.mediaConnectTimer.unref();
   }
 
   static async start(options: StreamSessionOptions): Promise<StreamSession> {
@@ -107,6 +121,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
   }
 
   async createTransport(direction: 'send' | 'recv'): Promise<TransportOptions> {
+    this.caps.take('transports');
     const transport = await this.router.createWebRtcTransport({
       listenInfos: [
         { protocol: 'udp', ip: this.options.listenIp, announcedAddress: this.options.announcedAddress },
@@ -127,6 +142,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     }
     transport.on('dtlsstatechange', (state) => {
       if (state === 'failed' || state === 'closed') this.end('media_failed');
+      if (state === 'connected' && direction === 'recv') clearTimeout(this.mediaConnectTimer);
     });
     return {
       id: transport.id,
@@ -138,7 +154,8 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
   }
 
   async connectTransport(transportId: string, dtlsParameters: types.DtlsParameters): Promise<void> {
-    await this.transport(transportId).connect({ dtlsParameters });
+    const transport = this.transport(transportId);
+    await withPlayerArguments('the DTLS parameters', () => transport.connect({ dtlsParameters }));
   }
 
   async consumeVideo(rtpCapabilities: types.RtpCapabilities): Promise<ConsumerOptions> {
@@ -159,7 +176,8 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     const recv = [...this.transports.values()].find((t) => t.appData['direction'] === 'recv');
     if (!recv) throw new AppError('VALIDATION_FAILED', `Create a recv transport before consuming ${producer.kind}.`);
     if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities })) throw new AppError('MEDIA_FAILED', unsupported);
-    return recv.consume({ producerId: producer.id, rtpCapabilities, paused });
+    this.caps.take('consumers');
+    return withPlayerArguments('the RTP capabilities', () => recv.consume({ producerId: producer.id, rtpCapabilities, paused }));
   }
 
   async resumeVideo(): Promise<void> {
@@ -181,7 +199,9 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
 
   /** The player's input channel: their DataProducer, read here through a DataConsumer on the direct transport. */
   async produceInput(transportId: string, sctpStreamParameters: types.SctpStreamParameters, label: string): Promise<string> {
-    const dataProducer = await this.transport(transportId).produceData({ sctpStreamParameters, label, protocol: 'json' });
+    const transport = this.transport(transportId);
+    this.caps.take('dataChannels');
+    const dataProducer = await withPlayerArguments('the data channel parameters', () => transport.produceData({ sctpStreamParameters, label, protocol: 'json' }));
     await this.attachInput(dataProducer);
     return dataProducer.id;
   }
@@ -196,6 +216,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     if (this.endedReason) return;
     this.endedReason = reason;
     clearTimeout(this.idleTimer);
+    clearTimeout(this.mediaConnectTimer);
     this.game.removeAllListeners('frame');
     this.game.removeAllListeners('audio');
     void this.game.stop(1000);

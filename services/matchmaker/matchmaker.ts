@@ -49,7 +49,7 @@ export const DEFAULT_CANDIDATE_COUNT = 16;
 const PROBES_PER_CANDIDATE = 5;
 /** Probing takes a second or two; a token that outlives that is only useful to someone misusing it. */
 const PROBE_TOKEN_TTL_MS = 30_000;
-/** The player stays claimed a little past the offer's expiry, so a choice made at the last moment completes. */
+/** The player stays claimed a little past the offer's (or the reservation's) expiry, so a step taken at the last moment completes. */
 const CLAIM_MARGIN_MS = 5_000;
 /** Placements stay readable this long after they end or lapse, so late requests get a precise answer. */
 const PLACEMENT_RECORD_GRACE_MS = 10 * 60_000;
@@ -105,8 +105,7 @@ export class Matchmaker {
     const game = catalogue.get(request.gameId);
     const location = await geoLocator.locate({ coordinates: request.location, ip: clientIp });
     const placementId = `pl${randomBytes(12).toString('hex')}`;
-    const holder = await store.claimPlayer(playerId, placementId, offerTtlMs + CLAIM_MARGIN_MS);
-    if (holder !== null) throw new AppError('PLACEMENT_IN_PROGRESS', undefined, { placementId: holder });
+    await this.#options.sessions.claims.claim(playerId, placementId, offerTtlMs + CLAIM_MARGIN_MS);
     try {
       const found = await this.findCandidates({ location, game, k: candidateCount });
       // Full nodes are offered after the free ones: should the player queue, their measured RTTs
@@ -192,21 +191,29 @@ export class Matchmaker {
    * distance estimate, with no probes, no latency bound and no queue; NO_CAPACITY when all are full.
    */
   async placeImmediately(playerId: string, gameId: string, clientIp: string): Promise<SessionCreated> {
-    const { catalogue, geoLocator, candidateCount, metrics } = this.#options;
+    const { catalogue, geoLocator, candidateCount, metrics, sessions, reservationTtlMs } = this.#options;
     const game = catalogue.get(gameId);
     const location = await geoLocator.locate({ ip: clientIp });
-    const { available } = await this.findCandidates({ location, game, k: candidateCount });
-    const session = await this.#reserveBest(
-      available.map((node) => ({ node, rttMs: estimateRttMs(node.distanceKm) })),
-      playerId,
-      game,
-    );
-    if (session === null) {
-      metrics.placementsFailed.inc();
-      this.#log.info({ playerId, gameId }, 'no node has a free slot');
-      throw new AppError('NO_CAPACITY');
+    const sessionId = newSessionId();
+    await sessions.claims.claim(playerId, sessionId, reservationTtlMs + CLAIM_MARGIN_MS);
+    try {
+      const { available } = await this.findCandidates({ location, game, k: candidateCount });
+      const session = await this.#reserveBest(
+        available.map((node) => ({ node, rttMs: estimateRttMs(node.distanceKm) })),
+        playerId,
+        game,
+        sessionId,
+      );
+      if (session === null) {
+        metrics.placementsFailed.inc();
+        this.#log.info({ playerId, gameId }, 'no node has a free slot');
+        throw new AppError('NO_CAPACITY');
+      }
+      return session;
+    } catch (error) {
+      await sessions.claims.release(playerId, sessionId);
+      throw error;
     }
-    return session;
   }
 
   /**
@@ -224,11 +231,11 @@ export class Matchmaker {
       const overtaking = from === 'offered' && (await this.#queue.hasWaiting(queue));
       const placeable = overtaking ? [] : await this.#placeableNodes(record, game, from === 'queued', boundMs);
       const freeSlots = placeable.reduce((sum, { node }) => sum + node.slots.free, 0);
-      const session = freeSlots >= position ? await this.#reserveBest(placeable, record.playerId, game, record.usageKey) : null;
+      const session = freeSlots >= position ? await this.#reserveBest(placeable, record.playerId, game, newSessionId(), record.usageKey) : null;
       if (session !== null) {
         await store.transitionPlacement(record.placementId, ['choosing'], { state: 'placed', session }, PLACEMENT_RECORD_GRACE_MS);
         if (from === 'queued') await this.#queue.leave(queue, record.placementId, true);
-        await store.releasePlayer(record.playerId, record.placementId);
+        await this.#options.sessions.claims.handOver(record.playerId, record.placementId, session.sessionId, this.#options.reservationTtlMs + CLAIM_MARGIN_MS);
         log.info({ nodeId: session.nodeId, sessionId: session.sessionId, from }, 'placement placed');
         return { state: 'placed', session };
       }
@@ -279,9 +286,8 @@ export class Matchmaker {
   }
 
   /** Reserves a slot on the best option that still has one when asked: the store decides races. */
-  async #reserveBest(options: Option[], playerId: string, game: Game, usageKey?: PlayerUsageKey): Promise<SessionCreated | null> {
+  async #reserveBest(options: Option[], playerId: string, game: Game, sessionId: string, usageKey?: PlayerUsageKey): Promise<SessionCreated | null> {
     const { store, sessions, reservationTtlMs } = this.#options;
-    const sessionId = newSessionId();
     for (const { node } of rankByScore(options, scoreInput)) {
       const reservation = await store.reserveSlot(node.nodeId, sessionId, reservationTtlMs);
       if (reservation !== null) return sessions.open({ sessionId, playerId, game, node, reservation, usageKey });

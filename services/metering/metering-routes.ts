@@ -7,6 +7,7 @@ import type { GuestAuth } from '../auth/guest-auth.js';
 import { requirePlayer } from '../auth/player-auth.js';
 import { bearerToken } from '../http/bearer.js';
 import { errorResponses } from '../http/error-handling.js';
+import type { RateLimits } from '../http/rate-limits.js';
 import type { OperatorAccounts } from '../operators/operator-accounts.js';
 import type { MeteringService } from './metering-service.js';
 
@@ -18,8 +19,8 @@ export function period(query: PeriodQuery): { from: number; to: number } {
   return { from: query.from === undefined ? to - DEFAULT_PERIOD_MS : Number(query.from), to };
 }
 
-export const playerUsageRoutes: FastifyPluginAsyncTypebox<{ metering: MeteringService; guestAuth: GuestAuth }> = async (app, { metering, guestAuth }) => {
-  requirePlayer(app, guestAuth);
+export const playerUsageRoutes: FastifyPluginAsyncTypebox<{ metering: MeteringService; guestAuth: GuestAuth; limits: RateLimits }> = async (app, { metering, guestAuth, limits }) => {
+  requirePlayer(app, guestAuth, limits);
   app.post(
     '/v1/sessions/:sessionId/usage',
     { schema: { params: Type.Object({ sessionId: Id }), body: SignedPlayerUsage, response: { 200: UsageAccepted, ...errorResponses } } },

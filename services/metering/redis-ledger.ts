@@ -3,11 +3,10 @@
  * (HSETNX), sorted sets to find an operator's and a node's sessions and checks by time. Durable
  * only as far as Redis is: run it with appendonly on (infra/redis).
  */
-import { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { canonicalJson } from '../../protocol/canonical-json.js';
-import type { Logger } from '../logging/logger.js';
 import { LuaScript } from '../store/lua-script.js';
-import type { RedisTarget } from '../store/redis-store.js';
+import type { RedisStore } from '../store/redis-store.js';
 import type { AppendOutcome, CheckEntry, Ledger, LedgerSession, NodeUsageEntry, PlayerUsageEntry, SessionBinding } from './ledger.js';
 
 type Client = Redis | Cluster;
@@ -25,30 +24,10 @@ export class RedisLedger implements Ledger {
   readonly #client: Client;
   readonly #prefix: string;
 
-  private constructor(client: Client, prefix: string) {
-    this.#client = client;
-    this.#prefix = prefix;
-  }
-
-  static async connect(target: RedisTarget, options: { keyPrefix?: string; log?: Logger } = {}): Promise<RedisLedger> {
-    const client: Client =
-      'redisUrl' in target
-        ? new Redis(target.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 })
-        : new Cluster(
-            target.redisCluster.map((address) => {
-              const url = new URL(address.includes('://') ? address : `redis://${address}`);
-              return { host: url.hostname, port: Number(url.port || 6379) };
-            }),
-            { lazyConnect: true, redisOptions: { maxRetriesPerRequest: 3 } },
-          );
-    client.on('error', (error: Error) => options.log?.warn({ err: error }, 'ledger redis connection error'));
-    try {
-      await client.connect();
-    } catch (error) {
-      client.disconnect();
-      throw error;
-    }
-    return new RedisLedger(client, `${options.keyPrefix ?? 'ep:'}ledger:`);
+  /** Keeps its keys beside the store's, on the store's connection (which the store closes). */
+  constructor(store: Pick<RedisStore, 'client' | 'keyPrefix'>) {
+    this.#client = store.client;
+    this.#prefix = `${store.keyPrefix}ledger:`;
   }
 
   async bind(binding: SessionBinding): Promise<AppendOutcome> {
@@ -109,9 +88,8 @@ export class RedisLedger implements Ledger {
     return admitted === 1;
   }
 
-  async close(): Promise<void> {
-    await this.#client.quit().catch(() => undefined);
-  }
+  /** The connection is the store's. */
+  async close(): Promise<void> {}
 
   #sessionKey(sessionId: string): string {
     return `${this.#prefix}s:{${sessionId}}`;

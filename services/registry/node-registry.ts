@@ -3,6 +3,7 @@
  * Ed25519 key, and everything it sends, its registration included, is signed with that key.
  */
 import type { KeyObject } from 'node:crypto';
+import { latLngToCell } from 'h3-js';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../../protocol/errors.js';
 import { generateHeartbeatKey, verifyHeartbeatMac } from '../../protocol/heartbeat-mac.js';
@@ -17,6 +18,8 @@ import { nodeIdForPublicKey } from './node-id.js';
 
 /** How far a signed registration's or heartbeat's sentAt may be from our clock; bounds how long a captured one stays replayable. */
 const MAX_CLOCK_SKEW_MS = 30_000;
+/** The public sees where a node is only to this H3 resolution (cells of about 12,000 km²). */
+const PUBLIC_CELL_RESOLUTION = 3;
 /** Node keys kept per instance: a network's worth, a few hundred bytes each. */
 const KEY_CACHE_SIZE = 100_000;
 
@@ -168,19 +171,25 @@ export class NodeRegistry {
     }
   }
 
-  async list(): Promise<NodeList> {
+  /** Every live node as the public sees it, and in full the nodes of `operatorId` (null: nobody's). */
+  async list(operatorId: string | null): Promise<NodeList> {
     const { store } = this.#options;
     const nodes = await store.listNodes();
     const views = await Promise.all(
       nodes.map(async (node): Promise<NodeView> => {
         const slots = await store.nodeSlots(node.nodeId);
-        return {
+        const view: NodeView = {
           nodeId: node.nodeId,
           name: node.name,
-          location: node.location,
+          cell: latLngToCell(node.location.lat, node.location.lng, PUBLIC_CELL_RESOLUTION),
           gpu: node.gpu,
           slots: slots.capacity,
           freeSlots: slots.free,
+        };
+        if (node.operatorId !== operatorId) return view;
+        return {
+          ...view,
+          location: node.location,
           reservedSlots: slots.reserved,
           busySlots: slots.busy,
           signallingUrl: node.signallingUrl,

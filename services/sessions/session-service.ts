@@ -12,6 +12,7 @@ import type { MeteringService } from '../metering/metering-service.js';
 import type { ControlPlaneMetrics } from '../metrics/metrics.js';
 import type { Reservation, SessionRecord, Store } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
+import { PlayerClaims } from './player-claims.js';
 
 /** How long session records stay readable after they are written, ended or not. */
 const SESSION_RECORD_TTL_MS = 24 * 60 * 60 * 1000;
@@ -44,13 +45,19 @@ export function newSessionId(): string {
   return `s${randomUUID().replaceAll('-', '')}`;
 }
 
+/** A running session holds its player until its node reports it ended (or it is found dead: PlayerClaims). */
+const ACTIVE_SESSION_CLAIM_TTL_MS = SESSION_RECORD_TTL_MS;
+
 export class SessionService {
+  /** Which one placement or session each player holds. */
+  readonly claims: PlayerClaims;
   readonly #options: SessionServiceOptions;
   readonly #log: Logger;
 
   constructor(options: SessionServiceOptions) {
     this.#options = options;
     this.#log = options.log.child({ component: 'sessions' });
+    this.claims = new PlayerClaims(options.store);
   }
 
   /** Records the session on its reserved slot and issues its ticket; the slot is freed if that fails. */
@@ -113,6 +120,7 @@ export class SessionService {
       await store.releaseSlot(nodeId, report.sessionId);
       throw new AppError('SESSION_ENDED');
     }
+    await this.claims.extend(record.playerId, report.sessionId, ACTIVE_SESSION_CLAIM_TTL_MS);
     log.info('session started');
     return toView(started);
   }
@@ -122,6 +130,7 @@ export class SessionService {
     const { store, metrics } = this.#options;
     const record = await this.#nodeSession(nodeId, report.sessionId);
     await store.releaseSlot(nodeId, report.sessionId);
+    await this.claims.release(record.playerId, report.sessionId);
     const { startedAt, endedAt, framesSent, bytesSent, width, height } = report;
     const ended = await store.transitionSession(report.sessionId, ['reserved', 'active'], {
       state: 'ended',

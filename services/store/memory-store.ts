@@ -221,10 +221,10 @@ export class MemoryStore implements Store {
     return structuredClone(entry.value);
   }
 
-  async claimPlayer(playerId: string, placementId: string, ttlMs: number): Promise<string | null> {
+  async claimPlayer(playerId: string, placementId: string, ttlMs: number, replacing?: string): Promise<string | null> {
     const now = Date.now();
     const claim = live(this.#claims, playerId, now);
-    if (claim !== undefined && claim.value !== placementId) return claim.value;
+    if (claim !== undefined && claim.value !== placementId && claim.value !== replacing) return claim.value;
     this.#claims.set(playerId, { value: placementId, expiresAt: now + ttlMs });
     return null;
   }

@@ -362,10 +362,10 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 0
 `);
 
-/** KEYS[1]: the player's claim. ARGV: placementId, ttlMs. Returns false once claimed, else the holder. */
+/** KEYS[1]: the player's claim. ARGV: placementId (or session id), ttlMs, the holder it may replace ('' for none). Returns false once claimed, else the holder. */
 export const claimPlayerScript = new LuaScript(`
 local holder = redis.call('GET', KEYS[1])
-if holder and holder ~= ARGV[1] then return holder end
+if holder and holder ~= ARGV[1] and holder ~= ARGV[3] then return holder end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return false
 `);

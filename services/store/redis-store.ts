@@ -154,6 +154,19 @@ export class RedisStore implements Store {
     this.#replicaSweepMs = options.replicaSweepMs ?? REPLICA_SWEEP_MS;
   }
 
+  /**
+   * The connection, for records of other kinds kept beside the store's keys (rate-limit counters,
+   * operator accounts, the metering ledger); the store closes it.
+   */
+  get client(): Redis | Cluster {
+    return this.#client;
+  }
+
+  /** What every key of this store starts with. */
+  get keyPrefix(): string {
+    return this.#prefix;
+  }
+
   /** Connects and checks the server answers, so a wrong address fails at start rather than on first use. */
   static async connect(target: string | RedisTarget, options: Omit<RedisStoreOptions, 'client'> = {}): Promise<RedisStore> {
     const { log } = options;
@@ -183,15 +196,6 @@ export class RedisStore implements Store {
       throw error;
     }
     return store;
-  }
-
-  /** The connection and key prefix, for records of other kinds kept beside the nodes (operator accounts); the store closes it. */
-  get client(): Redis | Cluster {
-    return this.#client;
-  }
-
-  get keyPrefix(): string {
-    return this.#prefix;
   }
 
   async upsertNode(record: NodeRecord, ttlMs: number): Promise<UpsertNodeOutcome> {
@@ -388,8 +392,8 @@ export class RedisStore implements Store {
     return hash === null ? null : decodePlacement(hash);
   }
 
-  async claimPlayer(playerId: string, placementId: string, ttlMs: number): Promise<string | null> {
-    return (await claimPlayerScript.run(this.#client, [this.#claimKey(playerId)], [placementId, ttlMs])) as string | null;
+  async claimPlayer(playerId: string, placementId: string, ttlMs: number, replacing?: string): Promise<string | null> {
+    return (await claimPlayerScript.run(this.#client, [this.#claimKey(playerId)], [placementId, ttlMs, replacing ?? ''])) as string | null;
   }
 
   async releasePlayer(playerId: string, placementId: string): Promise<void> {

@@ -240,10 +240,11 @@ export interface Store {
   transitionPlacement(placementId: string, from: readonly PlacementState[], patch: PlacementPatch, ttlMs?: number): Promise<PlacementRecord | null>;
 
   /**
-   * Marks the player as being placed by `placementId` for `ttlMs`; claiming again with the same
-   * placement extends it. Returns null once the claim holds, or the placement that holds it.
+   * Marks the player as held by `placementId` (or a session id) for `ttlMs`; claiming again with
+   * the same id extends it, and a claim held by `replacing` passes to the new id in the same step.
+   * Returns null once the claim holds, or the id that holds it.
    */
-  claimPlayer(playerId: string, placementId: string, ttlMs: number): Promise<string | null>;
+  claimPlayer(playerId: string, placementId: string, ttlMs: number, replacing?: string): Promise<string | null>;
   /** Ends the claim, if `placementId` holds it. */
   releasePlayer(playerId: string, placementId: string): Promise<void>;
 

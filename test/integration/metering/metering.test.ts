@@ -71,14 +71,15 @@ describe.each(backends)('metering ($name store)', (backend) => {
   it('flags and does not pay a node that reports more minutes or frames than its player received', async () => {
     const controlPlane = await start();
     const node = await liveNode(controlPlane);
-    const player = await MeteredPlayer.join(controlPlane.url);
-    const minutes = await player.place(node);
-    const frames = await player.place(node);
+    // One session per player: two players.
+    const [first, second] = [await MeteredPlayer.join(controlPlane.url), await MeteredPlayer.join(controlPlane.url)];
+    const minutes = await first.place(node);
+    const frames = await second.place(node);
     for (const { sessionId } of [minutes, frames]) await node.reportStart(sessionId);
     await node.reportEnd(minutes.sessionId, nodeEndReport(node, minutes.sessionId, 600, 36_000));
     await node.reportEnd(frames.sessionId, nodeEndReport(node, frames.sessionId, 60, 20_000));
-    expect((await player.reportUsage(minutes)).status).toBe(200);
-    expect((await player.reportUsage(frames)).status).toBe(200);
+    expect((await first.reportUsage(minutes)).status).toBe(200);
+    expect((await second.reportUsage(frames)).status).toBe(200);
 
     const earned = await statement(controlPlane);
     const byId = new Map(earned.settlements.map((s) => [s.sessionId, s]));
