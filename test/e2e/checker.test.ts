@@ -102,7 +102,10 @@ describe('the checker service against real edge nodes', () => {
     await player.cancel(offer.placementId);
 
     // Fixed (it now declares what it streams, checked with one player): the next pass lifts the suspension.
+    // (Once the last check's player has left: the rig turns away a second one.)
+    await expect.poll(() => overclaimed.sessions.size, { timeout: 10_000 }).toBe(0);
     const passed = await checker.check(overclaimed.nodeId, 1);
+    expect(passed.failures).toEqual([]);
     expect(passed.passed).toBe(true);
     expect((await verification(overclaimed.nodeId)).suspended).toBe(false);
     // Four checks of a few seconds' play each, with real players joining and leaving.
