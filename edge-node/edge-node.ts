@@ -6,10 +6,12 @@
 import type { types } from 'mediasoup';
 import pino, { type Logger } from 'pino';
 import { AppError } from '../protocol/errors.js';
-import type { GeoPoint, SessionEndReason, SessionUsage } from '../protocol/http.js';
+import type { GeoPoint, SessionEndPayload, SessionEndReason, SessionUsage } from '../protocol/http.js';
 import type { JoinAccepted } from '../protocol/signalling.js';
 import type { SessionTicketClaims } from '../protocol/ticket.js';
+import { dirname, join } from 'node:path';
 import { ControlPlaneClient, ControlPlaneError } from './control-plane/control-plane-client.js';
+import { ReportOutbox } from './control-plane/report-outbox.js';
 import { defaultGameLibrary } from './game-library.js';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity.js';
 import { loadMediasoup } from './media/mediasoup-loader.js';
@@ -27,6 +29,8 @@ export interface EdgeNodeOptions {
   operatorToken: string;
   /** Where the node key is kept; without it the node gets a fresh identity each start. */
   keyPath?: string;
+  /** Where undelivered end reports wait (default: report-outbox beside the key; in memory without a key). */
+  reportOutboxDir?: string;
   name?: string;
   location?: GeoPoint;
   gpu?: { model: string; vramMb: number };
@@ -76,6 +80,7 @@ export class EdgeNode implements SessionHost {
     private readonly identity: NodeIdentity,
     private readonly mediasoup: typeof import('mediasoup'),
     private readonly client: ControlPlaneClient,
+    private readonly outbox: ReportOutbox,
     private readonly games: Map<string, GameLaunch>,
     private readonly logger: Logger,
     private signalling: SignallingServer | undefined,
@@ -100,7 +105,10 @@ export class EdgeNode implements SessionHost {
     const identity = await loadOrCreateIdentity(options.keyPath);
     const mediasoup = await loadMediasoup();
     const client = new ControlPlaneClient(options.controlPlaneUrl, identity, logger);
-    const node = new EdgeNode(options, identity, mediasoup, client, options.games ?? defaultGameLibrary(), logger, undefined);
+    const outboxDir = options.reportOutboxDir ?? (options.keyPath === undefined ? undefined : join(dirname(options.keyPath), 'report-outbox'));
+    // Reports an earlier run left are retried until the registration below makes the node known again.
+    const outbox = await ReportOutbox.open({ dir: outboxDir, send: (report) => client.sendEnd(report), logger });
+    const node = new EdgeNode(options, identity, mediasoup, client, outbox, options.games ?? defaultGameLibrary(), logger, undefined);
     try {
       await node.startWorker();
       node.signalling = await SignallingServer.listen({
@@ -152,7 +160,7 @@ export class EdgeNode implements SessionHost {
   abandon(claims: SessionTicketClaims): void {
     const now = Date.now();
     this.logger.info({ sessionId: claims.sid }, 'player left before the session opened');
-    void this.client.reportEnd({ nodeId: this.nodeId, sessionId: claims.sid, reason: 'player_left', startedAt: now, endedAt: now, framesSent: 0, bytesSent: 0, width: 0, height: 0 });
+    this.keepEndReport({ nodeId: this.nodeId, sessionId: claims.sid, reason: 'player_left', startedAt: now, endedAt: now, framesSent: 0, bytesSent: 0, width: 0, height: 0 });
   }
 
   async open(claims: SessionTicketClaims): Promise<{ session: StreamSession; accepted: Omit<JoinAccepted, 'routerRtpCapabilities'> }> {
@@ -191,6 +199,13 @@ export class EdgeNode implements SessionHost {
     for (const session of this.sessions.values()) session.end('node_shutdown');
     await this.signalling?.close();
     this.worker?.close();
+    // After the sessions' own reports are in it: whatever is undelivered stays on disk for the next start.
+    this.outbox.close();
+  }
+
+  /** Session ids of end reports the control plane has not received yet. */
+  get undeliveredReports(): string[] {
+    return this.outbox.pending;
   }
 
   /** A worker that dies takes its sessions with it, but the node lives on with a fresh one. */
@@ -213,7 +228,11 @@ export class EdgeNode implements SessionHost {
     this.endedFrames.dropped += session.video.stats.framesDropped;
     this.metrics.sessionsEnded.inc({ reason });
     this.endedSessions.push({ sessionId: session.id, reason, usage });
-    void this.client.reportEnd({ nodeId: this.nodeId, sessionId: session.id, reason, ...usage });
+    this.keepEndReport({ nodeId: this.nodeId, sessionId: session.id, reason, ...usage });
+  }
+
+  private keepEndReport(report: SessionEndPayload): void {
+    this.outbox.add(report).catch((error: unknown) => this.logger.error({ err: error, sessionId: report.sessionId }, 'could not keep the end report'));
   }
 
   private async register(): Promise<void> {
@@ -227,7 +246,7 @@ export class EdgeNode implements SessionHost {
       pricePerHour: this.options.pricePerHour ?? 0.5,
       signallingUrl: this.signallingUrl,
       builds: [],
-    });
+    }, [...this.sessions.keys()]);
     this.nodeIdValue = registered.nodeId;
     this.verifier = await TicketVerifier.create(registered.ticketPublicJwk, registered.nodeId);
     this.probe.useVerifier(await ProbeTokenVerifier.create(registered.ticketPublicJwk, registered.nodeId));

@@ -117,7 +117,12 @@ export function Signed<T extends ReturnType<typeof Type.Object>>(payload: T) {
  * one that has gone offline, and point its players elsewhere. sentAt bounds replays, as for heartbeats.
  */
 export const RegistrationPayload = Type.Object(
-  { ...NodeRegistration.properties, sentAt: Type.Integer({ minimum: 0 }) },
+  {
+    ...NodeRegistration.properties,
+    sentAt: Type.Integer({ minimum: 0 }),
+    /** The sessions the node runs as it registers (again, after an outage): their slots stay busy. */
+    activeSessions: Type.Optional(Type.Array(Id, { maxItems: 64 })),
+  },
   { additionalProperties: false },
 );
 export type RegistrationPayload = Static<typeof RegistrationPayload>;
@@ -147,6 +152,10 @@ export const SessionEndReason = Type.Union([
   Type.Literal('ticket_unused'),
   Type.Literal('node_shutdown'),
   Type.Literal('media_failed'),
+  /** The node stopped heartbeating, or restarted, without reporting the session's end. */
+  Type.Literal('node_lost'),
+  /** The node's heartbeats stopped listing the session, and no end report came. */
+  Type.Literal('unreported'),
 ]);
 export type SessionEndReason = Static<typeof SessionEndReason>;
 

@@ -24,6 +24,8 @@ export const PlacementRequest = Type.Object(
     location: Type.Optional(GeoPoint),
     /** The public half of the page's per-session key: its signed usage record is checked with it. */
     usageKey: Type.Optional(PlayerUsageKey),
+    /** Nodes not to offer: the one a session just failed on, while it may still look live. */
+    excludeNodes: Type.Optional(Type.Array(Id, { maxItems: 8 })),
   },
   { additionalProperties: false },
 );

@@ -25,11 +25,14 @@ import { createLogger, type Logger, type LoggerOptions } from './logging/logger.
 import { ControlPlaneMetrics } from './metrics/metrics.js';
 import { metricsRoutes } from './metrics/metrics-routes.js';
 import { GeoLocator } from './matchmaker/geo-locator.js';
+import { loadOrCreateSecrets } from './secrets/persisted-secrets.js';
 import { DEFAULT_CANDIDATE_COUNT, Matchmaker } from './matchmaker/matchmaker.js';
 import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from './matchmaker/placement-queue.js';
 import { placementRoutes } from './matchmaker/placement-routes.js';
 import { NodeRegistry } from './registry/node-registry.js';
 import { nodeRoutes } from './registry/node-routes.js';
+import { OrphanReaper } from './sessions/orphan-reaper.js';
+import { SessionReconciler } from './sessions/session-reconciler.js';
 import { SessionService } from './sessions/session-service.js';
 import { sessionRoutes } from './sessions/session-routes.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -88,14 +91,18 @@ export interface ControlPlaneOptions {
   ticketKeyPem?: string;
   /** HS256 secret (at least 32 bytes) for player tokens; generated per process when absent. */
   guestTokenSecret?: string;
-  /** Where the embedded store keeps the metering and verification ledger; in memory only without it. */
-  dataDir?: string;
   /** The checker services allowed to run synthetic sessions, with their keys and where they stand. */
   checkers?: CheckerIdentity[];
   /** Caps on node keys per address and per operator; none without it. */
   admission?: AdmissionPolicy;
   /** Per-address and per-player request limits (services/http/rate-limits.ts); false turns them off. */
   rateLimits?: Partial<RateLimitPolicy> | false;
+  /**
+   * Where secrets not given above are kept once generated, so a restart keeps them
+   * (services/secrets/persisted-secrets.ts), and where the embedded store journals the metering
+   * and verification ledger; without it secrets are generated per process and the ledger lives in memory.
+   */
+  dataDir?: string;
 }
 
 export interface ControlPlane {
@@ -114,15 +121,17 @@ export interface ControlPlane {
 
 export async function createControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const log = createLogger(options.logger);
-  const operatorToken = options.operatorTokens?.[0] ?? OperatorTokens.generateToken();
+  const kept = options.dataDir === undefined ? undefined : await loadOrCreateSecrets(options.dataDir);
+  const operatorToken = options.operatorTokens?.[0] ?? kept?.operatorToken ?? OperatorTokens.generateToken();
   const operatorTokens = new OperatorTokens(options.operatorTokens?.length ? options.operatorTokens : [operatorToken]);
   const adminToken = options.adminTokens?.[0] ?? AdminAuth.generateToken();
   const admin = new AdminAuth(options.adminTokens?.length ? options.adminTokens : [adminToken]);
+  const ticketKeyPem = options.ticketKeyPath === undefined ? (options.ticketKeyPem ?? kept?.ticketKeyPem) : undefined;
   const tickets = await TicketIssuer.create({
     ...(options.ticketKeyPath === undefined ? {} : { privateKeyPath: options.ticketKeyPath }),
-    ...(options.ticketKeyPem === undefined ? {} : { privateKeyPem: options.ticketKeyPem }),
+    ...(ticketKeyPem === undefined ? {} : { privateKeyPem: ticketKeyPem }),
   });
-  const guestAuth = new GuestAuth(options.guestTokenSecret);
+  const guestAuth = new GuestAuth(options.guestTokenSecret ?? kept?.guestTokenSecret);
   const redis = options.store === undefined || options.store === 'memory' ? undefined : options.store;
   const store = redis === undefined ? new MemoryStore() : await RedisStore.connect(redis, { keyPrefix: redis.keyPrefix, replicateIndex: true, log: log.child({ component: 'store' }) });
   // The ledger sits beside the store: on its Redis connection, or embedded and journalled under dataDir.
@@ -139,10 +148,12 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       staticTokens: operatorTokens,
       log,
     });
+    const reconciler = new SessionReconciler({ store, metrics, log });
     const registry = new NodeRegistry({
       store,
       nodeKeys: operatorAccounts,
       tickets,
+      reconciler,
       metrics,
       log,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2_000,
@@ -207,6 +218,9 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     }
 
     const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+    const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 2_000;
+    const reaper = new OrphanReaper({ reconciler, log, intervalMs: heartbeatIntervalMs, startGraceMs: (options.nodeTtlMs ?? 6_000) + heartbeatIntervalMs });
+    reaper.start();
     const storeKind = redis === undefined ? 'memory' : 'redisCluster' in redis ? 'redis-cluster' : 'redis';
     log.child({ component: 'control-plane' }).info({ url, store: storeKind }, 'control plane listening');
     return {
@@ -217,6 +231,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       store,
       ledger,
       close: async () => {
+        reaper.stop();
         await app.close();
         await store.close();
         await ledger.close();

@@ -4,16 +4,16 @@
  * with an IPC channel, it tells its parent where it listens (protocol/control-plane-process.ts).
  */
 import cluster from 'node:cluster';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CheckerIdentity } from '../protocol/checks.js';
 import type { ControlPlaneListening } from '../protocol/control-plane-process.js';
 import { createControlPlane } from './app.js';
-import { OperatorTokens } from './auth/operator-tokens.js';
 import { parseCheckerSpec } from './checker/checker-spec.js';
 import { AdminAuth } from './operators/admin-auth.js';
 import { createLogger } from './logging/logger.js';
+import { loadOrCreateSecrets } from './secrets/persisted-secrets.js';
 import { WorkerPool } from './workers/worker-pool.js';
 
 interface CliOptions {
@@ -30,10 +30,10 @@ interface CliOptions {
   ticketKey?: string;
   ticketKeyPem?: string;
   guestTokenSecret?: string;
+  dataDir: string;
   heartbeatInterval: number;
   nodeTtl: number;
   logLevel: string;
-  dataDir?: string;
   checker?: CheckerIdentity[];
   maxNodesPerAddress?: number;
   maxNodesPerOperator?: number;
@@ -123,12 +123,16 @@ const program = new Command()
       .env('EDGEPLAY_NODE_TTL_MS'),
   )
   .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('LOG_LEVEL'))
-  .addOption(new Option('--data-dir <dir>', 'where the in-process store journals usage records and checks').env('EDGEPLAY_DATA_DIR'))
   .addOption(new Option('--checker <id=key@lat,lng>', 'a checker service allowed to verify nodes (repeatable)').argParser(collectCheckers))
   .addOption(new Option('--max-nodes-per-address <n>', 'node keys one address may register').argParser(parseCount))
   .addOption(new Option('--max-nodes-per-operator <n>', 'node keys one operator may register').argParser(parseCount))
   .addOption(
     new Option('--guest-tokens-per-address <n>', 'guest tokens one address may get a minute').argParser(parseCount).env('EDGEPLAY_GUEST_TOKENS_PER_ADDRESS'),
+  )
+  .addOption(
+    new Option('--data-dir <dir>', 'where secrets not given are kept once generated, so a restart keeps them')
+      .default(join(homedir(), '.local', 'share', 'edgeplay', 'control-plane'))
+      .env('EDGEPLAY_DATA_DIR'),
   );
 
 const cli = program.parse().opts<CliOptions>();
@@ -169,15 +173,14 @@ if (cli.workers > 1 && cluster.isPrimary) {
     program.error('--workers above 1 needs --redis-url or --redis-cluster: the in-process store is not shared between workers');
   }
   // Workers run this same command line; whatever would be generated per process must be made once, here.
-  const operatorToken = cli.operatorToken === undefined ? OperatorTokens.generateToken() : undefined;
+  const kept = await loadOrCreateSecrets(cli.dataDir).catch(fatal('could not read or keep the generated secrets'));
+  const operatorToken = cli.operatorToken === undefined ? kept.operatorToken : undefined;
   const adminToken = cli.adminToken === undefined ? AdminAuth.generateToken() : undefined;
   const env: Record<string, string> = {
     ...(operatorToken === undefined ? {} : { EDGEPLAY_OPERATOR_TOKEN: operatorToken }),
     ...(adminToken === undefined ? {} : { EDGEPLAY_ADMIN_TOKEN: adminToken }),
-    ...(cli.ticketKey === undefined && cli.ticketKeyPem === undefined
-      ? { EDGEPLAY_TICKET_KEY_PEM: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() }
-      : {}),
-    ...(cli.guestTokenSecret === undefined ? { EDGEPLAY_GUEST_TOKEN_SECRET: randomBytes(32).toString('base64url') } : {}),
+    ...(cli.ticketKey === undefined && cli.ticketKeyPem === undefined ? { EDGEPLAY_TICKET_KEY_PEM: kept.ticketKeyPem } : {}),
+    ...(cli.guestTokenSecret === undefined ? { EDGEPLAY_GUEST_TOKEN_SECRET: kept.guestTokenSecret } : {}),
   };
   const pool = new WorkerPool({ workers: cli.workers, env, log, onFailure: fatal('control plane stopped') });
   const url = await pool.start().catch(fatal('the control plane failed to start'));
@@ -206,12 +209,12 @@ if (cli.workers > 1 && cluster.isPrimary) {
     ...(cli.guestTokenSecret === undefined ? {} : { guestTokenSecret: cli.guestTokenSecret }),
     heartbeatIntervalMs: cli.heartbeatInterval,
     nodeTtlMs: cli.nodeTtl,
-    ...(cli.dataDir === undefined ? {} : { dataDir: cli.dataDir }),
     ...(cli.checker === undefined ? {} : { checkers: cli.checker }),
     ...(cli.maxNodesPerAddress === undefined && cli.maxNodesPerOperator === undefined
       ? {}
       : { admission: { maxNodesPerAddress: cli.maxNodesPerAddress ?? 1_000_000, maxNodesPerOperator: cli.maxNodesPerOperator ?? 1_000_000, windowMs: 24 * 3600 * 1000 } }),
     ...(cli.guestTokensPerAddress === undefined ? {} : { rateLimits: { guestTokensPerAddress: cli.guestTokensPerAddress } }),
+    dataDir: cli.dataDir,
   }).catch(fatal('the control plane failed to start'));
   if (!cluster.isWorker) {
     if (cli.operatorToken === undefined) {

@@ -107,10 +107,12 @@ export class Matchmaker {
     const placementId = `pl${randomBytes(12).toString('hex')}`;
     await this.#options.sessions.claims.claim(playerId, placementId, offerTtlMs + CLAIM_MARGIN_MS);
     try {
-      const found = await this.findCandidates({ location, game, k: candidateCount });
+      // A page failing over from a node that died asks to be placed anywhere but there.
+      const excluded = request.excludeNodes ?? [];
+      const found = await this.findCandidates({ location, game, k: candidateCount + excluded.length });
       // Full nodes are offered after the free ones: should the player queue, their measured RTTs
       // are what the queue places them by once one of those nodes frees a slot.
-      const nodes = [...found.available, ...found.full].slice(0, candidateCount);
+      const nodes = [...found.available, ...found.full].filter((node) => !excluded.includes(node.nodeId)).slice(0, candidateCount);
       if (nodes.length === 0) {
         this.#options.metrics.placementsFailed.inc();
         throw new AppError('NO_CAPACITY', 'No edge node can run this game right now.');
@@ -127,6 +129,7 @@ export class Matchmaker {
       const probeToken = issueProbeToken(tickets, { placementId, playerId, nodeIds, expiresAt: Math.min(expiresAt, createdAt + PROBE_TOKEN_TTL_MS) });
       const record: PlacementRecord = { placementId, playerId, gameId: game.id, location, candidates, state: 'offered', createdAt, expiresAt };
       if (request.usageKey !== undefined) record.usageKey = request.usageKey;
+      if (excluded.length > 0) record.excluded = excluded;
       await store.putPlacement(record, offerTtlMs + PLACEMENT_RECORD_GRACE_MS);
       this.#log.info({ placementId, playerId, gameId: game.id, candidates: nodeIds, radiusKm: Math.round(found.radiusKm) }, 'placement offered');
       return { placementId, candidates, probeToken, probesPerCandidate: PROBES_PER_CANDIDATE, expiresAt };
@@ -172,16 +175,20 @@ export class Matchmaker {
     return this.#queue.view(standing, this.#queue.latencyBoundMs(Date.now() - record.createdAt));
   }
 
-  /** Gives the placement up; a placement already placed or given up is left as it is. */
+  /**
+   * Gives the placement up; a placed one frees its slot at once unless its player has joined the
+   * node; one already given up is left as it is.
+   */
   async cancel(playerId: string, placementId: string): Promise<void> {
-    const { store } = this.#options;
+    const { store, sessions } = this.#options;
     const record = await this.#own(playerId, placementId);
-    const cancelled = await store.transitionPlacement(placementId, ['offered', 'queued'], { state: 'cancelled' }, PLACEMENT_RECORD_GRACE_MS);
+    const cancelled = await store.transitionPlacement(placementId, ['offered', 'queued', 'placed'], { state: 'cancelled' }, PLACEMENT_RECORD_GRACE_MS);
     if (cancelled === null) {
       if ((await store.getPlacement(placementId))?.state === 'choosing') throw new AppError('PLACEMENT_IN_PROGRESS');
       return;
     }
-    if (record.queue !== undefined) await this.#queue.leave(record.queue, placementId, false);
+    if (record.state === 'placed' && record.session !== undefined) await sessions.giveUpUnjoined(record.session.nodeId, record.session.sessionId);
+    else if (record.queue !== undefined) await this.#queue.leave(record.queue, placementId);
     await store.releasePlayer(playerId, placementId);
     this.#log.info({ placementId, playerId }, 'placement cancelled');
   }
@@ -234,7 +241,7 @@ export class Matchmaker {
       const session = freeSlots >= position ? await this.#reserveBest(placeable, record.playerId, game, newSessionId(), record.usageKey) : null;
       if (session !== null) {
         await store.transitionPlacement(record.placementId, ['choosing'], { state: 'placed', session }, PLACEMENT_RECORD_GRACE_MS);
-        if (from === 'queued') await this.#queue.leave(queue, record.placementId, true);
+        if (from === 'queued') await this.#queue.leave(queue, record.placementId);
         await this.#options.sessions.claims.handOver(record.playerId, record.placementId, session.sessionId, this.#options.reservationTtlMs + CLAIM_MARGIN_MS);
         log.info({ nodeId: session.nodeId, sessionId: session.sessionId, from }, 'placement placed');
         return { state: 'placed', session };
@@ -280,7 +287,7 @@ export class Matchmaker {
       options.set(summary.nodeId, { node: summary, rttMs });
     });
     for (const node of found?.available ?? []) {
-      if (!options.has(node.nodeId)) options.set(node.nodeId, { node, rttMs: estimateRttMs(node.distanceKm) });
+      if (!options.has(node.nodeId) && !record.excluded?.includes(node.nodeId)) options.set(node.nodeId, { node, rttMs: estimateRttMs(node.distanceKm) });
     }
     return [...options.values()].filter(({ node, rttMs }) => node.slots.free > 0 && rttMs <= boundMs && canRun(node, game.manifest));
   }

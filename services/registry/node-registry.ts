@@ -12,6 +12,7 @@ import { publicKeyFromRaw, verifyPayload } from '../../protocol/signing.js';
 import { TICKET_ISSUER } from '../../protocol/ticket.js';
 import type { Logger } from '../logging/logger.js';
 import type { ControlPlaneMetrics } from '../metrics/metrics.js';
+import type { SessionReconciler } from '../sessions/session-reconciler.js';
 import type { NodeRecord, Store, StoredNode } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
 import { nodeIdForPublicKey } from './node-id.js';
@@ -34,6 +35,8 @@ export interface NodeRegistryOptions {
   store: Store;
   nodeKeys: NodeKeyPolicy;
   tickets: TicketIssuer;
+  /** Squares each node's books with the sessions its heartbeats and registrations say it runs. */
+  reconciler: SessionReconciler;
   metrics: ControlPlaneMetrics;
   log: Logger;
   heartbeatIntervalMs: number;
@@ -79,7 +82,7 @@ export class NodeRegistry {
 
   async #register(operatorId: string, { payload, signature }: SignedRegistration): Promise<NodeRegistered> {
     const { store, tickets, heartbeatIntervalMs, nodeTtlMs } = this.#options;
-    const { sentAt, ...registration } = payload;
+    const { sentAt, activeSessions, ...registration } = payload;
     const nodeId = nodeIdForPublicKey(registration.publicKey);
     const log = this.#log.child({ nodeId });
     const key = parsePublicKey(registration.publicKey);
@@ -103,6 +106,7 @@ export class NodeRegistry {
     await this.#options.nodeKeys.recordNodeOwner(nodeId, operatorId);
     this.#keys.set(nodeId, key);
     this.#heartbeatKeys.set(nodeId, Buffer.from(heartbeatKey, 'base64url'));
+    if (activeSessions !== undefined) await this.#options.reconciler.reconcile(nodeId, activeSessions, true);
     log.info({ outcome, name: registration.name, slots: registration.slots, signallingUrl: registration.signallingUrl }, 'node registered');
     return { nodeId, heartbeatIntervalMs, nodeTtlMs, ticketPublicJwk: tickets.publicJwk, ticketIssuer: TICKET_ISSUER, heartbeatKey };
   }
@@ -223,6 +227,7 @@ export class NodeRegistry {
       throw new AppError('HEARTBEAT_REPLAYED');
     }
     if (outcome === 'unknown_node') throw nodeNotFound();
+    await this.#options.reconciler.reconcile(nodeId, payload.activeSessions, false);
     // No child logger per heartbeat: every node sends one every few seconds.
     this.#log.debug({ nodeId, seq: payload.seq }, 'heartbeat accepted');
     return { nodeId, seq: payload.seq };

@@ -27,6 +27,8 @@ export interface PlaceOptions {
   location?: GeoPoint;
   /** The page's per-session usage key, bound to the session it is placed in. */
   usageKey?: PlayerUsageKey;
+  /** Nodes not to be placed on: those a session just failed on. */
+  excludeNodes?: readonly string[];
   signal?: AbortSignal;
   onProgress?: (progress: PlacementProgress) => void;
   measure: (offer: PlacementOffer, signal?: AbortSignal) => Promise<RttMeasurement[]>;
@@ -41,9 +43,14 @@ const MIN_POLL_MS = 250;
 export const cancelled = (): ApiError => new ApiError('CANCELLED', 'You left the queue.', 0);
 
 export async function place(api: PlacementApi, options: PlaceOptions): Promise<SessionCreated> {
-  const { gameId, location, usageKey, signal, onProgress = () => undefined, measure, sleep = abortableSleep } = options;
+  const { gameId, location, usageKey, excludeNodes = [], signal, onProgress = () => undefined, measure, sleep = abortableSleep } = options;
   onProgress({ stage: 'finding' });
-  const offer = await api.createPlacement({ gameId, ...(location ? { location } : {}), ...(usageKey ? { usageKey } : {}) });
+  const offer = await api.createPlacement({
+    gameId,
+    ...(location ? { location } : {}),
+    ...(usageKey ? { usageKey } : {}),
+    ...(excludeNodes.length > 0 ? { excludeNodes: [...excludeNodes] } : {}),
+  });
   // Runs from the abort itself, not after the awaits below, so it still goes out when the page is closing.
   const giveUp = (): void => void api.cancelPlacement(offer.placementId).catch(() => undefined);
   if (signal?.aborted) {

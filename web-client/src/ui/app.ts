@@ -4,6 +4,7 @@ import { browserLocation, locationFromQuery } from '../lib/page-location.js';
 import type { PlacementProgress } from '../lib/placement-flow.js';
 import { failureMessage, progressDetail, progressLabel } from '../lib/placement-messages.js';
 import { PlayerSession, type PlayerSnapshot } from '../lib/player-session.js';
+import { insecureContextMessage } from '../lib/secure-context.js';
 import { StreamError } from '../lib/stream-client.js';
 import { OperatorPage } from './operator-page.js';
 import { renderOverlay } from './overlay.js';
@@ -53,6 +54,8 @@ export class App {
     this.operator.start();
     window.addEventListener('hashchange', () => this.route());
     this.route();
+    const insecure = insecureContextMessage(window.isSecureContext, window.location.host);
+    if (insecure) this.showMessage(insecure);
     try {
       this.showCatalogue(await this.api.games());
     } catch (error) {
@@ -87,6 +90,11 @@ export class App {
   }
 
   private async play(game: Game, button: HTMLButtonElement): Promise<void> {
+    const insecure = insecureContextMessage(window.isSecureContext, window.location.host);
+    if (insecure) {
+      this.showMessage(insecure);
+      return;
+    }
     this.hideMessage();
     // One placement at a time: the control plane would refuse a second with PLACEMENT_IN_PROGRESS.
     this.setPlayEnabled(false);
@@ -144,6 +152,10 @@ export class App {
       (notice) => {
         this.showView('catalogue');
         this.showMessage(notice.message, notice.reason === 'player_left' ? 'info' : 'error');
+      },
+      (text) => {
+        $('notice').textContent = text ?? '';
+        $('notice').hidden = text === null;
       },
     );
   }
