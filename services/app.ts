@@ -40,6 +40,7 @@ import { RedisStore, type RedisTarget } from './store/redis-store.js';
 import type { Store } from './store/store.js';
 import { TicketIssuer, type TicketPublicJwk } from './tickets/ticket-issuer.js';
 import type { CheckerIdentity } from '../protocol/checks.js';
+import { CHECK_POLICY, type CheckPolicy } from './checker/check-judge.js';
 import { checkRoutes } from './checker/check-routes.js';
 import { VerificationService } from './checker/verification-service.js';
 import type { Ledger } from './metering/ledger.js';
@@ -95,6 +96,8 @@ export interface ControlPlaneOptions {
   checkers?: CheckerIdentity[];
   /** Caps on node keys per address and per operator; none without it. */
   admission?: AdmissionPolicy;
+  /** What a check must show, beyond the defaults (services/checker/check-judge.ts). */
+  checkPolicy?: Partial<CheckPolicy>;
   /** Per-address and per-player request limits (services/http/rate-limits.ts); false turns them off. */
   rateLimits?: Partial<RateLimitPolicy> | false;
   /**
@@ -169,6 +172,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       guestAuth,
       checkers: options.checkers ?? [],
       reservationTtlMs: options.reservationTtlMs ?? 30_000,
+      checkPolicy: { ...CHECK_POLICY, ...options.checkPolicy },
       metrics,
       log,
     });

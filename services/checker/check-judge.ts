@@ -20,6 +20,8 @@ export const CHECK_POLICY = {
   locationSlackKm: 100,
 } as const;
 
+export type CheckPolicy = { [K in keyof typeof CHECK_POLICY]: number };
+
 export interface DeclaredNode {
   location: GeoPoint;
   slots: number;
@@ -31,8 +33,7 @@ export interface VerificationGame {
   height: number;
 }
 
-export function judgeCheck(result: CheckResultPayload, declared: DeclaredNode, game: VerificationGame, checkerLocation: GeoPoint): CheckVerdict {
-  const p = CHECK_POLICY;
+export function judgeCheck(result: CheckResultPayload, declared: DeclaredNode, game: VerificationGame, checkerLocation: GeoPoint, p: CheckPolicy = CHECK_POLICY): CheckVerdict {
   const failures: CheckFailure[] = [];
   // A session the control plane could not reserve (the node was busy with players) says nothing against it.
   const attempted = result.sessions.filter((s) => s.sessionId !== null);

@@ -15,7 +15,7 @@ import type { ControlPlaneMetrics } from '../metrics/metrics.js';
 import type { Ledger } from '../metering/ledger.js';
 import { newSessionId, type SessionService } from '../sessions/session-service.js';
 import type { Store } from '../store/store.js';
-import { judgeCheck } from './check-judge.js';
+import { judgeCheck, type CheckPolicy } from './check-judge.js';
 import { judgeReputation, REPUTATION_POLICY, type PlayerReport } from './reputation.js';
 
 /** The built-in game checkers play: every node can run it, and it draws the latency strip. */
@@ -33,6 +33,8 @@ export interface VerificationServiceOptions {
   guestAuth: GuestAuth;
   checkers: readonly CheckerIdentity[];
   reservationTtlMs: number;
+  /** What a check must show (services/checker/check-judge.ts). */
+  checkPolicy: CheckPolicy;
   metrics: ControlPlaneMetrics;
   log: Logger;
 }
@@ -82,7 +84,7 @@ export class VerificationService {
     const checker = this.#checker(payload.checkerId, payload, result.signature);
     const node = await store.getNode(payload.nodeId);
     if (node === null) throw new AppError('NODE_NOT_FOUND');
-    const verdict = judgeCheck(payload, node, catalogue.get(VERIFICATION_GAME_ID).manifest, checker.identity.location);
+    const verdict = judgeCheck(payload, node, catalogue.get(VERIFICATION_GAME_ID).manifest, checker.identity.location, this.#options.checkPolicy);
     const outcome = await ledger.appendCheck({ result, verdict, receivedAt: Date.now() });
     if (outcome === 'conflict') throw new AppError('CHECK_CONFLICT');
     if (outcome === 'appended') this.#options.metrics.observeCheck({ passed: verdict.passed, ...(verdict.latencyP50Ms === null ? {} : { inputToFrameMs: verdict.latencyP50Ms }) });
