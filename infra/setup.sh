@@ -24,6 +24,8 @@ apt_install g++ make python3 pkg-config
 [[ "${1:-}" == "--test" ]] && apt_install util-linux
 # The impaired-link harness (test/support/impaired-link): iptables loss, its NFQUEUE delay listener.
 [[ "${1:-}" == "--test" ]] && apt_install iptables gcc libnetfilter-queue-dev
+# The checker service (npm run checker) plays nodes through the player page in Debian's chromium.
+[[ "${1:-}" == "--checker" ]] && apt_install chromium
 
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   log "installing node modules"

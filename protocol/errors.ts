@@ -87,6 +87,14 @@ export const errorCatalogue = {
   NODE_NOT_OWNED: { status: 403, message: 'That node was not registered with this operator account.' },
   REGISTRATION_INVALID: { status: 400, message: 'The join request is malformed.' },
   HEARTBEAT_MAC_INVALID: { status: 401, message: 'The heartbeat MAC does not match the key agreed with this node at registration.' },
+  USAGE_KEY_MISSING: { status: 409, message: 'No usage key was bound to this session when it was placed, so its player cannot sign a usage record.' },
+  USAGE_SIGNATURE_INVALID: { status: 401, message: 'The usage record is not signed with the key bound to this session.' },
+  USAGE_RECORD_CONFLICT: { status: 409, message: 'A different usage record for this session was already received; the first one stands.' },
+  CHECKER_UNKNOWN: { status: 401, message: 'The request is not signed by a known checker.' },
+  CHECK_CLOCK_SKEW: { status: 400, message: 'The checker request timestamp is too far from the control plane clock.' },
+  CHECK_CONFLICT: { status: 409, message: 'A different result with this check id was already received.' },
+  NODE_ADDRESS_LIMIT: { status: 409, message: 'Too many nodes are already registered from this address.' },
+  NODE_OPERATOR_LIMIT: { status: 409, message: 'This operator already runs as many nodes as an operator may.' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -11,6 +11,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { GeoPoint, Id, SessionCreated } from './http.js';
+import { PlayerUsageKey } from './metering.js';
 
 /** Probe tokens are EdDSA JWTs from the control plane's ticket key, audience = the offered node ids. */
 export const PROBE_TOKEN_ISSUER = 'edgeplay-control-plane/probe';
@@ -21,6 +22,8 @@ export const PlacementRequest = Type.Object(
     gameId: Id,
     /** Where the player is, when the page knows better than the IP address does. */
     location: Type.Optional(GeoPoint),
+    /** The public half of the page's per-session key: its signed usage record is checked with it. */
+    usageKey: Type.Optional(PlayerUsageKey),
     /** Nodes not to offer: the one a session just failed on, while it may still look live. */
     excludeNodes: Type.Optional(Type.Array(Id, { maxItems: 8 })),
   },

@@ -18,7 +18,6 @@ import { OperatorTokens } from './auth/operator-tokens.js';
 import { AdminAuth } from './operators/admin-auth.js';
 import { MemoryOperatorStore } from './operators/memory-operator-store.js';
 import { OperatorAccounts } from './operators/operator-accounts.js';
-import { operatorRoutes } from './operators/operator-routes.js';
 import { RedisOperatorStore } from './operators/redis-operator-store.js';
 import { Catalogue } from './catalogue/catalogue.js';
 import { catalogueRoutes } from './catalogue/catalogue-routes.js';
@@ -47,6 +46,19 @@ import type { Store } from './store/store.js';
 import { TicketIssuer, type TicketPublicJwk } from './tickets/ticket-issuer.js';
 import { apiDocsUiOptions, openApiOptions } from './http/api-docs.js';
 import { createStudioServices, studioPlugin } from './studios/studio-services.js';
+import type { CheckerIdentity } from '../protocol/checks.js';
+import { CHECK_POLICY, type CheckPolicy } from './checker/check-judge.js';
+import { checkRoutes } from './checker/check-routes.js';
+import { VerificationService } from './checker/verification-service.js';
+import type { Ledger } from './metering/ledger.js';
+import { MemoryLedger } from './metering/memory-ledger.js';
+import { earningsRoutes, playerUsageRoutes } from './metering/metering-routes.js';
+import { MeteringService } from './metering/metering-service.js';
+import { RedisLedger } from './metering/redis-ledger.js';
+import { OperatorOverviewService } from './operators/operator-overview.js';
+import { operatorOverviewRoutes } from './operators/operator-overview-routes.js';
+import { operatorRoutes } from './operators/operator-routes.js';
+import { NodeAdmission, type AdmissionPolicy } from './registry/node-admission.js';
 
 export interface ControlPlaneOptions {
   host?: string;
@@ -87,12 +99,20 @@ export interface ControlPlaneOptions {
   ticketKeyPem?: string;
   /** HS256 secret (at least 32 bytes) for player tokens; generated per process when absent. */
   guestTokenSecret?: string;
+  /** The checker services allowed to run synthetic sessions, with their keys and where they stand. */
+  checkers?: CheckerIdentity[];
+  /** Caps on node keys per address and per operator; none without it. */
+  admission?: AdmissionPolicy;
+  /** What a check must show, beyond the defaults (services/checker/check-judge.ts). */
+  checkPolicy?: Partial<CheckPolicy>;
   /** Per-address and per-player request limits (services/http/rate-limits.ts); false turns them off. */
   rateLimits?: Partial<RateLimitPolicy> | false;
   /**
    * Where secrets not given above are kept once generated, so a restart keeps them
-   * (services/secrets/persisted-secrets.ts), and where builds and unfinished uploads live
-   * (LocalBuildStorage). Without it secrets are generated per process and builds go under the temp dir.
+   * (services/secrets/persisted-secrets.ts), where builds and unfinished uploads live
+   * (LocalBuildStorage), and where the embedded store journals the metering and verification
+   * ledger. Without it secrets are generated per process, builds go under the temp dir and the
+   * ledger lives in memory.
    */
   dataDir?: string;
   /** When set, creating a studio needs this token; otherwise sign-up is open (README: studios). */
@@ -110,6 +130,8 @@ export interface ControlPlane {
   adminToken: string;
   ticketPublicJwk: TicketPublicJwk;
   store: Store;
+  /** Usage records, bindings and checks (services/metering/ledger.ts). */
+  ledger: Ledger;
   close(): Promise<void>;
 }
 
@@ -128,6 +150,11 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
   const guestAuth = new GuestAuth(options.guestTokenSecret ?? kept?.guestTokenSecret);
   const redis = options.store === undefined || options.store === 'memory' ? undefined : options.store;
   const store = redis === undefined ? new MemoryStore() : await RedisStore.connect(redis, { keyPrefix: redis.keyPrefix, replicateIndex: true, log: log.child({ component: 'store' }) });
+  // The ledger sits beside the store: on its Redis connection, or embedded and journalled under dataDir.
+  const ledger = store instanceof RedisStore ? new RedisLedger(store) : await MemoryLedger.open(options.dataDir).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
 
   try {
     const metrics = new ControlPlaneMetrics();
@@ -139,12 +166,12 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       log,
       dataDir: options.dataDir ?? join(tmpdir(), 'edgeplay-control-plane'),
     });
-    const reconciler = new SessionReconciler({ store, metrics, log });
     const operatorAccounts = new OperatorAccounts({
       store: store instanceof RedisStore ? new RedisOperatorStore(store.client, store.keyPrefix) : new MemoryOperatorStore(),
       staticTokens: operatorTokens,
       log,
     });
+    const reconciler = new SessionReconciler({ store, metrics, log });
     const registry = new NodeRegistry({
       store,
       nodeKeys: operatorAccounts,
@@ -155,7 +182,22 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2_000,
       nodeTtlMs: options.nodeTtlMs ?? 6_000,
     });
-    const sessions = new SessionService({ store, tickets, metrics, log, ticketTtlS: options.ticketTtlS ?? 30, onOpened: studios.sessionOpened });
+    const metering = new MeteringService({ ledger, store, metrics, log });
+    const sessions = new SessionService({ store, tickets, metrics, log, ticketTtlS: options.ticketTtlS ?? 30, metering, onOpened: studios.sessionOpened });
+    const verification = new VerificationService({
+      store,
+      ledger,
+      sessions,
+      catalogue,
+      guestAuth,
+      checkers: options.checkers ?? [],
+      reservationTtlMs: options.reservationTtlMs ?? 30_000,
+      checkPolicy: { ...CHECK_POLICY, ...options.checkPolicy },
+      metrics,
+      log,
+    });
+    metering.onPlayerUsage((nodeId) => void verification.refresh(nodeId).catch((error: unknown) => log.warn({ err: error, nodeId }, 'reputation refresh failed')));
+    const admission = options.admission === undefined ? undefined : new NodeAdmission(ledger, options.admission, log);
     const matchmaker = new Matchmaker({
       store,
       catalogue,
@@ -188,9 +230,13 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     const limits = playerRateLimits(app, rateLimits);
     await app.register(authRoutes, { guestAuth, limits });
     await app.register(catalogueRoutes, { catalogue });
-    await app.register(nodeRoutes, { registry, sessions, operatorTokens: operatorAccounts });
+    await app.register(nodeRoutes, { registry, sessions, operatorTokens: operatorAccounts, metering, admission });
     await app.register(operatorRoutes, { accounts: operatorAccounts, admin, registry });
     await app.register(addressRoutes);
+    await app.register(playerUsageRoutes, { metering, guestAuth, limits });
+    await app.register(earningsRoutes, { metering, operatorTokens: operatorAccounts });
+    await app.register(checkRoutes, { verification });
+    await app.register(operatorOverviewRoutes, { overview: new OperatorOverviewService({ store, ledger, metering, verification }), operatorTokens: operatorAccounts });
     await app.register(sessionRoutes, { sessions, matchmaker, guestAuth, limits });
     await app.register(placementRoutes, { matchmaker, guestAuth, limits });
     await app.register(metricsRoutes, { metrics });
@@ -212,16 +258,19 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       adminToken,
       ticketPublicJwk: tickets.publicJwk,
       store,
+      ledger,
       close: async () => {
         reaper.stop();
         heartbeatChannel.close();
         await app.close();
         await studios.close();
         await store.close();
+        await ledger.close();
       },
     };
   } catch (error) {
     await store.close();
+    await ledger.close();
     throw error;
   }
 }

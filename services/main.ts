@@ -7,8 +7,10 @@ import cluster from 'node:cluster';
 import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type { CheckerIdentity } from '../protocol/checks.js';
 import type { ControlPlaneListening } from '../protocol/control-plane-process.js';
 import { createControlPlane } from './app.js';
+import { parseCheckerSpec } from './checker/checker-spec.js';
 import { createLogger } from './logging/logger.js';
 import { loadOrCreateSecrets } from './secrets/persisted-secrets.js';
 import { WorkerPool } from './workers/worker-pool.js';
@@ -33,6 +35,9 @@ interface CliOptions {
   logLevel: string;
   studioSignupToken?: string;
   maxUploadMb?: number;
+  checker?: CheckerIdentity[];
+  maxNodesPerAddress?: number;
+  maxNodesPerOperator?: number;
   guestTokensPerAddress?: number;
 }
 
@@ -53,6 +58,14 @@ function parseMilliseconds(value: string): number {
   const ms = Number(value);
   if (!Number.isInteger(ms) || ms < 100 || ms > 3_600_000) throw new InvalidArgumentError('expected milliseconds (100-3600000)');
   return ms;
+}
+
+function collectCheckers(value: string, previous: CheckerIdentity[] = []): CheckerIdentity[] {
+  try {
+    return [...previous, parseCheckerSpec(value)];
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 }
 
 function parseCount(value: string): number {
@@ -111,6 +124,9 @@ const program = new Command()
       .env('EDGEPLAY_NODE_TTL_MS'),
   )
   .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('LOG_LEVEL'))
+  .addOption(new Option('--checker <id=key@lat,lng>', 'a checker service allowed to verify nodes (repeatable)').argParser(collectCheckers))
+  .addOption(new Option('--max-nodes-per-address <n>', 'node keys one address may register').argParser(parseCount))
+  .addOption(new Option('--max-nodes-per-operator <n>', 'node keys one operator may register').argParser(parseCount))
   .addOption(
     new Option('--guest-tokens-per-address <n>', 'guest tokens one address may get a minute').argParser(parseCount).env('EDGEPLAY_GUEST_TOKENS_PER_ADDRESS'),
   )
@@ -196,6 +212,10 @@ if (cli.workers > 1 && cluster.isPrimary) {
     ...(cli.guestTokenSecret === undefined ? {} : { guestTokenSecret: cli.guestTokenSecret }),
     heartbeatIntervalMs: cli.heartbeatInterval,
     nodeTtlMs: cli.nodeTtl,
+    ...(cli.checker === undefined ? {} : { checkers: cli.checker }),
+    ...(cli.maxNodesPerAddress === undefined && cli.maxNodesPerOperator === undefined
+      ? {}
+      : { admission: { maxNodesPerAddress: cli.maxNodesPerAddress ?? 1_000_000, maxNodesPerOperator: cli.maxNodesPerOperator ?? 1_000_000, windowMs: 24 * 3600 * 1000 } }),
     ...(cli.guestTokensPerAddress === undefined ? {} : { rateLimits: { guestTokensPerAddress: cli.guestTokensPerAddress } }),
     dataDir: cli.dataDir,
     ...(cli.studioSignupToken === undefined ? {} : { studioSignupToken: cli.studioSignupToken }),

@@ -16,6 +16,7 @@
  */
 import type { GameManifest, GeoPoint } from '../../protocol/http.js';
 import type { IndexedNode, NodeSummary, Store } from '../store/store.js';
+import { isSuspended } from '../checker/reputation.js';
 import { cellDistanceKm, expectedReachKm, indexCells, searchStep } from './cell-index.js';
 import type { CellDensities } from './cell-densities.js';
 import { distanceKm, HALF_EARTH_CIRCUMFERENCE_KM } from './great-circle.js';
@@ -215,8 +216,11 @@ function grownRadiusKm(radiusKm: number, found: number, k: number): number {
   return Math.max(MIN_GROWTH, GROWTH_MARGIN * Math.sqrt(k / found)) * radiusKm;
 }
 
-/** The game's manifest requirements: at least that much GPU memory, and every encoder it names. */
-export function canRun(node: Pick<NodeSummary, 'vramMb' | 'encoders'>, manifest: GameManifest): boolean {
+/**
+ * The game's manifest requirements: at least that much GPU memory, and every encoder it names; and
+ * the node is not suspended after failing its checks (services/checker/reputation.ts).
+ */
+export function canRun(node: Pick<NodeSummary, 'vramMb' | 'encoders' | 'reputation'>, manifest: GameManifest): boolean {
   const { minVramMb = 0, encoders = [] } = manifest.requirements ?? {};
-  return node.vramMb >= minVramMb && encoders.every((encoder) => node.encoders.includes(encoder));
+  return node.vramMb >= minVramMb && encoders.every((encoder) => node.encoders.includes(encoder)) && !isSuspended(node.reputation);
 }

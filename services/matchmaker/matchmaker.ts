@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../protocol/errors.js';
 import type { Game, SessionCreated } from '../../protocol/http.js';
+import type { PlayerUsageKey } from '../../protocol/metering.js';
 import {
   MAX_RTT_MS,
   type PlacementChoice,
@@ -127,6 +128,7 @@ export class Matchmaker {
       const nodeIds = candidates.map((candidate) => candidate.nodeId);
       const probeToken = issueProbeToken(tickets, { placementId, playerId, nodeIds, expiresAt: Math.min(expiresAt, createdAt + PROBE_TOKEN_TTL_MS) });
       const record: PlacementRecord = { placementId, playerId, gameId: game.id, location, candidates, state: 'offered', createdAt, expiresAt };
+      if (request.usageKey !== undefined) record.usageKey = request.usageKey;
       if (excluded.length > 0) record.excluded = excluded;
       await store.putPlacement(record, offerTtlMs + PLACEMENT_RECORD_GRACE_MS);
       this.#log.info({ placementId, playerId, gameId: game.id, candidates: nodeIds, radiusKm: Math.round(found.radiusKm) }, 'placement offered');
@@ -236,7 +238,7 @@ export class Matchmaker {
       const overtaking = from === 'offered' && (await this.#queue.hasWaiting(queue));
       const placeable = overtaking ? [] : await this.#placeableNodes(record, game, from === 'queued', boundMs);
       const freeSlots = placeable.reduce((sum, { node }) => sum + node.slots.free, 0);
-      const session = freeSlots >= position ? await this.#reserveBest(placeable, record.playerId, game, newSessionId()) : null;
+      const session = freeSlots >= position ? await this.#reserveBest(placeable, record.playerId, game, newSessionId(), record.usageKey) : null;
       if (session !== null) {
         await store.transitionPlacement(record.placementId, ['choosing'], { state: 'placed', session }, PLACEMENT_RECORD_GRACE_MS);
         if (from === 'queued') await this.#queue.leave(queue, record.placementId);
@@ -291,11 +293,11 @@ export class Matchmaker {
   }
 
   /** Reserves a slot on the best option that still has one when asked: the store decides races. */
-  async #reserveBest(options: Option[], playerId: string, game: Game, sessionId: string): Promise<SessionCreated | null> {
+  async #reserveBest(options: Option[], playerId: string, game: Game, sessionId: string, usageKey?: PlayerUsageKey): Promise<SessionCreated | null> {
     const { store, sessions, reservationTtlMs } = this.#options;
     for (const { node } of rankByScore(options, scoreInput)) {
       const reservation = await store.reserveSlot(node.nodeId, sessionId, reservationTtlMs);
-      if (reservation !== null) return sessions.open({ sessionId, playerId, game, node, reservation });
+      if (reservation !== null) return sessions.open({ sessionId, playerId, game, node, reservation, usageKey });
     }
     return null;
   }

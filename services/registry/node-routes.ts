@@ -16,13 +16,20 @@ import { AppError } from '../../protocol/errors.js';
 import type { OperatorAccounts } from '../operators/operator-accounts.js';
 import { bearerToken } from '../http/bearer.js';
 import { errorResponses } from '../http/error-handling.js';
+import type { MeteringService } from '../metering/metering-service.js';
 import type { SessionService } from '../sessions/session-service.js';
+import type { NodeAdmission } from './node-admission.js';
+import { nodeIdForPublicKey } from './node-id.js';
 import type { NodeRegistry } from './node-registry.js';
 
 export interface NodeRoutesOptions {
   registry: NodeRegistry;
   sessions: SessionService;
   operatorTokens: Pick<OperatorAccounts, 'authenticate'>;
+  /** Records each end report as the node's signed usage record. */
+  metering?: MeteringService;
+  /** Caps node keys per address and per operator. */
+  admission?: NodeAdmission;
 }
 
 declare module 'fastify' {
@@ -35,7 +42,7 @@ declare module 'fastify' {
 const NodeParams = Type.Object({ nodeId: Id });
 const NodeSessionParams = Type.Object({ nodeId: Id, sessionId: Id });
 
-export const nodeRoutes: FastifyPluginAsyncTypebox<NodeRoutesOptions> = async (app, { registry, sessions, operatorTokens }) => {
+export const nodeRoutes: FastifyPluginAsyncTypebox<NodeRoutesOptions> = async (app, { registry, sessions, operatorTokens, metering, admission }) => {
   app.decorateRequest('operatorId', '');
   app.post(
     '/v1/nodes/register',
@@ -52,6 +59,7 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<NodeRoutesOptions> = async (a
         const { message, validation, validationContext } = request.validationError;
         throw new AppError('REGISTRATION_INVALID', `The join request is malformed: ${message}`, { part: validationContext, errors: validation });
       }
+      await admission?.admit(nodeIdForPublicKey(request.body.payload.publicKey), request.operatorId, request.ip);
       return registry.register(request.operatorId, request.body);
     },
   );
@@ -89,7 +97,9 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<NodeRoutesOptions> = async (a
       const { payload, signature } = request.body;
       checkSessionId(sessionId, payload.sessionId);
       await registry.authenticate(nodeId, payload, signature);
-      return sessions.markEnded(nodeId, payload);
+      const ended = await sessions.markEnded(nodeId, payload);
+      await metering?.recordNodeUsage(nodeId, request.body);
+      return ended;
     },
   );
 };

@@ -6,7 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../protocol/errors.js';
 import type { Game, SessionCreated, SessionEndReason, SessionEndPayload, SessionStartPayload, SessionView } from '../../protocol/http.js';
+import type { PlayerUsageKey } from '../../protocol/metering.js';
 import type { Logger } from '../logging/logger.js';
+import type { MeteringService } from '../metering/metering-service.js';
 import type { ControlPlaneMetrics } from '../metrics/metrics.js';
 import type { Reservation, SessionRecord, Store } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
@@ -29,6 +31,8 @@ export interface SessionServiceOptions {
   ticketTtlS: number;
   /** Told of every session opened (the studios' recent sessions); must not throw. */
   onOpened?: (record: SessionRecord) => void;
+  /** Binds sessions placed with a player usage key to it (services/metering). */
+  metering?: MeteringService;
 }
 
 /** What the matchmaker hands over once it has reserved a slot. */
@@ -36,8 +40,12 @@ export interface PlacedSession {
   sessionId: string;
   playerId: string;
   game: Game;
-  node: { nodeId: string; signallingUrl: string };
+  node: { nodeId: string; signallingUrl: string; pricePerHour?: number };
   reservation: Reservation;
+  /** The page's per-session key; its usage record is signed with it. */
+  usageKey?: PlayerUsageKey | undefined;
+  /** A checker's synthetic session. */
+  check?: boolean;
 }
 
 /** 122 random bits, from randomUUID: it draws on a buffer of entropy, where randomBytes per id cost 1.5% of a placement's CPU. */
@@ -61,8 +69,8 @@ export class SessionService {
   }
 
   /** Records the session on its reserved slot and issues its ticket; the slot is freed if that fails. */
-  async open({ sessionId, playerId, game, node, reservation }: PlacedSession): Promise<SessionCreated> {
-    const { store, tickets, metrics, ticketTtlS } = this.#options;
+  async open({ sessionId, playerId, game, node, reservation, usageKey, check }: PlacedSession): Promise<SessionCreated> {
+    const { store, tickets, metrics, ticketTtlS, metering } = this.#options;
     const createdAt = Date.now();
     // The ticket must not outlive the reservation: a node accepting it finds the slot still held.
     const expiresAt = Math.floor(Math.min(createdAt + ticketTtlS * 1000, reservation.expiresAt) / 1000) * 1000;
@@ -79,6 +87,9 @@ export class SessionService {
       };
       await store.putSession(record, SESSION_RECORD_TTL_MS);
       this.#options.onOpened?.(record);
+      if (usageKey !== undefined && metering !== undefined) {
+        await metering.bind({ sessionId, nodeId: node.nodeId, playerId, usageKey, pricePerHour: node.pricePerHour ?? 0, game, check });
+      }
       const ticket = tickets.issue({ sessionId, nodeId: node.nodeId, playerId, gameId: game.id, buildId: game.buildId, expiresAt });
       metrics.sessionsCreated.inc();
       this.#log.info({ sessionId, playerId, gameId: game.id, nodeId: node.nodeId }, 'session placed');

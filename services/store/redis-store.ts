@@ -161,7 +161,7 @@ export class RedisStore implements Store {
 
   /**
    * The connection, for records of other kinds kept beside the store's keys (rate-limit counters,
-   * operator accounts); the store closes it.
+   * operator accounts, the metering ledger); the store closes it.
    */
   get client(): Redis | Cluster {
     return this.#client;

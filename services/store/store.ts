@@ -4,6 +4,7 @@
  * contract suite (test/integration/services/store.contract.test.ts).
  */
 import type { GeoPoint, SessionCreated, SessionEndReason, SessionState, SessionUsage } from '../../protocol/http.js';
+import type { PlayerUsageKey } from '../../protocol/metering.js';
 import type { PlacementCandidate } from '../../protocol/placement.js';
 
 /** The reputation the control plane gives a node it has not judged yet. */
@@ -180,6 +181,8 @@ export interface PlacementRecord {
   /** Nodes the player asked not to be placed on (the one their session just failed on). */
   excluded?: string[];
   session?: SessionCreated;
+  /** The page's per-session key, bound to the session it is placed in (services/metering). */
+  usageKey?: PlayerUsageKey;
 }
 
 export type PlacementPatch = Partial<Pick<PlacementRecord, 'state' | 'rtts' | 'queue' | 'session'>>;

@@ -1,5 +1,6 @@
 /** The control plane's HTTP API as the page sees it; every failure becomes an ApiError with a catalogued code. */
 import type { ErrorResponse, Game, GameList, GuestToken } from '../../../protocol/http.js';
+import type { SignedPlayerUsage, UsageAccepted } from '../../../protocol/metering.js';
 import type { PlacementChoice, PlacementOffer, PlacementRequest, PlacementResult } from '../../../protocol/placement.js';
 import type { LatencyReport } from '../../../protocol/studio.js';
 
@@ -44,6 +45,17 @@ export class ApiClient {
     await this.request<unknown>('PUT', `/v1/sessions/${encodeURIComponent(sessionId)}/latency`, report, (await this.guestToken()).token);
   }
 
+  /** Hands in the page's signed usage record; sent even while the page is closing. */
+  async reportUsage(record: SignedPlayerUsage): Promise<UsageAccepted> {
+    const path = `/v1/sessions/${encodeURIComponent(record.payload.sessionId)}/usage`;
+    return this.request<UsageAccepted>('POST', path, record, (await this.guestToken()).token);
+  }
+
+  /** Plays as a guest identity issued elsewhere (a session placed for this page by another party). */
+  useGuest(guest: GuestToken): void {
+    this.guest = guest;
+  }
+
   private async guestToken(): Promise<GuestToken> {
     this.guest ??= await this.request<GuestToken>('POST', '/v1/auth/guest', {});
     return this.guest;
@@ -60,7 +72,7 @@ export class ApiClient {
         },
         body: body === undefined ? undefined : JSON.stringify(body),
         // A player who closes the tab while queued still leaves the queue.
-        keepalive: method === 'DELETE' || method === 'PUT',
+        keepalive: method === 'DELETE' || method === 'PUT' || path.endsWith('/usage'),
       });
     } catch {
       throw new ApiError('NETWORK', 'The service cannot be reached. Check your connection and try again.', 0);

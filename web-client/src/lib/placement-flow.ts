@@ -4,6 +4,7 @@
  * bound is busy. UI-free: progress goes to a callback, and cancelling gives the place back.
  */
 import type { GeoPoint, SessionCreated } from '../../../protocol/http.js';
+import type { PlayerUsageKey } from '../../../protocol/metering.js';
 import type { PlacementChoice, PlacementOffer, PlacementRequest, PlacementResult, RttMeasurement } from '../../../protocol/placement.js';
 import { ApiError } from './api-client.js';
 
@@ -24,6 +25,8 @@ export interface PlaceOptions {
   gameId: string;
   /** Sent only when the page knows better than the player's IP address does. */
   location?: GeoPoint;
+  /** The page's per-session usage key, bound to the session it is placed in. */
+  usageKey?: PlayerUsageKey;
   /** Nodes not to be placed on: those a session just failed on. */
   excludeNodes?: readonly string[];
   signal?: AbortSignal;
@@ -40,11 +43,12 @@ const MIN_POLL_MS = 250;
 export const cancelled = (): ApiError => new ApiError('CANCELLED', 'You left the queue.', 0);
 
 export async function place(api: PlacementApi, options: PlaceOptions): Promise<SessionCreated> {
-  const { gameId, location, excludeNodes = [], signal, onProgress = () => undefined, measure, sleep = abortableSleep } = options;
+  const { gameId, location, usageKey, excludeNodes = [], signal, onProgress = () => undefined, measure, sleep = abortableSleep } = options;
   onProgress({ stage: 'finding' });
   const offer = await api.createPlacement({
     gameId,
     ...(location ? { location } : {}),
+    ...(usageKey ? { usageKey } : {}),
     ...(excludeNodes.length > 0 ? { excludeNodes: [...excludeNodes] } : {}),
   });
   // Runs from the abort itself, not after the awaits below, so it still goes out when the page is closing.

@@ -17,6 +17,9 @@ import type { StreamView } from './view-choice.js';
 import type { SessionEndedNotice } from '../../../protocol/signalling.js';
 import type { GeoPoint, SessionCreated } from '../../../protocol/http.js';
 import type { RttMeasurement } from '../../../protocol/placement.js';
+import type { PlayerUsageKey, UsageAccepted } from '../../../protocol/metering.js';
+import { usageRecord } from './usage-report.js';
+import { UsageSigner } from './usage-signer.js';
 
 export interface PlayerSnapshot {
   sessionId: string | null;
@@ -81,6 +84,10 @@ export class PlayerSession {
   private lastStats: StreamStats | null = null;
   private endedNotice: SessionEndedNotice | null = null;
   private leaving = false;
+  private signer: UsageSigner | undefined;
+  private joinedAt = 0;
+  /** The signed usage record handed in when the session ended (tests read its outcome). */
+  private usageReport: Promise<UsageAccepted | null> | undefined;
   private readonly failedNodes: { nodeId: string; at: number }[] = [];
   private fruitlessFailovers = 0;
   /** What a failover places with: where the player is, as the launch knew it. */
@@ -98,10 +105,21 @@ export class PlayerSession {
     this.watchdog = new FrameWatchdog(video, () => void this.streamLost(this.stream));
   }
 
+  /** The public half of this session's usage key, made before placement so the control plane binds it. */
+  async usageKey(): Promise<PlayerUsageKey> {
+    this.signer ??= await UsageSigner.create();
+    return this.signer.publicKey;
+  }
+
   async launch(gameId: string, options: LaunchOptions = {}): Promise<void> {
     this.launchOptions = { location: options.location };
     this.view = options.view ?? 'video';
-    this.created = await this.place(gameId, options);
+    await this.join(await this.place(gameId, options));
+  }
+
+  /** Streams a session already placed with this page's usage key. */
+  async join(created: SessionCreated): Promise<void> {
+    this.created = created;
     // The input surface is the <video> element on both views; the canvas lies over it.
     this.capture = new InputCapture(this.video, (event) => this.stream.send(event));
     await this.connect();
@@ -109,11 +127,12 @@ export class PlayerSession {
     this.statsTimer = window.setInterval(() => void this.pollStats(), 1000);
   }
 
-  /** Gets a session from the matchmaker, avoiding the nodes this one failed on. */
-  private place(gameId: string, options: LaunchOptions): Promise<SessionCreated> {
+  /** Gets a session from the matchmaker, bound to this page's usage key, avoiding the nodes this one failed on. */
+  private async place(gameId: string, options: LaunchOptions): Promise<SessionCreated> {
     return place(this.api, {
       gameId,
       location: options.location,
+      usageKey: await this.usageKey(),
       excludeNodes: this.failedNodes.filter((failed) => Date.now() - failed.at < EXCLUDE_FAILED_MS).map((failed) => failed.nodeId),
       signal: options.signal,
       onProgress: (progress) => {
@@ -139,6 +158,7 @@ export class PlayerSession {
       this.meter = new DecodedView(this.video, receivers, inputAt, (frame) => this.pacer.add(frame));
     };
     const tracks = await stream.start(this.created!, this.view === 'canvas' ? paintItself : undefined);
+    this.joinedAt = Date.now();
     this.speaker.srcObject = new MediaStream([tracks.audio]);
     this.statsMonitor = new StatsMonitor();
     this.watchdog.arm();
@@ -206,6 +226,11 @@ export class PlayerSession {
     };
   }
 
+  /** Resolves once the usage record sent at the end was accepted (null if there was none to send, or it failed). */
+  usageReported(): Promise<UsageAccepted | null> {
+    return this.usageReport ?? Promise.resolve(null);
+  }
+
   get muted(): boolean {
     return this.speaker.muted;
   }
@@ -218,6 +243,26 @@ export class PlayerSession {
     this.leaving = true;
     await this.stream.leave();
     this.finish(LEFT);
+  }
+
+  /** Signs what this page watched and hands it in; the operator is paid no more than this. */
+  private async reportUsage(): Promise<UsageAccepted | null> {
+    if (!this.created || !this.signer || this.joinedAt === 0) return null;
+    const latency = this.meter?.latency;
+    const whole = latency?.samples.length ?? 0;
+    const payload = usageRecord({
+      session: this.created,
+      joinedAt: this.joinedAt,
+      endedAt: Date.now(),
+      stats: this.lastStats,
+      latencyP50Ms: latency?.percentile(50, whole) ?? null,
+      latencyP95Ms: latency?.percentile(95, whole) ?? null,
+    });
+    try {
+      return await this.api.reportUsage(await this.signer.sign(payload));
+    } catch {
+      return null;
+    }
   }
 
   private async pollStats(): Promise<void> {
@@ -236,6 +281,7 @@ export class PlayerSession {
     this.pacer.stop();
     this.speaker.srcObject = null;
     this.stream.close();
+    this.usageReport = this.reportUsage();
     this.onEnded(notice);
   }
 }

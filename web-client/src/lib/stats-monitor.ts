@@ -5,6 +5,8 @@ export interface StreamStats {
   rttMs: number | null;
   decodeMs: number | null;
   framesDecoded: number;
+  /** Frames whose packets all arrived (WebRTC's framesReceived), decoded or not. */
+  framesReceived: number;
   framesDropped: number;
   packetsLost: number;
   width: number;
@@ -58,6 +60,7 @@ export class StatsMonitor {
       rttMs,
       decodeMs: frames > 0 && before ? ((now.decodeS - before.decodeS) * 1000) / frames : null,
       framesDecoded: now.frames,
+      framesReceived: inbound['framesReceived'] ?? now.frames,
       framesDropped: inbound['framesDropped'] ?? 0,
       packetsLost: inbound['packetsLost'] ?? 0,
       width: inbound['frameWidth'] ?? 0,

@@ -7,13 +7,24 @@ import { PlayerSession, type PlayerSnapshot } from '../lib/player-session.js';
 import { insecureContextMessage } from '../lib/secure-context.js';
 import { chooseView } from '../lib/view-choice.js';
 import { StreamError } from '../lib/stream-client.js';
+import { OperatorPage } from './operator-page.js';
 import { renderOverlay } from './overlay.js';
-import type { GeoPoint, Game } from '../../../protocol/http.js';
+import type { GeoPoint, Game, GuestToken, SessionCreated } from '../../../protocol/http.js';
+import type { PlayerUsageKey, UsageAccepted } from '../../../protocol/metering.js';
 
 declare global {
   interface Window {
     /** The running session's numbers, for the stats overlay's readers: tests and benchmarks. */
-    edgeplay?: { snapshot(): PlayerSnapshot | null; leave(): Promise<void> };
+    edgeplay?: {
+      snapshot(): PlayerSnapshot | null;
+      leave(): Promise<void>;
+      /** The next session's usage key, for a session placed for this page elsewhere (join). */
+      usageKey(): Promise<PlayerUsageKey>;
+      /** Streams a session placed for this page, as the guest it was placed for. */
+      join(session: SessionCreated, guest: GuestToken): Promise<void>;
+      /** The outcome of the last ended session's signed usage record. */
+      usageReported(): Promise<UsageAccepted | null>;
+    };
   }
 }
 
@@ -24,13 +35,26 @@ export class App {
   private session: PlayerSession | undefined;
   /** Set while the player is being placed: aborting it leaves the queue. */
   private launching: AbortController | undefined;
+  /** A session made ahead of a join, holding the usage key handed out for it. */
+  private pending: PlayerSession | undefined;
+  private previous: PlayerSession | undefined;
+  private readonly operator = new OperatorPage();
 
   async start(): Promise<void> {
-    window.edgeplay = { snapshot: () => this.session?.snapshot() ?? null, leave: () => this.leave() };
+    window.edgeplay = {
+      snapshot: () => this.session?.snapshot() ?? null,
+      leave: () => this.leave(),
+      usageKey: () => (this.pending ??= this.newSession()).usageKey(),
+      join: (session, guest) => this.join(session, guest),
+      usageReported: () => (this.session ?? this.previous)?.usageReported() ?? Promise.resolve(null),
+    };
     $('leave').addEventListener('click', () => void this.leave());
     $('mute').addEventListener('click', () => this.toggleSound());
     $('cancel-placement').addEventListener('click', () => this.launching?.abort());
     window.addEventListener('pagehide', () => void this.leave());
+    this.operator.start();
+    window.addEventListener('hashchange', () => this.route());
+    this.route();
     const insecure = insecureContextMessage(window.isSecureContext, window.location.host);
     if (insecure) this.showMessage(insecure);
     try {
@@ -85,19 +109,7 @@ export class App {
     const launching = new AbortController();
     this.launching = launching;
     const video = $<HTMLVideoElement>('video');
-    const session = new PlayerSession(
-      this.api,
-      video,
-      (snapshot) => renderOverlay($('overlay'), snapshot),
-      (notice) => {
-        this.showView('catalogue');
-        this.showMessage(notice.message, notice.reason === 'player_left' ? 'info' : 'error');
-      },
-      (text) => {
-        $('notice').textContent = text ?? '';
-        $('notice').hidden = text === null;
-      },
-    );
+    const session = this.newSession();
     this.session = session;
     const launch = (location: GeoPoint | undefined): Promise<void> =>
       session.launch(game.id, { location, signal: launching.signal, view: chooseView(window.location.search), onProgress: (progress) => this.showProgress(button, progress) });
@@ -126,6 +138,43 @@ export class App {
       this.setPlayEnabled(true);
       button.textContent = 'Play';
     }
+  }
+
+  /** #operator shows the operator page; anything else the games (or the game being played). */
+  private route(): void {
+    const operator = window.location.hash === '#operator';
+    $('operator').hidden = !operator;
+    if (operator) {
+      $('catalogue').hidden = true;
+      void this.operator.load();
+    } else if (!this.session) {
+      this.showView('catalogue');
+    }
+  }
+
+  private newSession(): PlayerSession {
+    return new PlayerSession(
+      this.api,
+      $<HTMLVideoElement>('video'),
+      (snapshot) => renderOverlay($('overlay'), snapshot),
+      (notice) => {
+        this.showView('catalogue');
+        this.showMessage(notice.message, notice.reason === 'player_left' ? 'info' : 'error');
+      },
+      (text) => {
+        $('notice').textContent = text ?? '';
+        $('notice').hidden = text === null;
+      },
+    );
+  }
+
+  private async join(created: SessionCreated, guest: GuestToken): Promise<void> {
+    this.api.useGuest(guest);
+    const session = this.pending ?? this.newSession();
+    this.pending = undefined;
+    this.session = session;
+    await session.join(created);
+    this.showView('player');
   }
 
   private showProgress(button: HTMLButtonElement, progress: PlacementProgress): void {
@@ -160,6 +209,7 @@ export class App {
     }
     this.reportLatency();
     await this.session?.leave();
+    this.previous = this.session ?? this.previous;
     this.session = undefined;
   }
 

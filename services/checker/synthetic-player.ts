@@ -1,0 +1,84 @@
+/**
+ * One synthetic player: a tab of the normal player page in headless Chromium that joins a session
+ * granted to the checker (a normal ticket, the page's own usage key), plays the verification game
+ * with irregular key presses for a while, and reads what the page measured.
+ */
+import type { BrowserContext, Page } from 'playwright-core';
+import type { CheckSessionGranted, CheckSessionMeasurement } from '../../protocol/checks.js';
+import type { PlayerUsageKey } from '../../protocol/metering.js';
+import type { PlayerSnapshot } from '../../web-client/src/lib/player-session.js';
+
+/** Frames the page must have shown before the measured play starts. */
+const WARMUP_FRAMES = 30;
+const JOIN_TIMEOUT_MS = 20_000;
+const KEYS = ['KeyW', 'KeyD', 'KeyS', 'KeyA'];
+
+export interface SyntheticPlay {
+  pageUrl: string;
+  playMs: number;
+  /** Asks the control plane for a session with the page's usage key; null when the node has no free slot. */
+  grant: (usageKey: PlayerUsageKey) => Promise<CheckSessionGranted | null>;
+}
+
+const NOT_JOINED = { joined: false, fps: 0, latencyP50Ms: null, latencyP95Ms: null, rttMs: null, decodeMs: null, width: 0, height: 0 } as const;
+
+export async function playSynthetic(context: BrowserContext, { pageUrl, playMs, grant }: SyntheticPlay): Promise<CheckSessionMeasurement> {
+  const page = await context.newPage();
+  try {
+    await page.goto(pageUrl);
+    await page.waitForFunction(() => window.edgeplay !== undefined);
+    const granted = await grant(await page.evaluate(() => window.edgeplay!.usageKey()));
+    if (granted === null) return { sessionId: null, ...NOT_JOINED };
+    const sessionId = granted.session.sessionId;
+    try {
+      await page.evaluate((g) => window.edgeplay!.join(g.session, g.guest), granted);
+      await page.waitForFunction((frames) => (window.edgeplay?.snapshot()?.framesSeen ?? 0) > frames, WARMUP_FRAMES, { timeout: JOIN_TIMEOUT_MS });
+    } catch {
+      return { sessionId, ...NOT_JOINED };
+    }
+    const measurement = await playAndMeasure(page, playMs);
+    await page.evaluate(() => window.edgeplay!.leave());
+    await page.evaluate(() => window.edgeplay!.usageReported());
+    return { sessionId, ...measurement };
+  } finally {
+    await page.close();
+  }
+}
+
+/** Plays a page that is streaming for `playMs` and reads what it measured over that time. */
+export async function playAndMeasure(page: Page, playMs: number): Promise<Omit<CheckSessionMeasurement, 'sessionId'>> {
+  const snap = (): Promise<PlayerSnapshot> => page.evaluate(() => window.edgeplay!.snapshot()!);
+  await page.locator('#video').focus();
+  const start = await snap();
+  const startedAt = Date.now();
+  for (let i = 0; Date.now() - startedAt < playMs; i++) {
+    const key = KEYS[Math.floor(i / 2) % KEYS.length]!;
+    if (i % 2 === 0) await page.keyboard.down(key);
+    else await page.keyboard.up(key);
+    // Irregular spacing, so inputs do not lock to the game's or the compositor's clock.
+    await page.waitForTimeout(70 + Math.random() * 50);
+  }
+  await page.waitForTimeout(300);
+  const end = await snap();
+  const seconds = (Date.now() - startedAt) / 1000;
+  const samples = end.latencySamples.slice(start.latencySamples.length).sort((a, b) => a - b);
+  return {
+    joined: true,
+    fps: round((end.framesPresented - start.framesPresented) / seconds),
+    latencyP50Ms: percentile(samples, 50),
+    latencyP95Ms: percentile(samples, 95),
+    rttMs: end.stats?.rttMs ?? null,
+    decodeMs: end.stats?.decodeMs ?? null,
+    width: end.stats?.width ?? 0,
+    height: end.stats?.height ?? 0,
+  };
+}
+
+function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}
