@@ -6,19 +6,23 @@
 import type { types } from 'mediasoup';
 import pino, { type Logger } from 'pino';
 import { AppError } from '../protocol/errors.js';
-import type { GeoPoint, SessionEndReason, SessionUsage } from '../protocol/http.js';
+import type { GeoPoint, SessionEndPayload, SessionEndReason, SessionUsage } from '../protocol/http.js';
 import type { JoinAccepted } from '../protocol/signalling.js';
 import type { SessionTicketClaims } from '../protocol/ticket.js';
+import { dirname, join } from 'node:path';
 import { ControlPlaneClient, ControlPlaneError } from './control-plane/control-plane-client.js';
+import { ReportOutbox } from './control-plane/report-outbox.js';
 import { defaultGameLibrary } from './game-library.js';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity.js';
 import { loadMediasoup } from './media/mediasoup-loader.js';
 import { NodeMetrics } from './metrics/node-metrics.js';
 import { ProbeEndpoint } from './probe/probe-endpoint.js';
 import { ProbeTokenVerifier } from './probe/probe-token-verifier.js';
+import { CpuPriority } from './priority/cpu-priority.js';
 import type { VideoEncoderOptions } from './media/video-encoder.js';
 import { StreamSession, type GameLaunch } from './session/stream-session.js';
 import { SignallingServer, type SessionHost } from './signalling/signalling-server.js';
+import type { ConnectionGuardLimits } from './signalling/connection-guard.js';
 import { TicketVerifier } from './tickets/ticket-verifier.js';
 
 export interface EdgeNodeOptions {
@@ -26,6 +30,8 @@ export interface EdgeNodeOptions {
   operatorToken: string;
   /** Where the node key is kept; without it the node gets a fresh identity each start. */
   keyPath?: string;
+  /** Where undelivered end reports wait (default: report-outbox beside the key; in memory without a key). */
+  reportOutboxDir?: string;
   name?: string;
   location?: GeoPoint;
   gpu?: { model: string; vramMb: number };
@@ -40,12 +46,21 @@ export interface EdgeNodeOptions {
   /** WebRTC media bind address, and the address players reach it on if different. */
   listenIp?: string;
   announcedAddress?: string;
-  /** The low-latency measures (playout-delay 0/0, zerolatency encoder); off only for benchmarks' baseline. */
+  /** The low-latency measures (playout-delay 0/0, frame pacing); off only for benchmarks' baseline. */
   lowLatency?: boolean;
   encoder?: Partial<VideoEncoderOptions>;
+  /**
+   * Give the node, its media worker and its games CPU priority over everything else on the rig
+   * (priority/cpu-priority.ts). The node's command line turns it on; off by default for embedders.
+   */
+  cpuPriority?: boolean;
   /** Ask games to draw the input-sequence strip (tests and latency benchmarks). */
   latencyStrip?: boolean;
   idleTimeoutMs?: number;
+  /** A player whose video has not connected this long after joining is taken to have gone. */
+  mediaConnectTimeoutMs?: number;
+  /** Per-address bounds on signalling connections and joins (signalling/connection-guard.ts). */
+  signallingLimits?: Partial<ConnectionGuardLimits>;
   games?: Map<string, GameLaunch>;
   logger?: Logger;
 }
@@ -67,12 +82,14 @@ export class EdgeNode implements SessionHost {
   private nodeIdValue: string | undefined;
   private stopping = false;
   private worker: types.Worker | undefined;
+  private priority: CpuPriority | undefined;
 
   private constructor(
     private readonly options: EdgeNodeOptions,
     private readonly identity: NodeIdentity,
     private readonly mediasoup: typeof import('mediasoup'),
     private readonly client: ControlPlaneClient,
+    private readonly outbox: ReportOutbox,
     private readonly games: Map<string, GameLaunch>,
     private readonly logger: Logger,
     private signalling: SignallingServer | undefined,
@@ -97,8 +114,16 @@ export class EdgeNode implements SessionHost {
     const identity = await loadOrCreateIdentity(options.keyPath);
     const mediasoup = await loadMediasoup();
     const client = new ControlPlaneClient(options.controlPlaneUrl, identity, logger);
-    const node = new EdgeNode(options, identity, mediasoup, client, options.games ?? defaultGameLibrary(), logger, undefined);
+    const outboxDir = options.reportOutboxDir ?? (options.keyPath === undefined ? undefined : join(dirname(options.keyPath), 'report-outbox'));
+    // Reports an earlier run left are retried until the registration below makes the node known again.
+    const outbox = await ReportOutbox.open({ dir: outboxDir, send: (report) => client.sendEnd(report), logger });
+    const node = new EdgeNode(options, identity, mediasoup, client, outbox, options.games ?? defaultGameLibrary(), logger, undefined);
     try {
+      if (options.cpuPriority) {
+        node.priority = await CpuPriority.start({ logger });
+        // First the node itself (it encodes): what it starts from now on inherits the priority.
+        await node.priority.apply(process.pid, 'node');
+      }
       await node.startWorker();
       node.signalling = await SignallingServer.listen({
         host: options.host ?? '127.0.0.1',
@@ -108,6 +133,7 @@ export class EdgeNode implements SessionHost {
         probe: node.probe,
         metrics: node.metrics,
         logger,
+        limits: options.signallingLimits,
       });
       await node.register();
     } catch (error) {
@@ -145,6 +171,12 @@ export class EdgeNode implements SessionHost {
     return claims;
   }
 
+  abandon(claims: SessionTicketClaims): void {
+    const now = Date.now();
+    this.logger.info({ sessionId: claims.sid }, 'player left before the session opened');
+    this.keepEndReport({ nodeId: this.nodeId, sessionId: claims.sid, reason: 'player_left', startedAt: now, endedAt: now, framesSent: 0, bytesSent: 0, width: 0, height: 0 });
+  }
+
   async open(claims: SessionTicketClaims): Promise<{ session: StreamSession; accepted: Omit<JoinAccepted, 'routerRtpCapabilities'> }> {
     if (this.freeSlots <= 0) throw new AppError('SLOT_UNAVAILABLE');
     const game = this.games.get(claims.gameId);
@@ -161,9 +193,12 @@ export class EdgeNode implements SessionHost {
       encoder: this.options.encoder,
       latencyStrip: this.options.latencyStrip ?? false,
       idleTimeoutMs,
+      mediaConnectTimeoutMs: this.options.mediaConnectTimeoutMs,
       logger: this.logger,
       onEncoded: this.metrics.observeEncodeMs,
     });
+    if (session.game.pid !== undefined) await this.priority?.applySession(session.game.pid, session.id);
+    session.game.once('exit', () => void this.priority?.releaseSession(session.id));
     this.sessions.set(session.id, session);
     this.metrics.sessionsStarted.inc();
     session.once('ended', (reason, usage) => this.onSessionEnded(session, reason, usage));
@@ -181,12 +216,21 @@ export class EdgeNode implements SessionHost {
     for (const session of this.sessions.values()) session.end('node_shutdown');
     await this.signalling?.close();
     this.worker?.close();
+    await this.priority?.close();
+    // After the sessions' own reports are in it: whatever is undelivered stays on disk for the next start.
+    this.outbox.close();
+  }
+
+  /** Session ids of end reports the control plane has not received yet. */
+  get undeliveredReports(): string[] {
+    return this.outbox.pending;
   }
 
   /** A worker that dies takes its sessions with it, but the node lives on with a fresh one. */
   private async startWorker(): Promise<void> {
     const worker = await this.mediasoup.createWorker({ logLevel: 'warn', rtcMinPort: 40000, rtcMaxPort: 49999 });
     this.worker = worker;
+    await this.priority?.apply(worker.pid, 'media-worker');
     worker.on('died', (error) => {
       this.logger.error({ err: error }, 'mediasoup worker died; ending its sessions and starting a new one');
       for (const session of this.sessions.values()) session.end('media_failed');
@@ -203,7 +247,11 @@ export class EdgeNode implements SessionHost {
     this.endedFrames.dropped += session.video.stats.framesDropped;
     this.metrics.sessionsEnded.inc({ reason });
     this.endedSessions.push({ sessionId: session.id, reason, usage });
-    void this.client.reportEnd({ nodeId: this.nodeId, sessionId: session.id, reason, ...usage });
+    this.keepEndReport({ nodeId: this.nodeId, sessionId: session.id, reason, ...usage });
+  }
+
+  private keepEndReport(report: SessionEndPayload): void {
+    this.outbox.add(report).catch((error: unknown) => this.logger.error({ err: error, sessionId: report.sessionId }, 'could not keep the end report'));
   }
 
   private async register(): Promise<void> {
@@ -217,7 +265,7 @@ export class EdgeNode implements SessionHost {
       pricePerHour: this.options.pricePerHour ?? 0.5,
       signallingUrl: this.signallingUrl,
       builds: [],
-    });
+    }, [...this.sessions.keys()]);
     this.nodeIdValue = registered.nodeId;
     this.verifier = await TicketVerifier.create(registered.ticketPublicJwk, registered.nodeId);
     this.probe.useVerifier(await ProbeTokenVerifier.create(registered.ticketPublicJwk, registered.nodeId));

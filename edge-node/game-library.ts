@@ -6,7 +6,8 @@ const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 export const DEMO_GAME_ID = 'demo-arena';
 
-export function demoGameLaunch(): GameLaunch {
+/** `fixedTick`: the demo renders only on its 60 Hz clock, not also on input (demo-game/main.ts). */
+export function demoGameLaunch(options: { fixedTick?: boolean } = {}): GameLaunch {
   return {
     command: process.execPath,
     args: ['--import', 'tsx', fileURLToPath(new URL('./demo-game/main.ts', import.meta.url))],
@@ -14,6 +15,7 @@ export function demoGameLaunch(): GameLaunch {
     width: 1280,
     height: 720,
     fps: 60,
+    env: options.fixedTick ? { EDGEPLAY_DEMO_FIXED_TICK: '1' } : {},
   };
 }
 

@@ -30,6 +30,7 @@ const options = new Command('edgeplay-node')
   .option('--port <port>', 'signalling port (0 picks one)', number(0, 65535), 0)
   .option('--public-url <url>', 'signalling URL as players reach it, if not http://host:port')
   .option('--announced-address <ip>', 'the address players reach WebRTC media on, if not the bind address')
+  .option('--no-cpu-priority', "do not give the node, its media worker and its games CPU priority over the rig's other work")
   .parse()
   .opts<{
     controlPlane: string;
@@ -46,6 +47,7 @@ const options = new Command('edgeplay-node')
     port: number;
     publicUrl?: string;
     announcedAddress?: string;
+    cpuPriority: boolean;
   }>();
 
 const logger = pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
@@ -63,6 +65,7 @@ const node = await EdgeNode.start({
   publicUrl: options.publicUrl,
   listenIp: options.host,
   announcedAddress: options.announcedAddress,
+  cpuPriority: options.cpuPriority,
   logger,
 });
 logger.info({ nodeId: node.nodeId, signallingUrl: node.signallingUrl }, 'edge node is serving players');

@@ -7,15 +7,16 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 const dist = `${root}dist`;
 
 await mkdir(dist, { recursive: true });
+/** The player page (app.js, with the worker that decodes and paints its stream: src/lib/decoded-view/) and the studio page (studio.js). */
 await build({
-  entryPoints: [`${root}src/main.ts`],
+  entryPoints: { app: `${root}src/main.ts`, 'decoder-worker': `${root}src/lib/decoded-view/decoder-worker.ts`, studio: `${root}src/studio.ts` },
   bundle: true,
   format: 'esm',
   target: 'chrome110',
   sourcemap: true,
   minify: true,
-  outfile: `${dist}/app.js`,
+  outdir: dist,
   logLevel: 'warning',
 });
-await Promise.all(['index.html', 'styles.css'].map((file) => copyFile(`${root}${file}`, `${dist}/${file}`)));
+await Promise.all(['index.html', 'studio.html', 'styles.css'].map((file) => copyFile(`${root}${file}`, `${dist}/${file}`)));
 console.log(`web client built into ${dist}`);

@@ -1,6 +1,10 @@
 /**
  * Neon Arena as a game process speaking protocol/game-protocol.ts: GameCommand lines in on
  * stdin, I420 frames and 10 ms audio chunks out on stdout, logs on stderr.
+ *
+ * By default an input pulls the next frame forward (render on input) instead of waiting for the
+ * next tick of the frame clock. EDGEPLAY_DEMO_FIXED_TICK=1 turns that off, so the demo renders
+ * only on its clock as most games do (bench:latency's fixed_tick and baseline rows).
  */
 import { writeSync } from 'node:fs';
 import {
@@ -65,6 +69,7 @@ const height = readIntEnv('EDGEPLAY_HEIGHT', 720, 16, 4320);
 const fps = readIntEnv('EDGEPLAY_FPS', 60, 1, 240);
 const seed = readIntEnv('EDGEPLAY_SEED', Math.floor(Math.random() * 2 ** 32), 0, 2 ** 32 - 1);
 const latencyStrip = process.env.EDGEPLAY_LATENCY_STRIP === '1';
+const fixedTick = process.env.EDGEPLAY_DEMO_FIXED_TICK === '1';
 
 const periodMs = 1000 / fps;
 const minInputGapMs = Math.max(MIN_INPUT_FRAME_GAP_MS, periodMs / 2);
@@ -193,7 +198,7 @@ function pace(shiftMs: number): void {
 
 /** Shows fresh input as soon as the frame-rate cap allows instead of at the next regular tick. */
 function frameSoonForInput(): void {
-  if (!stdoutReady) return;
+  if (fixedTick || !stdoutReady) return;
   const earliest = lastFrameAt + minInputGapMs;
   if (earliest >= nextTickAt) return;
   clearTimeout(timer);
@@ -282,5 +287,5 @@ process.stdin.on('data', (chunk: string) => {
 process.stdin.on('end', () => shutdown('stdin closed'));
 process.stdout.on('error', (error: NodeJS.ErrnoException) => shutdown(`stdout ${error.code ?? error.message}`));
 
-log(`Neon Arena ${width}x${height}@${fps} seed=${seed} latencyStrip=${latencyStrip ? 'on' : 'off'}`);
+log(`Neon Arena ${width}x${height}@${fps} seed=${seed} latencyStrip=${latencyStrip ? 'on' : 'off'} renderOnInput=${fixedTick ? 'off' : 'on'}`);
 tick(performance.now(), nextTickAt);

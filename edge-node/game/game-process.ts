@@ -129,6 +129,11 @@ export class GameProcess extends EventEmitter<GameProcessEvents> {
     return new GameProcess(options);
   }
 
+  /** The game's process id; undefined when it could not be started. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   get stats(): Readonly<GameProcessStats> {
     return { ...this.counters };
   }

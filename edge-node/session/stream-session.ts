@@ -16,6 +16,8 @@ import { AudioSource } from '../media/audio-source.js';
 import { VideoSource } from '../media/video-source.js';
 import type { VideoEncoderOptions } from '../media/video-encoder.js';
 import { routerMediaCodecs } from '../media/router-config.js';
+import { withPlayerArguments } from './player-arguments.js';
+import { SessionCaps } from './session-caps.js';
 
 export interface GameLaunch {
   command: string;
@@ -24,6 +26,8 @@ export interface GameLaunch {
   width: number;
   height: number;
   fps: number;
+  /** The game's own settings, added to its environment. */
+  env?: Record<string, string>;
 }
 
 export interface StreamSessionOptions {
@@ -37,10 +41,15 @@ export interface StreamSessionOptions {
   encoder?: Partial<VideoEncoderOptions>;
   latencyStrip: boolean;
   idleTimeoutMs: number;
+  /** A player whose video has not connected this long after joining is taken to have gone (the tab closed while connecting). */
+  mediaConnectTimeoutMs?: number;
   logger: Logger;
   /** Told each video frame's encode time (the node's metrics). */
   onEncoded?: (encodeMs: number) => void;
 }
+
+/** A page on a working network connects its video within a few seconds of joining. */
+const DEFAULT_MEDIA_CONNECT_TIMEOUT_MS = 20_000;
 
 /** Pace reports closer together than this are refused (a page sends one a second). */
 const MIN_PACE_INTERVAL_MS = 500;
@@ -57,6 +66,8 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
   private consumer: types.Consumer | undefined;
   private audioConsumer: types.Consumer | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  private readonly mediaConnectTimer: NodeJS.Timeout;
+  private readonly caps = new SessionCaps();
   private lastInputAt = Date.now();
   private lastPaceAt = -Infinity;
   private endedReason: SessionEndReason | undefined;
@@ -75,6 +86,11 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     game.on('audio', (header, samples) => audio.pushChunk(header, samples));
     game.on('exit', ({ crashed }) => this.end(crashed ? 'game_crashed' : 'game_exited'));
     this.armIdleTimer(options.idleTimeoutMs);
+    this.mediaConnectTimer = setTimeout(() => {
+      this.logger.info('the player did not connect the video in time');
+      this.end('media_failed');
+    }, options.mediaConnectTimeoutMs ?? DEFAULT_MEDIA_CONNECT_TIMEOUT_MS);
+    this.mediaConnectTimer.unref();
   }
 
   static async start(options: StreamSessionOptions): Promise<StreamSession> {
@@ -86,7 +102,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     try {
       video = await VideoSource.create({ router, width, height, fps, playoutDelay: options.lowLatency, encoder: options.encoder ?? {}, logger, onEncoded: options.onEncoded });
       audio = await AudioSource.create({ router, logger });
-      const game = GameProcess.start({ ...options.game, latencyStrip: options.latencyStrip, env: {} });
+      const game = GameProcess.start({ ...options.game, latencyStrip: options.latencyStrip, env: options.game.env ?? {} });
       logger.info({ gameId: options.claims.gameId, width, height, fps, lowLatency: options.lowLatency }, 'session started');
       return new StreamSession(options, router, video, audio, game, logger);
     } catch (error) {
@@ -107,6 +123,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
   }
 
   async createTransport(direction: 'send' | 'recv'): Promise<TransportOptions> {
+    this.caps.take('transports');
     const transport = await this.router.createWebRtcTransport({
       listenInfos: [
         { protocol: 'udp', ip: this.options.listenIp, announcedAddress: this.options.announcedAddress },
@@ -127,6 +144,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     }
     transport.on('dtlsstatechange', (state) => {
       if (state === 'failed' || state === 'closed') this.end('media_failed');
+      if (state === 'connected' && direction === 'recv') clearTimeout(this.mediaConnectTimer);
     });
     return {
       id: transport.id,
@@ -138,7 +156,8 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
   }
 
   async connectTransport(transportId: string, dtlsParameters: types.DtlsParameters): Promise<void> {
-    await this.transport(transportId).connect({ dtlsParameters });
+    const transport = this.transport(transportId);
+    await withPlayerArguments('the DTLS parameters', () => transport.connect({ dtlsParameters }));
   }
 
   async consumeVideo(rtpCapabilities: types.RtpCapabilities): Promise<ConsumerOptions> {
@@ -159,7 +178,8 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     const recv = [...this.transports.values()].find((t) => t.appData['direction'] === 'recv');
     if (!recv) throw new AppError('VALIDATION_FAILED', `Create a recv transport before consuming ${producer.kind}.`);
     if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities })) throw new AppError('MEDIA_FAILED', unsupported);
-    return recv.consume({ producerId: producer.id, rtpCapabilities, paused });
+    this.caps.take('consumers');
+    return withPlayerArguments('the RTP capabilities', () => recv.consume({ producerId: producer.id, rtpCapabilities, paused }));
   }
 
   async resumeVideo(): Promise<void> {
@@ -173,6 +193,8 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
    * sends one shift a second; more often, the game would be steered by stale measurements.
    */
   pace(shiftMs: number): void {
+    // Frame pacing is one of the low-latency measures; without them the game keeps its own clock.
+    if (!this.options.lowLatency) return;
     const now = Date.now();
     if (now - this.lastPaceAt < MIN_PACE_INTERVAL_MS) throw new AppError('PACE_RATE_LIMITED');
     this.lastPaceAt = now;
@@ -181,7 +203,9 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
 
   /** The player's input channel: their DataProducer, read here through a DataConsumer on the direct transport. */
   async produceInput(transportId: string, sctpStreamParameters: types.SctpStreamParameters, label: string): Promise<string> {
-    const dataProducer = await this.transport(transportId).produceData({ sctpStreamParameters, label, protocol: 'json' });
+    const transport = this.transport(transportId);
+    this.caps.take('dataChannels');
+    const dataProducer = await withPlayerArguments('the data channel parameters', () => transport.produceData({ sctpStreamParameters, label, protocol: 'json' }));
     await this.attachInput(dataProducer);
     return dataProducer.id;
   }
@@ -196,6 +220,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     if (this.endedReason) return;
     this.endedReason = reason;
     clearTimeout(this.idleTimer);
+    clearTimeout(this.mediaConnectTimer);
     this.game.removeAllListeners('frame');
     this.game.removeAllListeners('audio');
     void this.game.stop(1000);

@@ -16,10 +16,11 @@ const options = new Command('edgeplay-local')
   .description('Start the control plane, one edge node and the web client on this machine')
   .option('--port <port>', 'HTTP port of the control plane and web client', integer(0, 65535), 8080)
   .option('--slots <n>', 'player slots on the local edge node', integer(1, 64), 2)
-  .option('--no-latency-strip', 'do not draw the input-sequence strip (the overlay then shows no input-to-frame latency)')
+  .option('--no-latency-strip', 'do not draw the input-sequence strip (the overlay then shows no input-to-display latency)')
   .option('--redis-url <url>', 'keep control-plane state in Redis instead of in memory')
+  .option('--no-cpu-priority', 'do not give the edge node and its games CPU priority over the machine\'s other work')
   .parse()
-  .opts<{ port: number; slots: number; latencyStrip: boolean; redisUrl?: string }>();
+  .opts<{ port: number; slots: number; latencyStrip: boolean; redisUrl?: string; cpuPriority: boolean }>();
 
 const logger = pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
 
@@ -27,7 +28,9 @@ const system = await startLocalSystem({
   port: options.port,
   redisUrl: options.redisUrl,
   logger,
-  nodes: [{ name: 'local-rig', keyPath: `${repoRoot}.data/edge-node-key.pem`, slots: options.slots, latencyStrip: options.latencyStrip }],
+  // Generated secrets are kept here, so a restart does not lock out the node's tickets or the page's player token.
+  controlPlane: { dataDir: `${repoRoot}.data/control-plane` },
+  nodes: [{ name: 'local-rig', keyPath: `${repoRoot}.data/edge-node-key.pem`, slots: options.slots, latencyStrip: options.latencyStrip, cpuPriority: options.cpuPriority }],
 });
 
 const node = system.nodes[0]!;

@@ -254,6 +254,8 @@ function startBenchControlPlane(redisUrl: string): Promise<ControlPlaneProcess> 
       '--workers', String(HTTP_WORKERS), '--redis-url', redisUrl, '--redis-key-prefix', BENCH_KEY_PREFIX, '--log-level', 'warn',
       // Players are told apart by X-Forwarded-For from the load generator, as behind a proxy.
       '--trust-proxy',
+      // Every player's guest token is minted from the load generator's own address.
+      '--guest-tokens-per-address', String(1_000_000),
       // The heartbeat blocks take longer than the default TTL: a node must not lapse between its heartbeats.
       '--heartbeat-interval', '600000', '--node-ttl', '3600000',
     ],

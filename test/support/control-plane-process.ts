@@ -4,7 +4,10 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isControlPlaneListening } from '../../protocol/control-plane-process.js';
 
@@ -26,7 +29,11 @@ export interface ControlPlaneProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `services/main.ts` with `args` (plus `--port 0`) under Node with `nodeFlags`; it must listen within `readyTimeoutMs`. */
+/**
+ * Starts `services/main.ts` with `args` (plus `--port 0`) under Node with `nodeFlags`; it must
+ * listen within `readyTimeoutMs`. Secrets it generates are kept in a fresh folder unless `args`
+ * name one (--data-dir).
+ */
 export async function startControlPlaneProcess(
   args: readonly string[],
   nodeFlags: readonly string[] = [],
@@ -34,6 +41,7 @@ export async function startControlPlaneProcess(
 ): Promise<ControlPlaneProcess> {
   const child = fork(MAIN, ['--port', '0', ...args], {
     execArgv: [...nodeFlags, '--import', 'tsx'],
+    env: { ...process.env, EDGEPLAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'control-plane-data-')) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';

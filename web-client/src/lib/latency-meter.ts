@@ -1,13 +1,24 @@
 /**
- * Measures input-to-decoded-frame latency: for each decoded video frame (requestVideoFrameCallback)
- * it reads the game's input-sequence strip back from the pixels and, the first time a frame
- * shows a sequence number, records how long ago that input was sent.
+ * Input-to-display latency on the <video> element path (input-latency.ts says what is measured).
+ * For each video frame the page composites (requestVideoFrameCallback) it reads the game's
+ * input-sequence strip back from the pixels and takes the frame's `expectedDisplayTime`, the
+ * refresh at which the browser expects it on screen, as the moment its inputs were shown.
  */
+import { InputLatency } from './input-latency.js';
 import { StripReader } from './strip-reader.js';
 
-export class LatencyMeter {
-  readonly samples: number[] = [];
-  lastFrameSeq: number | null = null;
+/** What a player's view reports about the frames it showed, whichever way it paints them. */
+export interface DisplayMeter {
+  readonly latency: InputLatency;
+  /** Frames the page sampled: at most one per display refresh. */
+  readonly framesSeen: number;
+  /** Frames delivered for display (decoded and handed to the compositor, or painted), at any rate. */
+  readonly framesPresented: number;
+  stop(): void;
+}
+
+export class LatencyMeter implements DisplayMeter {
+  readonly latency: InputLatency;
   /** Frames this meter's callbacks saw: at most one per display refresh, so a 60 Hz screen shows no more than 60 a second. */
   framesSeen = 0;
   /**
@@ -19,12 +30,13 @@ export class LatencyMeter {
   /** Reads finish in the order frames came, so samples keep that order too. */
   private reading: Promise<void> = Promise.resolve();
   private running = false;
-  private lastMatched = 0;
 
   constructor(
     private readonly video: HTMLVideoElement,
-    private readonly sentAt: Map<number, number>,
-  ) {}
+    inputAt: ReadonlyMap<number, number>,
+  ) {
+    this.latency = new InputLatency(inputAt);
+  }
 
   start(): void {
     this.running = true;
@@ -35,28 +47,15 @@ export class LatencyMeter {
     this.running = false;
   }
 
-  /** The p-th percentile (0..100) of the last `window` samples, in ms. */
-  percentile(p: number, window = 240): number | null {
-    const recent = this.samples.slice(-window).sort((a, b) => a - b);
-    if (recent.length === 0) return null;
-    return recent[Math.min(recent.length - 1, Math.floor((p / 100) * recent.length))] ?? null;
-  }
-
   private onFrame(_now: number, meta: VideoFrameCallbackMetadata): void {
     if (!this.running) return;
     this.framesSeen++;
     this.framesPresented = meta.presentedFrames;
     const seq = this.strip.read(this.video);
-    this.reading = this.reading.then(async () => this.record(await seq, meta.presentationTime));
+    this.reading = this.reading.then(async () => {
+      const shown = await seq;
+      if (shown !== null) this.latency.frameShown(shown, meta.expectedDisplayTime);
+    });
     this.video.requestVideoFrameCallback((now, next) => this.onFrame(now, next));
-  }
-
-  private record(seq: number | null, presentedAt: number): void {
-    if (seq === null) return;
-    this.lastFrameSeq = seq;
-    if (seq <= this.lastMatched) return;
-    const sent = this.sentAt.get(seq);
-    if (sent !== undefined) this.samples.push(presentedAt - sent);
-    this.lastMatched = seq;
   }
 }

@@ -18,6 +18,11 @@ export class StreamError extends Error {
   }
 }
 
+/** The code of an ending the node did not announce: the node (or the way to it) failed, not the game. */
+export const STREAM_LOST = 'STREAM_LOST';
+
+const LOST: SessionEndedNotice = { reason: 'media_failed', code: STREAM_LOST, message: 'The connection to the game server was lost.' };
+
 type NodeSocket = Socket<NodeToClientEvents, ClientToNodeEvents>;
 type EventName = keyof ClientToNodeEvents;
 
@@ -40,13 +45,21 @@ export class StreamClient {
     this.endedListeners.push(listener);
   }
 
-  /** Joins the session and resolves with the video and audio tracks once they are flowing. */
-  async start(session: SessionCreated): Promise<{ video: MediaStreamTrack; audio: MediaStreamTrack }> {
+  /**
+   * Joins the session and resolves with the video and audio tracks once they are flowing.
+   * `encodedTransforms` gets the receivers before the video's first frame, to attach an encoded
+   * transform to each: Chromium hands encoded frames to a transform set that late only on a
+   * connection made with encodedInsertableStreams, where every receiver then needs one.
+   */
+  async start(
+    session: SessionCreated,
+    encodedTransforms?: (receivers: { video: RTCRtpReceiver; audio: RTCRtpReceiver }) => void,
+  ): Promise<{ video: MediaStreamTrack; audio: MediaStreamTrack }> {
     const socket: NodeSocket = io(session.signallingUrl, { transports: ['websocket'], reconnection: false, timeout: 5000 });
     this.socket = socket;
     socket.on('session:ended', (notice) => this.emitEnded(notice));
     socket.on('disconnect', (reason) => {
-      if (reason !== 'io client disconnect') this.emitEnded({ reason: 'media_failed', code: 'STREAM_LOST', message: 'The connection to the game server was lost.' });
+      if (reason !== 'io client disconnect') this.emitEnded(LOST);
     });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
@@ -56,8 +69,13 @@ export class StreamClient {
     this.joined = await this.request('session:join', { ticket: session.ticket });
     await this.device.load({ routerRtpCapabilities: this.joined.routerRtpCapabilities });
 
-    this.recvTransport = this.device.createRecvTransport(await this.request('transport:create', { direction: 'recv' }));
+    const insertable = encodedTransforms ? { additionalSettings: { encodedInsertableStreams: true } as Partial<RTCConfiguration> } : {};
+    this.recvTransport = this.device.createRecvTransport({ ...(await this.request('transport:create', { direction: 'recv' })), ...insertable });
     this.wireConnect(this.recvTransport);
+    // A rig unplugged closes no socket: the media path going quiet is the first sign.
+    this.recvTransport.on('connectionstatechange', (state) => {
+      if (state === 'failed') this.emitEnded(LOST);
+    });
     // A stream id each: tracks of one stream are lip-synced, which would hold every frame back
     // by the audio jitter buffer's delay.
     const rtpCapabilities = this.device.recvRtpCapabilities;
@@ -73,6 +91,8 @@ export class StreamClient {
     });
     this.inputChannel = await this.sendTransport.produceData({ ordered: true, label: INPUT_CHANNEL_LABEL });
 
+    const [video, audio] = [this.consumer.rtpReceiver, this.audioConsumer.rtpReceiver];
+    if (video && audio) encodedTransforms?.({ video, audio });
     await this.request('video:resume', {});
     return { video: this.consumer.track, audio: this.audioConsumer.track };
   }

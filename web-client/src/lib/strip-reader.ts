@@ -15,8 +15,7 @@ const PLANAR_8BIT = new Set<VideoPixelFormat>(['I420', 'I420A', 'I422', 'I444', 
 export class StripReader {
   #canvas: CanvasRenderingContext2D | undefined;
   #useCanvas = typeof VideoFrame === 'undefined';
-  /** Room for the strip's rows in the largest layout copied (4 bytes a pixel). */
-  readonly #buffer = new Uint8Array(STRIP_WIDTH * STRIP_CELL * 4);
+  readonly #buffer = stripBuffer();
 
   /**
    * The sequence number in the frame `video` shows now, or null when it carries none. The frame is
@@ -39,14 +38,7 @@ export class StripReader {
 
   async #readFrame(frame: VideoFrame): Promise<number | null> {
     try {
-      const { format } = frame;
-      if (format === null || frame.codedWidth < STRIP_WIDTH || frame.codedHeight < STRIP_CELL) throw new Error(`cannot copy the strip out of a ${format ?? 'opaque'} frame`);
-      const [first] = await frame.copyTo(this.#buffer, { rect: { x: 0, y: 0, width: STRIP_WIDTH, height: STRIP_CELL } });
-      if (first === undefined) return null;
-      if (PLANAR_8BIT.has(format)) return decodeStrip(planeLuma(this.#buffer, first.stride, first.offset));
-      if (format === 'RGBA' || format === 'RGBX') return decodeStrip(rgbLuma(this.#buffer, first.stride / 4));
-      if (format === 'BGRA' || format === 'BGRX') return decodeStrip(rgbLuma(this.#buffer, first.stride / 4, 'bgra'));
-      throw new Error(`no luma in ${format}`);
+      return await readStrip(frame, this.#buffer);
     } finally {
       frame.close();
     }
@@ -65,4 +57,24 @@ export class StripReader {
     this.#canvas.drawImage(video, 0, 0, STRIP_WIDTH, STRIP_CELL, 0, 0, STRIP_WIDTH, STRIP_CELL);
     return decodeStrip(rgbLuma(this.#canvas.getImageData(0, 0, STRIP_WIDTH, STRIP_CELL).data, STRIP_WIDTH));
   }
+}
+
+/** Room for the strip's rows in the largest layout readStrip copies (4 bytes a pixel). */
+export function stripBuffer(): Uint8Array {
+  return new Uint8Array(STRIP_WIDTH * STRIP_CELL * 4);
+}
+
+/**
+ * The sequence number in a decoded frame (which stays open), copying only the strip's rows into
+ * `buffer` (from stripBuffer()). Rejects for frames whose pixels it cannot read.
+ */
+export async function readStrip(frame: VideoFrame, buffer: Uint8Array): Promise<number | null> {
+  const { format } = frame;
+  if (format === null || frame.codedWidth < STRIP_WIDTH || frame.codedHeight < STRIP_CELL) throw new Error(`cannot copy the strip out of a ${format ?? 'opaque'} frame`);
+  const [first] = await frame.copyTo(buffer, { rect: { x: 0, y: 0, width: STRIP_WIDTH, height: STRIP_CELL } });
+  if (first === undefined) return null;
+  if (PLANAR_8BIT.has(format)) return decodeStrip(planeLuma(buffer, first.stride, first.offset));
+  if (format === 'RGBA' || format === 'RGBX') return decodeStrip(rgbLuma(buffer, first.stride / 4));
+  if (format === 'BGRA' || format === 'BGRX') return decodeStrip(rgbLuma(buffer, first.stride / 4, 'bgra'));
+  throw new Error(`no luma in ${format}`);
 }

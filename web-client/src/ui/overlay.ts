@@ -11,7 +11,7 @@ export function renderOverlay(element: HTMLElement, snapshot: PlayerSnapshot): v
     `bitrate    ${fmt(s ? s.bitrateKbps / 1000 : null, 2, ' Mb/s')} · audio ${fmt(s?.audioBitrateKbps, 0, ' kb/s')}`,
     `rtt        ${fmt(s?.rttMs, 1, ' ms')}`,
     `decode     ${fmt(s?.decodeMs, 1, ' ms')}`,
-    `input→frame p50 ${fmt(snapshot.latencyP50, 1, ' ms')}  p95 ${fmt(snapshot.latencyP95, 1, ' ms')}`,
+    `input→display p50 ${fmt(snapshot.latencyP50, 1, ' ms')}  p95 ${fmt(snapshot.latencyP95, 1, ' ms')}`,
     `resolution ${s ? `${s.width}x${s.height}` : '–'}`,
   ].join('\n');
 }
