@@ -22,6 +22,8 @@ apt_install g++ make python3 pkg-config
 [[ "${1:-}" == "--test" ]] && apt_install redis-server chromium ffmpeg
 # taskset, for the CPU priority test (util-linux, present on nearly every Debian system).
 [[ "${1:-}" == "--test" ]] && apt_install util-linux
+# The impaired-link harness (test/support/impaired-link): iptables loss, its NFQUEUE delay listener.
+[[ "${1:-}" == "--test" ]] && apt_install iptables gcc libnetfilter-queue-dev
 
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   log "installing node modules"

@@ -118,9 +118,9 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
   const kept = options.dataDir === undefined ? undefined : await loadOrCreateSecrets(options.dataDir);
   const operatorToken = options.operatorTokens?.[0] ?? kept?.operatorToken ?? OperatorTokens.generateToken();
   const operatorTokens = new OperatorTokens(options.operatorTokens?.length ? options.operatorTokens : [operatorToken]);
-  const adminToken = options.adminTokens?.[0] ?? AdminAuth.generateToken();
-  const admin = new AdminAuth(options.adminTokens?.length ? options.adminTokens : [adminToken]);
   const ticketKeyPem = options.ticketKeyPath === undefined ? (options.ticketKeyPem ?? kept?.ticketKeyPem) : undefined;
+  const adminToken = options.adminTokens?.[0] ?? kept?.adminToken ?? AdminAuth.generateToken();
+  const admin = new AdminAuth(options.adminTokens?.length ? options.adminTokens : [adminToken]);
   const tickets = await TicketIssuer.create({
     ...(options.ticketKeyPath === undefined ? {} : { privateKeyPath: options.ticketKeyPath }),
     ...(ticketKeyPem === undefined ? {} : { privateKeyPem: ticketKeyPem }),

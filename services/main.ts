@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ControlPlaneListening } from '../protocol/control-plane-process.js';
 import { createControlPlane } from './app.js';
-import { AdminAuth } from './operators/admin-auth.js';
 import { createLogger } from './logging/logger.js';
 import { loadOrCreateSecrets } from './secrets/persisted-secrets.js';
 import { WorkerPool } from './workers/worker-pool.js';
@@ -163,7 +162,7 @@ if (cli.workers > 1 && cluster.isPrimary) {
   // Workers run this same command line; whatever would be generated per process must be made once, here.
   const kept = await loadOrCreateSecrets(cli.dataDir).catch(fatal('could not read or keep the generated secrets'));
   const operatorToken = cli.operatorToken === undefined ? kept.operatorToken : undefined;
-  const adminToken = cli.adminToken === undefined ? AdminAuth.generateToken() : undefined;
+  const adminToken = cli.adminToken === undefined ? kept.adminToken : undefined;
   const env: Record<string, string> = {
     ...(operatorToken === undefined ? {} : { EDGEPLAY_OPERATOR_TOKEN: operatorToken }),
     ...(adminToken === undefined ? {} : { EDGEPLAY_ADMIN_TOKEN: adminToken }),

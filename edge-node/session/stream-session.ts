@@ -16,6 +16,7 @@ import { AudioSource } from '../media/audio-source.js';
 import { VideoSource } from '../media/video-source.js';
 import type { VideoEncoderOptions } from '../media/video-encoder.js';
 import { routerMediaCodecs } from '../media/router-config.js';
+import { watchReceiverReports } from '../media/receiver-reports.js';
 import { withPlayerArguments } from './player-arguments.js';
 import { SessionCaps } from './session-caps.js';
 
@@ -48,6 +49,8 @@ export interface StreamSessionOptions {
   onEncoded?: (encodeMs: number) => void;
 }
 
+/** How often the player's receiver reports are read for the bitrate controller. */
+const REPORT_POLL_MS = 250;
 /** A page on a working network connects its video within a few seconds of joining. */
 const DEFAULT_MEDIA_CONNECT_TIMEOUT_MS = 20_000;
 
@@ -71,6 +74,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
   private lastInputAt = Date.now();
   private lastPaceAt = -Infinity;
   private endedReason: SessionEndReason | undefined;
+  private stopReportWatch: (() => void) | undefined;
 
   private constructor(
     private readonly options: StreamSessionOptions,
@@ -100,7 +104,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     let video: VideoSource | undefined;
     let audio: AudioSource | undefined;
     try {
-      video = await VideoSource.create({ router, width, height, fps, playoutDelay: options.lowLatency, encoder: options.encoder ?? {}, logger, onEncoded: options.onEncoded });
+      video = await VideoSource.create({ router, width, height, fps, playoutDelay: options.lowLatency, latencyStrip: options.latencyStrip, encoder: options.encoder ?? {}, logger, onEncoded: options.onEncoded });
       audio = await AudioSource.create({ router, logger });
       const game = GameProcess.start({ ...options.game, latencyStrip: options.latencyStrip, env: options.game.env ?? {} });
       logger.info({ gameId: options.claims.gameId, width, height, fps, lowLatency: options.lowLatency }, 'session started');
@@ -116,6 +120,11 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
 
   get ended(): boolean {
     return this.endedReason !== undefined;
+  }
+
+  /** The player's video consumer, once they consume (tests read its RTCP feedback and stats). */
+  get videoConsumer(): types.Consumer | undefined {
+    return this.consumer;
   }
 
   get rtpCapabilities(): types.RtpCapabilities {
@@ -164,6 +173,8 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     this.consumer?.close();
     // Paused until the page resumes it, so that its first frame is the keyframe asked for then.
     this.consumer = await this.consume(this.video.producer, rtpCapabilities, true, 'This browser cannot decode H.264 constrained baseline video.');
+    this.stopReportWatch?.();
+    this.stopReportWatch = watchReceiverReports(this.consumer, REPORT_POLL_MS, (report) => this.video.receiverReport(report));
     return consumerOptions(this.consumer);
   }
 
@@ -220,6 +231,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     if (this.endedReason) return;
     this.endedReason = reason;
     clearTimeout(this.idleTimer);
+    this.stopReportWatch?.();
     clearTimeout(this.mediaConnectTimer);
     this.game.removeAllListeners('frame');
     this.game.removeAllListeners('audio');

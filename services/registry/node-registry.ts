@@ -105,8 +105,8 @@ export class NodeRegistry {
     }
     await this.#options.nodeKeys.recordNodeOwner(nodeId, operatorId);
     this.#keys.set(nodeId, key);
-    this.#heartbeatKeys.set(nodeId, Buffer.from(heartbeatKey, 'base64url'));
     if (activeSessions !== undefined) await this.#options.reconciler.reconcile(nodeId, activeSessions, true);
+    this.#heartbeatKeys.set(nodeId, Buffer.from(heartbeatKey, 'base64url'));
     log.info({ outcome, name: registration.name, slots: registration.slots, signallingUrl: registration.signallingUrl }, 'node registered');
     return { nodeId, heartbeatIntervalMs, nodeTtlMs, ticketPublicJwk: tickets.publicJwk, ticketIssuer: TICKET_ISSUER, heartbeatKey };
   }

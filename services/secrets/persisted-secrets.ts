@@ -1,6 +1,6 @@
 /**
  * The secrets a control plane makes up when it is given none: the operator token nodes register
- * with, the ticket-signing key nodes verify tickets with, and the player-token secret. Made up
+ * with, the admin token operator accounts are managed with, the ticket-signing key nodes verify tickets with, and the player-token secret. Made up
  * afresh on every start, a restart would refuse every node's and player's credentials (and nodes
  * would keep the old ticket key), so they are kept in the data directory and reused.
  */
@@ -10,9 +10,11 @@ import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { OperatorTokens } from '../auth/operator-tokens.js';
+import { AdminAuth } from '../operators/admin-auth.js';
 
 const ControlPlaneSecrets = Type.Object({
   operatorToken: Type.String({ minLength: 16 }),
+  adminToken: Type.String({ minLength: 16 }),
   ticketKeyPem: Type.String({ minLength: 1 }),
   guestTokenSecret: Type.String({ minLength: 32 }),
 });
@@ -29,16 +31,24 @@ export async function loadOrCreateSecrets(dir: string): Promise<ControlPlaneSecr
   });
   if (existing !== undefined) {
     const parsed: unknown = JSON.parse(existing);
-    if (!Value.Check(ControlPlaneSecrets, parsed)) throw new Error(`${path} is not a control-plane secrets file; move it away to make new secrets`);
-    return parsed;
+    // Files kept before admin tokens existed gain one; every other secret stays as it was.
+    const secrets = typeof parsed === 'object' && parsed !== null && !('adminToken' in parsed) ? { ...parsed, adminToken: AdminAuth.generateToken() } : parsed;
+    if (!Value.Check(ControlPlaneSecrets, secrets)) throw new Error(`${path} is not a control-plane secrets file; move it away to make new secrets`);
+    if (secrets !== parsed) await keep(path, secrets);
+    return secrets;
   }
   const secrets: ControlPlaneSecrets = {
     operatorToken: OperatorTokens.generateToken(),
+    adminToken: AdminAuth.generateToken(),
     ticketKeyPem: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
     guestTokenSecret: randomBytes(32).toString('base64url'),
   };
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  await keep(path, secrets);
+  return secrets;
+}
+
+async function keep(path: string, secrets: ControlPlaneSecrets): Promise<void> {
   await writeFile(`${path}.tmp`, JSON.stringify(secrets), { mode: 0o600 });
   await rename(`${path}.tmp`, path);
-  return secrets;
 }

@@ -159,7 +159,10 @@ export class RedisStore implements Store {
     this.#replicaSweepMs = options.replicaSweepMs ?? REPLICA_SWEEP_MS;
   }
 
-  /** The connection, for counters kept beside the store's keys (services/http/rate-limits.ts). */
+  /**
+   * The connection, for records of other kinds kept beside the store's keys (rate-limit counters,
+   * operator accounts); the store closes it.
+   */
   get client(): Redis | Cluster {
     return this.#client;
   }

@@ -25,12 +25,16 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * `executablePath`: another way to start Chromium (the impaired-link harness runs it in a network
+ * namespace); `args`: flags on top of the usual ones.
+ */
+export async function launchBrowser(options: { executablePath?: string; args?: string[] } = {}): Promise<Browser> {
   const profile = await mkdtemp(join(tmpdir(), 'edgeplay-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: options.executablePath ?? CHROMIUM,
     headless: true,
-    args: flags,
+    args: [...flags, ...(options.args ?? [])],
     viewport: { width: 1366, height: 900 },
   });
   return {

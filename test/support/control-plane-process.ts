@@ -30,9 +30,8 @@ export interface ControlPlaneProcess {
 }
 
 /**
- * Starts `services/main.ts` with `args` (plus `--port 0`) under Node with `nodeFlags`; it must
- * listen within `readyTimeoutMs`. Secrets it generates are kept in a fresh folder unless `args`
- * name one (--data-dir).
+ * Starts `services/main.ts` with `args` (plus `--port 0`) under Node with `nodeFlags`; it must listen
+ * within `readyTimeoutMs`. Secrets it generates are kept in a fresh folder unless `args` name one (--data-dir).
  */
 export async function startControlPlaneProcess(
   args: readonly string[],

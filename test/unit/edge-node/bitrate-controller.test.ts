@@ -1,0 +1,158 @@
+/** The bitrate controller's decisions, driven by a clock of the test's own. */
+import { describe, expect, it } from 'vitest';
+import { BitrateController } from '../../../edge-node/media/bitrate-controller.js';
+import { videoLadder } from '../../../edge-node/media/video-ladder.js';
+
+const ladder = videoLadder(1280, 720, 60);
+
+function controller(startKbps = 6000): BitrateController {
+  return new BitrateController({ ladder, startKbps, minKbps: 300, maxKbps: 8000 });
+}
+
+/** Feeds the same estimate every 100 ms for `ms`, from `from`; returns the time reached. */
+function feed(c: BitrateController, bps: number, from: number, ms: number): number {
+  let now = from;
+  for (; now < from + ms; now += 100) c.onEstimate(bps, now);
+  return now;
+}
+
+describe('bitrate controller', () => {
+  it('steps down full size, then half size, then half rate as the ladder says', () => {
+    expect(ladder.map((r) => `${r.width}x${r.height}@${r.fps}`)).toEqual(['1280x720@60', '640x360@60', '640x360@30']);
+    expect(ladder[0]!.minKbps).toBeGreaterThan(ladder[1]!.minKbps);
+    expect(ladder.at(-1)!.minKbps).toBe(0);
+  });
+
+  it('drops the target under a link that fell to 2 Mbit/s at once, and steps down to half size', () => {
+    const c = controller();
+    const now = feed(c, 8_000_000, 0, 2000);
+    expect(c.decision.rung.width).toBe(1280);
+    const first = c.onEstimate(2_000_000, now);
+    expect(first.kbps).toBeLessThan(2000);
+    expect(first.rung.width).toBe(1280);
+    // The queue that fills behind the new limit shows in the receiver's report.
+    c.onReceiverReport({ fractionLost: 0.05 }, now + 50);
+    feed(c, 2_000_000, now + 100, 600);
+    expect(c.decision.kbps).toBeLessThanOrEqual(1800);
+    expect(c.decision.rung).toMatchObject({ width: 640, height: 360, fps: 60 });
+  });
+
+  it('halves the frame rate only when even half size cannot be carried', () => {
+    const c = controller();
+    c.onReceiverReport({ fractionLost: 0.05 }, 0);
+    feed(c, 300_000, 0, 3000);
+    expect(c.decision.rung).toMatchObject({ width: 640, height: 360, fps: 30 });
+    expect(c.decision.kbps).toBeLessThanOrEqual(450);
+  });
+
+  it('climbs back a few percent a second when the link recovers, and steps back up the ladder', () => {
+    const c = controller();
+    c.onReceiverReport({ fractionLost: 0.05 }, 0);
+    let now = feed(c, 400_000, 0, 3000);
+    expect(c.decision.rung.fps).toBe(30);
+    const low = c.decision.kbps;
+    c.onEstimate(10_000_000, now);
+    // One second later: no jump to the estimate.
+    now = feed(c, 10_000_000, now + 100, 1000);
+    expect(c.decision.kbps).toBeLessThan(low * 1.2);
+    feed(c, 10_000_000, now, 40_000);
+    expect(c.decision.kbps).toBeGreaterThan(5000);
+    expect(c.decision.rung).toMatchObject({ width: 1280, height: 720, fps: 60 });
+  });
+
+  it('does not follow an estimate that probes upward in one jump', () => {
+    const c = controller(2500);
+    const now = feed(c, 3_000_000, 0, 5000);
+    const steady = c.decision.kbps;
+    expect(steady).toBeLessThanOrEqual(2700);
+    feed(c, 6_000_000, now, 1000);
+    expect(c.decision.kbps).toBeLessThanOrEqual(steady * 1.13);
+  });
+
+  it('cuts the target on reported loss, waits before climbing, and keeps under the rate that lost', () => {
+    const c = controller(3000);
+    let now = feed(c, 10_000_000, 0, 1000);
+    const before = c.decision.kbps;
+    const cut = c.onReceiverReport({ fractionLost: 0.1 }, now);
+    expect(cut.kbps).toBeLessThanOrEqual(Math.round(before * 0.85));
+    now = feed(c, 10_000_000, now + 100, 1500);
+    expect(c.decision.kbps).toBe(cut.kbps);
+    now = feed(c, 10_000_000, now, 12_000);
+    expect(c.decision.kbps).toBeLessThanOrEqual(Math.round(before * 0.9));
+    // The ceiling lapses: the climb goes on past it.
+    feed(c, 10_000_000, now, 20_000);
+    expect(c.decision.kbps).toBeGreaterThan(before);
+  });
+
+  it('cuts once for the reports of one loss episode, not once per report', () => {
+    const c = controller(3000);
+    const now = feed(c, 10_000_000, 0, 1000);
+    const first = c.onReceiverReport({ fractionLost: 0.2 }, now).kbps;
+    expect(c.onReceiverReport({ fractionLost: 0.2 }, now + 250).kbps).toBe(first);
+    expect(c.onReceiverReport({ fractionLost: 0.2 }, now + 500).kbps).toBe(first);
+    expect(c.onReceiverReport({ fractionLost: 0.2 }, now + 1100).kbps).toBeLessThan(first);
+  });
+
+  it('ignores loss at or below the threshold (random loss that NACK repairs)', () => {
+    const c = controller(3000);
+    const now = feed(c, 10_000_000, 0, 1000);
+    const before = c.decision.kbps;
+    expect(c.onReceiverReport({ fractionLost: 0.01 }, now).kbps).toBeGreaterThanOrEqual(before);
+  });
+
+  it('keeps the rung when a low estimate comes without congestion (an encoder sending less than the link carries)', () => {
+    const c = controller();
+    let now = 0;
+    for (; now < 10_000; now += 100) {
+      c.onEstimate(1_500_000, now);
+      c.onReceiverReport({ fractionLost: now % 1000 === 0 ? 0.01 : 0 }, now);
+    }
+    expect(c.decision.kbps).toBeLessThan(ladder[0]!.minKbps);
+    expect(c.decision.rung.width).toBe(1280);
+  });
+
+  it('tries the rung above after a quiet spell although the estimate stays near what the lower rung sends, and backs off when the try meets loss', () => {
+    const c = controller();
+    c.onReceiverReport({ fractionLost: 0.1 }, 0);
+    let now = feed(c, 1_400_000, 0, 2000);
+    expect(c.decision.rung.width).toBe(640);
+    // Quiet: the estimate holds at 1.4 Mbit/s, under the margin a plain step up needs.
+    const rungAt = (ms: number): number => {
+      now = feed(c, 1_400_000, now, ms);
+      return c.decision.rung.width;
+    };
+    expect(rungAt(6000)).toBe(640);
+    expect(rungAt(3000)).toBe(1280);
+    // The try meets loss: back down, and the next try waits twice as long.
+    c.onReceiverReport({ fractionLost: 0.1 }, now);
+    feed(c, 1_000_000, now, 1000);
+    now += 1000;
+    expect(c.decision.rung.width).toBe(640);
+    expect(rungAt(12_000)).toBe(640);
+    expect(rungAt(6000)).toBe(1280);
+  });
+
+  it('stays within its bounds and ignores nonsense estimates', () => {
+    const c = controller();
+    expect(c.onEstimate(10, 0).kbps).toBe(300);
+    expect(c.onEstimate(Number.NaN, 100).kbps).toBe(300);
+    expect(c.onEstimate(-5, 200).kbps).toBe(300);
+    feed(c, 1e12, 300, 120_000);
+    expect(c.decision.kbps).toBe(8000);
+  });
+
+  it('does not flap between rungs when the estimate hovers at a rung boundary', () => {
+    const c = controller(3000);
+    const boundary = ladder[0]!.minKbps;
+    let now = 0;
+    let changes = 0;
+    let rung = c.decision.rung;
+    for (let i = 0; i < 300; i++, now += 100) {
+      // +-5% around the point where the target meets the full-size rung's minimum.
+      const decision = c.onEstimate(((boundary / 0.9) * (i % 2 ? 1.05 : 0.95)) * 1000, now);
+      if (decision.rung !== rung) changes++;
+      rung = decision.rung;
+    }
+    expect(changes).toBeLessThanOrEqual(1);
+  });
+});
