@@ -136,6 +136,8 @@ export const SessionEndReason = Type.Union([
   Type.Literal('ticket_unused'),
   Type.Literal('node_shutdown'),
   Type.Literal('media_failed'),
+  /** The sandbox stopped the game for breaking a limit (memory, processes, scratch disk). */
+  Type.Literal('game_limit_exceeded'),
 ]);
 export type SessionEndReason = Static<typeof SessionEndReason>;
 
