@@ -17,7 +17,7 @@ export type GeoPoint = Static<typeof GeoPoint>;
 
 export const GameManifest = Type.Object(
   {
-    runtime: Type.Union([Type.Literal('node'), Type.Literal('native')]),
+    runtime: Type.Union([Type.Literal('node'), Type.Literal('native'), Type.Literal('frames'), Type.Literal('x11')]),
     entry: Type.String({ minLength: 1, maxLength: 256 }),
     width: Type.Integer({ minimum: 64, maximum: 3840 }),
     height: Type.Integer({ minimum: 64, maximum: 2160 }),
@@ -47,6 +47,10 @@ export const Game = Type.Object({
   /** SHA-256 of the build archive: builds are content-addressed. */
   buildId: Type.String({ pattern: '^[a-f0-9]{64}$' }),
   manifest: GameManifest,
+  /** The published version players get (studio builds; the built-in demo has none). */
+  version: Type.Optional(Type.String()),
+  /** Where the catalogue serves the build's cover image. */
+  coverUrl: Type.Optional(Type.String()),
 });
 export type Game = Static<typeof Game>;
 

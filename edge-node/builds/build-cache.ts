@@ -8,17 +8,22 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { chmod, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Logger } from 'pino';
+import { extractBuildArchive } from '../../protocol/build-archive.js';
+import { BuildManifest } from '../../protocol/build-manifest.js';
 import { AppError } from '../../protocol/errors.js';
 import { downloadBuild, type BuildSource, type DownloadProgress } from './build-download.js';
 
-/** Unpacks a verified archive into an empty directory, refusing anything unsafe (protocol/build-archive.ts). */
-export type UnpackArchive = (archivePath: string, destination: string) => Promise<void>;
+/** Unpacks a verified archive into `destination` (not yet there), refusing anything unsafe, and returns its manifest. */
+export type UnpackArchive = (archivePath: string, destination: string) => Promise<{ manifest: BuildManifest }>;
+
+export const unpackBuildArchive: UnpackArchive = (archivePath, destination) => extractBuildArchive(archivePath, destination);
 
 export interface BuildCacheOptions {
   root: string;
   maxBytes: number;
-  unpack: UnpackArchive;
+  unpack?: UnpackArchive;
   logger: Logger;
 }
 
@@ -28,17 +33,20 @@ export interface BuildLease {
   buildId: string;
   /** The unpacked build, to be mounted read-only into the game's sandbox. */
   filesDir: string;
+  manifest: BuildManifest;
   release(): void;
 }
 
 interface Entry {
   buildId: string;
+  manifest: BuildManifest;
   sizeBytes: number;
   lastUsedAt: number;
   leases: number;
 }
 
 const BUILD_ID = /^[a-f0-9]{64}$/;
+const manifestChecker = TypeCompiler.Compile(BuildManifest);
 const META_FILE = 'meta.json';
 
 interface BuildCacheEvents {
@@ -65,7 +73,7 @@ export class BuildCache extends EventEmitter<BuildCacheEvents> {
     for (const dir of [options.root, cache.dir('builds')]) await chmod(dir, 0o711);
     for (const name of await readdir(cache.dir('builds'))) {
       const meta = await readMeta(join(cache.dir('builds'), name));
-      if (meta && BUILD_ID.test(name)) cache.entries.set(name, { buildId: name, sizeBytes: meta.sizeBytes, lastUsedAt: meta.lastUsedAt, leases: 0 });
+      if (meta && BUILD_ID.test(name)) cache.entries.set(name, { buildId: name, ...meta, leases: 0 });
       else await rm(join(cache.dir('builds'), name), { recursive: true, force: true });
     }
     return cache;
@@ -114,6 +122,7 @@ export class BuildCache extends EventEmitter<BuildCacheEvents> {
     return {
       buildId,
       filesDir: join(this.dir('builds'), buildId, 'files'),
+      manifest: entry.manifest,
       release: () => {
         if (released) return;
         released = true;
@@ -137,12 +146,12 @@ export class BuildCache extends EventEmitter<BuildCacheEvents> {
     onStage?.({ stage: 'unpacking' });
     const staging = join(this.dir('staging'), `${buildId}-${randomUUID()}`);
     try {
-      await mkdir(join(staging, 'files'), { recursive: true });
+      await mkdir(staging, { recursive: true });
       await rename(partial, join(staging, 'archive'));
-      await this.options.unpack(join(staging, 'archive'), join(staging, 'files'));
+      const { manifest } = await (this.options.unpack ?? unpackBuildArchive)(join(staging, 'archive'), join(staging, 'files'));
       const sizeBytes = await treeSize(staging);
       await this.makeRoom(sizeBytes);
-      const entry: Entry = { buildId, sizeBytes, lastUsedAt: Date.now(), leases: 0 };
+      const entry: Entry = { buildId, manifest, sizeBytes, lastUsedAt: Date.now(), leases: 0 };
       await writeMeta(staging, entry);
       await chmod(staging, 0o755);
       await rename(staging, join(this.dir('builds'), buildId));
@@ -182,10 +191,12 @@ export class BuildCache extends EventEmitter<BuildCacheEvents> {
   }
 }
 
-async function readMeta(dir: string): Promise<{ sizeBytes: number; lastUsedAt: number } | undefined> {
+async function readMeta(dir: string): Promise<Omit<Entry, 'buildId' | 'leases'> | undefined> {
   try {
-    const meta = JSON.parse(await readFile(join(dir, META_FILE), 'utf8')) as { sizeBytes?: unknown; lastUsedAt?: unknown };
-    if (typeof meta.sizeBytes === 'number' && typeof meta.lastUsedAt === 'number') return { sizeBytes: meta.sizeBytes, lastUsedAt: meta.lastUsedAt };
+    const meta = JSON.parse(await readFile(join(dir, META_FILE), 'utf8')) as Record<string, unknown>;
+    if (typeof meta['sizeBytes'] === 'number' && typeof meta['lastUsedAt'] === 'number' && manifestChecker.Check(meta['manifest'])) {
+      return { sizeBytes: meta['sizeBytes'], lastUsedAt: meta['lastUsedAt'], manifest: meta['manifest'] };
+    }
   } catch {
     // A build without readable metadata is incomplete: it is dropped.
   }
@@ -193,7 +204,7 @@ async function readMeta(dir: string): Promise<{ sizeBytes: number; lastUsedAt: n
 }
 
 function writeMeta(dir: string, entry: Entry): Promise<void> {
-  return writeFile(join(dir, META_FILE), JSON.stringify({ sizeBytes: entry.sizeBytes, lastUsedAt: entry.lastUsedAt }));
+  return writeFile(join(dir, META_FILE), JSON.stringify({ sizeBytes: entry.sizeBytes, lastUsedAt: entry.lastUsedAt, manifest: entry.manifest }));
 }
 
 async function treeSize(path: string): Promise<number> {

@@ -1,18 +1,23 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BuildCache, type BuildPreparation, type UnpackArchive } from '../../../edge-node/builds/build-cache.js';
+import { BuildCache, unpackBuildArchive, type BuildPreparation, type UnpackArchive } from '../../../edge-node/builds/build-cache.js';
 import { codeOf } from '../../support/error-code.js';
+import { gameEntries, manifest, tarGz } from '../../support/build-archives.js';
 import { startRangeServer, type RangeServer } from '../../support/range-server.js';
 
 const logger = pino({ level: 'silent' });
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
-/** Stands in for the archive extractor (tested on its own): the "unpacked" build is the archive's bytes as one file. */
-const unpackAsOneFile: UnpackArchive = (archive, destination) => copyFile(archive, join(destination, 'blob'));
+/** Stands in for the archive extractor (tested on its own) where the archive is random bytes: the "unpacked" build is those bytes as one file. */
+const unpackAsOneFile: UnpackArchive = async (archive, destination) => {
+  await mkdir(destination);
+  await copyFile(archive, join(destination, 'blob'));
+  return { manifest: manifest() };
+};
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -65,7 +70,7 @@ describe('build cache', () => {
     let unpacked = 0;
     const { server, cache, root } = await setup(new Map([[`/${id}`, tampered]]), 64 << 20, async (a, d) => {
       unpacked++;
-      await unpackAsOneFile(a, d);
+      return unpackAsOneFile(a, d);
     });
     expect(await codeOf(cache.acquire(id, [{ kind: 'origin', url: server.url(`/${id}`) }]))).toBe('BUILD_HASH_MISMATCH');
     expect(unpacked).toBe(0);
@@ -89,6 +94,7 @@ describe('build cache', () => {
     const archive = randomBytes(10_000);
     const id = sha256(archive);
     const { server, cache, root } = await setup(new Map([[`/${id}`, archive]]), 64 << 20, async (_a, d) => {
+      await mkdir(d);
       await writeFile(join(d, 'half'), 'x');
       throw new Error('refused');
     });
@@ -142,5 +148,24 @@ describe('build cache', () => {
     expect(reopened.list()).toEqual([id]);
     await reopened.acquire(id, source);
     expect(server.requests).toHaveLength(1);
+  });
+
+  it('unpacks a real build archive and hands out its manifest', async () => {
+    const archive = tarGz(gameEntries({ id: 'cached-game' }));
+    const id = sha256(archive);
+    const { server, cache } = await setup(new Map([[`/${id}`, archive]]), 64 << 20, unpackBuildArchive);
+    const lease = await cache.acquire(id, [{ kind: 'origin', url: server.url(`/${id}`) }]);
+    expect(lease.manifest.id).toBe('cached-game');
+    expect((await stat(join(lease.filesDir, 'bin', 'game'))).mode & 0o111).not.toBe(0);
+    lease.release();
+  });
+
+  it('refuses a hostile archive whose hash is right, leaving nothing unpacked', async () => {
+    const archive = tarGz(gameEntries({}, [{ path: '../escape', body: 'x' }]));
+    const id = sha256(archive);
+    const { server, cache, root } = await setup(new Map([[`/${id}`, archive]]), 64 << 20, unpackBuildArchive);
+    expect(await codeOf(cache.acquire(id, [{ kind: 'origin', url: server.url(`/${id}`) }]))).toBe('ARCHIVE_PATH_TRAVERSAL');
+    expect(await readdir(join(root, 'builds'))).toEqual([]);
+    expect(await readdir(join(root, 'staging'))).toEqual([]);
   });
 });
