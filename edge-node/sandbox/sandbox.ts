@@ -22,8 +22,6 @@ export interface SandboxOptions {
   buildDir: string;
   network: boolean;
   limits: SandboxLimits;
-  /** Host paths the runtime shares with the game (its display's socket, its sound server's). */
-  binds?: { source: string; target: string }[];
   logger: Logger;
 }
 
@@ -71,14 +69,17 @@ export class Sandbox {
     }
   }
 
-  /** The command line that runs `program` (a path inside the sandbox, e.g. /game/run.sh) in this sandbox. */
-  command(program: string, args: readonly string[] = []): SandboxCommand {
+  /**
+   * The command line that runs `program` (a path inside the sandbox, e.g. /game/run.sh) in this
+   * sandbox; `binds` share host paths the runtime made for the game (its display's socket, its sound server's).
+   */
+  command(program: string, args: readonly string[] = [], binds: readonly { source: string; target: string }[] = []): SandboxCommand {
     const { limits, network, buildDir } = this.options;
     const bwrap = ['bwrap', '--unshare-all', ...(network ? ['--share-net'] : []), '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', 'game'];
     bwrap.push('--ro-bind', '/usr', '/usr', '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/sbin', '/sbin', '--symlink', 'usr/lib', '/lib', '--symlink', 'usr/lib64', '/lib64');
     for (const file of [...SYSTEM_FILES, ...(network ? NETWORK_FILES : [])]) bwrap.push('--ro-bind-try', file, file);
     bwrap.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--ro-bind', buildDir, '/game', '--bind', this.scratch.path, '/scratch');
-    for (const { source, target } of this.options.binds ?? []) bwrap.push('--bind', source, target);
+    for (const { source, target } of binds) bwrap.push('--bind', source, target);
     bwrap.push('--setenv', 'HOME', '/scratch', '--setenv', 'TMPDIR', '/tmp', '--chdir', '/game', '--', program, ...args);
     // The second layer: per-process bounds that hold even where cgroups are missing.
     const rlimits = ['prlimit', `--fsize=${limits.scratchBytes}`, '--core=0', '--nofile=4096'];

@@ -11,6 +11,7 @@ import type { SessionEndReason, SessionUsage } from '../../protocol/http.js';
 import type { SessionTicketClaims } from '../../protocol/ticket.js';
 import type { ConsumerOptions, TransportOptions } from '../../protocol/signalling.js';
 import { GameProcess } from '../game/game-process.js';
+import type { RunningGame } from '../game/running-game.js';
 import { InputGate } from '../input/input-gate.js';
 import { AudioSource } from '../media/audio-source.js';
 import { VideoSource } from '../media/video-source.js';
@@ -24,6 +25,8 @@ export interface GameLaunch {
   width: number;
   height: number;
   fps: number;
+  /** Starts the game another way than as a plain frames process (a studio build in its sandbox, an X11 game). */
+  start?: (context: { latencyStrip: boolean }) => Promise<RunningGame>;
 }
 
 export interface StreamSessionOptions {
@@ -58,20 +61,25 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
   private lastInputAt = Date.now();
   private lastPaceAt = -Infinity;
   private endedReason: SessionEndReason | undefined;
+  /** Why the session ended, when that has a code of its own for the player (a limit the game broke). */
+  endError: AppError | undefined;
 
   private constructor(
     private readonly options: StreamSessionOptions,
     readonly router: types.Router,
     readonly video: VideoSource,
     readonly audio: AudioSource,
-    readonly game: GameProcess,
+    readonly game: RunningGame,
     private readonly logger: Logger,
   ) {
     super();
     this.id = options.claims.sid;
     game.on('frame', (header, pixels) => video.pushFrame(header, pixels));
     game.on('audio', (header, samples) => audio.pushChunk(header, samples));
-    game.on('exit', ({ crashed }) => this.end(crashed ? 'game_crashed' : 'game_exited'));
+    game.on('exit', ({ crashed, limit }) => {
+      if (limit) this.end('game_limit_exceeded', new AppError(limit));
+      else this.end(crashed ? 'game_crashed' : 'game_exited');
+    });
     this.armIdleTimer(options.idleTimeoutMs);
   }
 
@@ -84,7 +92,9 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     try {
       video = await VideoSource.create({ router, width, height, fps, playoutDelay: options.lowLatency, encoder: options.encoder ?? {}, logger });
       audio = await AudioSource.create({ router, logger });
-      const game = GameProcess.start({ ...options.game, latencyStrip: options.latencyStrip, env: {} });
+      const game = options.game.start
+        ? await options.game.start({ latencyStrip: options.latencyStrip })
+        : GameProcess.start({ ...options.game, latencyStrip: options.latencyStrip, env: {} });
       logger.info({ gameId: options.claims.gameId, width, height, fps, lowLatency: options.lowLatency }, 'session started');
       return new StreamSession(options, router, video, audio, game, logger);
     } catch (error) {
@@ -92,7 +102,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
       audio?.close();
       router.close();
       logger.error({ err: error }, 'session could not start');
-      throw new AppError('GAME_START_FAILED');
+      throw error instanceof AppError ? error : new AppError('GAME_START_FAILED');
     }
   }
 
@@ -190,9 +200,10 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     dataConsumer.on('message', (message: Buffer) => this.onInput(message));
   }
 
-  end(reason: SessionEndReason): void {
+  end(reason: SessionEndReason, error?: AppError): void {
     if (this.endedReason) return;
     this.endedReason = reason;
+    this.endError = error;
     clearTimeout(this.idleTimer);
     this.game.removeAllListeners('frame');
     this.game.removeAllListeners('audio');

@@ -107,7 +107,7 @@ function attach(socket: PlayerSocket, host: SessionHost, parentLogger: Logger): 
       const opened = await host.open(claims);
       session = opened.session;
       session.once('ended', (reason) => {
-        const notice = reason === 'game_crashed' ? new AppError('GAME_CRASHED') : reason === 'idle_timeout' ? new AppError('SESSION_IDLE_TIMEOUT') : undefined;
+        const notice = opened.session.endError ?? (reason === 'game_crashed' ? new AppError('GAME_CRASHED') : reason === 'idle_timeout' ? new AppError('SESSION_IDLE_TIMEOUT') : undefined);
         socket.emit('session:ended', { reason, code: notice?.code, message: notice?.message ?? `The session ended (${reason.replaceAll('_', ' ')}).` });
       });
       logger.info({ sessionId: claims.sid, playerId: claims.sub }, 'player joined');
