@@ -3,13 +3,20 @@
  * control plane, heartbeats, and serves players who bring a ticket for it. Streams keep running
  * when the control plane is unreachable; only registration and reports wait for it.
  */
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { types } from 'mediasoup';
 import pino, { type Logger } from 'pino';
 import { AppError } from '../protocol/errors.js';
 import type { GeoPoint, SessionEndReason, SessionUsage } from '../protocol/http.js';
-import type { JoinAccepted } from '../protocol/signalling.js';
+import type { JoinAccepted, SessionPreparing } from '../protocol/signalling.js';
 import type { SessionTicketClaims } from '../protocol/ticket.js';
+import { BuildCache, type BuildLease } from './builds/build-cache.js';
+import { buildLaunch } from './builds/build-launch.js';
+import { buildSources } from './builds/build-sources.js';
 import { ControlPlaneClient, ControlPlaneError } from './control-plane/control-plane-client.js';
+import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from './sandbox/sandbox-limits.js';
 import { defaultGameLibrary } from './game-library.js';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity.js';
 import { loadMediasoup } from './media/mediasoup-loader.js';
@@ -44,8 +51,21 @@ export interface EdgeNodeOptions {
   latencyStrip?: boolean;
   idleTimeoutMs?: number;
   games?: Map<string, GameLaunch>;
+  /** Where studio builds are cached (default: a fresh folder under the system's temp dir). */
+  buildCacheDir?: string;
+  buildCacheBytes?: number;
+  /** Where games' sandboxes keep their scratch directories and sockets. */
+  sandboxDir?: string;
+  /** The most any one game may use; a manifest that asks for less gets less. */
+  gameLimits?: Partial<SandboxLimits>;
+  /** Where builds are downloaded from when no nearby node has them (default: the control plane). */
+  buildOriginUrl?: string;
   logger?: Logger;
 }
+
+const DEFAULT_BUILD_CACHE_BYTES = 20 * 1024 ** 3;
+/** The registration's bound on the builds it lists. */
+const MAX_REPORTED_BUILDS = 1024;
 
 export interface EdgeNodeEvents {
   sessionEnded: { sessionId: string; reason: SessionEndReason; usage: SessionUsage };
@@ -60,6 +80,10 @@ export class EdgeNode implements SessionHost {
   private nodeIdValue: string | undefined;
   private stopping = false;
   private worker: types.Worker | undefined;
+  /** Sessions admitted and waiting for their build or game: they hold a slot too. */
+  private opening = 0;
+  /** The cached builds changed since the control plane last heard them. */
+  private buildsChanged = false;
 
   private constructor(
     private readonly options: EdgeNodeOptions,
@@ -67,10 +91,14 @@ export class EdgeNode implements SessionHost {
     private readonly mediasoup: typeof import('mediasoup'),
     private readonly client: ControlPlaneClient,
     private readonly games: Map<string, GameLaunch>,
+    readonly builds: BuildCache,
     private readonly logger: Logger,
     private signalling: SignallingServer | undefined,
   ) {
     this.probe = new ProbeEndpoint({ logger });
+    builds.on('changed', () => {
+      this.buildsChanged = true;
+    });
   }
 
   static async start(options: EdgeNodeOptions): Promise<EdgeNode> {
@@ -78,7 +106,12 @@ export class EdgeNode implements SessionHost {
     const identity = await loadOrCreateIdentity(options.keyPath);
     const mediasoup = await loadMediasoup();
     const client = new ControlPlaneClient(options.controlPlaneUrl, identity, logger);
-    const node = new EdgeNode(options, identity, mediasoup, client, options.games ?? defaultGameLibrary(), logger, undefined);
+    const builds = await BuildCache.open({
+      root: options.buildCacheDir ?? join(tmpdir(), `edgeplay-builds-${randomUUID()}`),
+      maxBytes: options.buildCacheBytes ?? DEFAULT_BUILD_CACHE_BYTES,
+      logger: logger.child({ component: 'build-cache' }),
+    });
+    const node = new EdgeNode(options, identity, mediasoup, client, options.games ?? defaultGameLibrary(), builds, logger, undefined);
     try {
       await node.startWorker();
       node.signalling = await SignallingServer.listen({
@@ -113,7 +146,7 @@ export class EdgeNode implements SessionHost {
   }
 
   get freeSlots(): number {
-    return (this.options.slots ?? 1) - this.sessions.size;
+    return (this.options.slots ?? 1) - this.sessions.size - this.opening;
   }
 
   async admit(ticket: unknown): Promise<SessionTicketClaims> {
@@ -121,14 +154,55 @@ export class EdgeNode implements SessionHost {
     if (!this.verifier) throw new AppError('NODE_SHUTTING_DOWN', 'The edge node is not registered yet.');
     const claims = await this.verifier.verify(ticket);
     if (this.freeSlots <= 0) throw new AppError('SLOT_UNAVAILABLE');
-    if (!this.games.has(claims.gameId)) throw new AppError('GAME_NOT_FOUND', `This edge node cannot run ${claims.gameId}.`);
     return claims;
   }
 
-  async open(claims: SessionTicketClaims): Promise<{ session: StreamSession; accepted: Omit<JoinAccepted, 'routerRtpCapabilities'> }> {
+  async open(
+    claims: SessionTicketClaims,
+    onPreparing?: (progress: SessionPreparing) => void,
+  ): Promise<{ session: StreamSession; accepted: Omit<JoinAccepted, 'routerRtpCapabilities'> }> {
     if (this.freeSlots <= 0) throw new AppError('SLOT_UNAVAILABLE');
-    const game = this.games.get(claims.gameId);
-    if (!game) throw new AppError('GAME_NOT_FOUND');
+    this.opening++;
+    let lease: BuildLease | undefined;
+    try {
+      let game = this.games.get(claims.gameId);
+      if (!game) {
+        lease = await this.fetchBuild(claims, onPreparing);
+        game = buildLaunch({
+          sessionId: claims.sid,
+          filesDir: lease.filesDir,
+          manifest: lease.manifest,
+          sandboxRoot: this.options.sandboxDir ?? join(tmpdir(), 'edgeplay-sandboxes'),
+          maxLimits: { ...DEFAULT_SANDBOX_LIMITS, ...this.options.gameLimits },
+          logger: this.logger.child({ sessionId: claims.sid }),
+        });
+      }
+      onPreparing?.({ stage: 'starting' });
+      const opened = await this.startSession(claims, game);
+      opened.session.once('ended', () => lease?.release());
+      return opened;
+    } catch (error) {
+      lease?.release();
+      throw error;
+    } finally {
+      this.opening--;
+    }
+  }
+
+  private async fetchBuild(claims: SessionTicketClaims, onPreparing?: (progress: SessionPreparing) => void): Promise<BuildLease> {
+    const sources = buildSources(claims.buildId, { originUrl: this.options.buildOriginUrl ?? this.options.controlPlaneUrl, nodeId: this.nodeId, privateKey: this.identity.privateKey });
+    const lease = await this.builds.acquire(claims.buildId, sources, (stage) => {
+      if (stage.stage === 'downloading') onPreparing?.({ stage: 'downloading', ...stage.progress });
+      else if (stage.stage === 'unpacking') onPreparing?.({ stage: 'unpacking' });
+    });
+    if (lease.manifest.id !== claims.gameId) {
+      lease.release();
+      throw new AppError('GAME_NOT_FOUND', `Build ${claims.buildId} is not a build of ${claims.gameId}.`);
+    }
+    return lease;
+  }
+
+  private async startSession(claims: SessionTicketClaims, game: GameLaunch): Promise<{ session: StreamSession; accepted: Omit<JoinAccepted, 'routerRtpCapabilities'> }> {
     const idleTimeoutMs = this.options.idleTimeoutMs ?? 5 * 60_000;
     if (!this.worker || this.worker.closed) throw new AppError('MEDIA_FAILED', 'The media engine is restarting; try again in a moment.');
     const session = await StreamSession.start({
@@ -190,7 +264,7 @@ export class EdgeNode implements SessionHost {
       slots: this.options.slots ?? 1,
       pricePerHour: this.options.pricePerHour ?? 0.5,
       signallingUrl: this.signallingUrl,
-      builds: [],
+      builds: this.builds.list().slice(0, MAX_REPORTED_BUILDS),
     });
     this.nodeIdValue = registered.nodeId;
     this.verifier = await TicketVerifier.create(registered.ticketPublicJwk, registered.nodeId);
@@ -202,6 +276,15 @@ export class EdgeNode implements SessionHost {
   }
 
   private async beat(): Promise<void> {
+    // The heartbeat carries no builds; registering again refreshes them and keeps the node's sessions.
+    if (this.buildsChanged) {
+      this.buildsChanged = false;
+      await this.register().catch((e: unknown) => {
+        this.buildsChanged = true;
+        this.logger.warn({ err: e }, 'reporting cached builds failed; retrying with the next heartbeat');
+      });
+      return;
+    }
     try {
       await this.client.heartbeat(this.nodeId, [...this.sessions.keys()]);
     } catch (error) {

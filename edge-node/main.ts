@@ -30,6 +30,10 @@ const options = new Command('edgeplay-node')
   .option('--port <port>', 'signalling port (0 picks one)', number(0, 65535), 0)
   .option('--public-url <url>', 'signalling URL as players reach it, if not http://host:port')
   .option('--announced-address <ip>', 'the address players reach WebRTC media on, if not the bind address')
+  // Outside the key's home folder: sandboxed games run as their own users and must reach their build's mount source.
+  .option('--build-cache <dir>', 'where studio builds are cached', '/var/cache/edgeplay-node/builds')
+  .option('--build-cache-gb <n>', 'how much disk the build cache may use, in GB', number(1, 100_000), 20)
+  .option('--sandbox-dir <dir>', "where games' sandboxes keep their scratch directories", '/var/lib/edgeplay-node/sandboxes')
   .parse()
   .opts<{
     controlPlane: string;
@@ -46,6 +50,9 @@ const options = new Command('edgeplay-node')
     port: number;
     publicUrl?: string;
     announcedAddress?: string;
+    buildCache: string;
+    buildCacheGb: number;
+    sandboxDir: string;
   }>();
 
 const logger = pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
@@ -63,6 +70,9 @@ const node = await EdgeNode.start({
   publicUrl: options.publicUrl,
   listenIp: options.host,
   announcedAddress: options.announcedAddress,
+  buildCacheDir: options.buildCache,
+  buildCacheBytes: options.buildCacheGb * 1024 ** 3,
+  sandboxDir: options.sandboxDir,
   logger,
 });
 logger.info({ nodeId: node.nodeId, signallingUrl: node.signallingUrl }, 'edge node is serving players');

@@ -6,6 +6,7 @@
  * also runs as a user id of its own, inside a cgroup with memory, process and CPU limits;
  * rlimits stand in where cgroups cannot be had. A watch tells which limit a game broke.
  */
+import { chmod, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AppError } from '../../protocol/errors.js';
@@ -57,6 +58,9 @@ export class Sandbox {
     const uid = isRoot ? SessionUsers.take() : undefined;
     let scratch: ScratchDir | undefined;
     try {
+      // Games run as users of their own: they pass through the root to their own directory only.
+      await mkdir(options.root, { recursive: true });
+      await chmod(options.root, 0o711);
       scratch = await ScratchDir.create(join(options.root, options.sessionId), options.limits.scratchBytes, uid);
       const cgroup = isRoot ? await createSessionCgroup(`session-${options.sessionId}`, options.limits) : null;
       if (!cgroup) options.logger.warn({ sessionId: options.sessionId }, 'no cgroup for the game: limits fall back to rlimits');

@@ -16,6 +16,7 @@ import {
   type ClientToNodeEvents,
   type JoinAccepted,
   type NodeToClientEvents,
+  type SessionPreparing,
 } from '../../protocol/signalling.js';
 import type { SessionTicketClaims } from '../../protocol/ticket.js';
 import { sendError, type ProbeEndpoint } from '../probe/probe-endpoint.js';
@@ -24,13 +25,15 @@ import type { StreamSession } from '../session/stream-session.js';
 /** What the signalling server needs from the node: admit a ticket and open a session for it. */
 export interface SessionHost {
   admit(ticket: unknown): Promise<SessionTicketClaims>;
-  open(claims: SessionTicketClaims): Promise<{ session: StreamSession; accepted: Omit<JoinAccepted, 'routerRtpCapabilities'> }>;
+  /** `onPreparing` hears how fetching the game's build goes, when it is not on the node yet. */
+  open(claims: SessionTicketClaims, onPreparing?: (progress: SessionPreparing) => void): Promise<{ session: StreamSession; accepted: Omit<JoinAccepted, 'routerRtpCapabilities'> }>;
 }
 
 type EventName = keyof ClientToNodeEvents;
 type RequestOf<E extends EventName> = Parameters<ClientToNodeEvents[E]>[0];
 type ResponseOf<E extends EventName> = Parameters<ClientToNodeEvents[E]>[1] extends (r: Ack<infer R>) => void ? R : never;
 type PlayerSocket = Socket<ClientToNodeEvents, NodeToClientEvents>;
+const PREPARING_INTERVAL_MS = 250;
 type UntypedSocket = { on(event: string, listener: (request: unknown, ack: unknown) => void): void };
 
 export class SignallingServer {
@@ -104,7 +107,7 @@ function attach(socket: PlayerSocket, host: SessionHost, parentLogger: Logger): 
     joining = true;
     try {
       const claims = await host.admit(ticket);
-      const opened = await host.open(claims);
+      const opened = await host.open(claims, throttledPreparing(socket));
       session = opened.session;
       session.once('ended', (reason) => {
         const notice = opened.session.endError ?? (reason === 'game_crashed' ? new AppError('GAME_CRASHED') : reason === 'idle_timeout' ? new AppError('SESSION_IDLE_TIMEOUT') : undefined);
@@ -140,6 +143,19 @@ function attach(socket: PlayerSocket, host: SessionHost, parentLogger: Logger): 
   });
 
   socket.on('disconnect', () => session?.end('player_left'));
+}
+
+/** Download progress comes per chunk; the page needs a few updates a second, and every change of stage. */
+function throttledPreparing(socket: PlayerSocket): (progress: SessionPreparing) => void {
+  let lastAt = 0;
+  let lastStage: SessionPreparing['stage'] | undefined;
+  return (progress) => {
+    const now = Date.now();
+    if (progress.stage === lastStage && now - lastAt < PREPARING_INTERVAL_MS) return;
+    lastAt = now;
+    lastStage = progress.stage;
+    socket.emit('session:preparing', progress);
+  };
 }
 
 function toErrorBody(error: unknown, logger: Logger, event: string): ErrorBody {

@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { access, chown, mkdir } from 'node:fs/promises';
+import { access, chown, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AUDIO_CHANNELS, AUDIO_CHUNK_BYTES, AUDIO_CHUNK_SAMPLES, AUDIO_FORMAT_S16_48K, AUDIO_SAMPLE_RATE, type AudioChunkHeader } from '../../protocol/game-protocol.js';
@@ -62,6 +62,7 @@ export class SoundSink extends EventEmitter<SoundSinkEvents> {
   async stop(): Promise<void> {
     if (this.reader) await stopHelper(this.reader);
     await stopHelper(this.server);
+    await rm(this.dir, { recursive: true, force: true });
   }
 
   private async waitForSocket(): Promise<void> {
