@@ -76,7 +76,7 @@ export const BuildManifest = Type.Object(
     /** A PNG, JPEG or WebP image in the archive, shown in the catalogue. */
     cover: Type.Optional(ArchivePath),
   },
-  { additionalProperties: false, $id: 'https://edgeplay.dev/schemas/game.json', title: 'EdgePlay game manifest (game.json)' },
+  { additionalProperties: false, title: 'EdgePlay game manifest (game.json)' },
 );
 export type BuildManifest = Static<typeof BuildManifest>;
 

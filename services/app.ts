@@ -3,8 +3,11 @@
  * Instances keep nothing in memory that matters once the store is Redis, so several can run side
  * by side (given the same ticket key, guest token secret and operator tokens).
  */
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import type { GeoPoint } from '../protocol/http.js';
@@ -30,6 +33,8 @@ import { MemoryStore } from './store/memory-store.js';
 import { RedisStore, type RedisTarget } from './store/redis-store.js';
 import type { Store } from './store/store.js';
 import { TicketIssuer, type TicketPublicJwk } from './tickets/ticket-issuer.js';
+import { apiDocsUiOptions, openApiOptions } from './http/api-docs.js';
+import { createStudioServices, studioPlugin } from './studios/studio-services.js';
 
 export interface ControlPlaneOptions {
   host?: string;
@@ -68,6 +73,12 @@ export interface ControlPlaneOptions {
   ticketKeyPem?: string;
   /** HS256 secret (at least 32 bytes) for player tokens; generated per process when absent. */
   guestTokenSecret?: string;
+  /** Where builds and unfinished uploads are kept (LocalBuildStorage); a folder under the system's temp dir by default. */
+  dataDir?: string;
+  /** When set, creating a studio needs this token; otherwise sign-up is open (README: studios). */
+  studioSignupToken?: string;
+  /** The largest build archive a studio may upload. */
+  maxUploadBytes?: number;
 }
 
 export interface ControlPlane {
@@ -95,6 +106,13 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
   try {
     const metrics = new ControlPlaneMetrics();
     const catalogue = new Catalogue();
+    const studios = await createStudioServices({
+      store,
+      redis,
+      catalogue,
+      log,
+      dataDir: options.dataDir ?? join(tmpdir(), 'edgeplay-control-plane'),
+    });
     const registry = new NodeRegistry({
       store,
       tickets,
@@ -103,7 +121,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2_000,
       nodeTtlMs: options.nodeTtlMs ?? 6_000,
     });
-    const sessions = new SessionService({ store, tickets, metrics, log, ticketTtlS: options.ticketTtlS ?? 30 });
+    const sessions = new SessionService({ store, tickets, metrics, log, ticketTtlS: options.ticketTtlS ?? 30, onOpened: studios.sessionOpened });
     const matchmaker = new Matchmaker({
       store,
       catalogue,
@@ -128,6 +146,8 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     app.setNotFoundHandler(notFoundHandler);
     app.addHook('onRequest', addCorsHeaders);
     app.options('*', answerPreflight);
+    await app.register(fastifySwagger, openApiOptions);
+    await app.register(fastifySwaggerUi, apiDocsUiOptions);
 
     await app.register(authRoutes, { guestAuth });
     await app.register(catalogueRoutes, { catalogue });
@@ -135,6 +155,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     await app.register(sessionRoutes, { sessions, matchmaker, guestAuth });
     await app.register(placementRoutes, { matchmaker, guestAuth });
     await app.register(metricsRoutes, { metrics });
+    await app.register(studioPlugin, { services: studios, registry, catalogue, guestAuth, signupToken: options.studioSignupToken, maxUploadBytes: options.maxUploadBytes });
     if (options.webRoot !== undefined) {
       await app.register(fastifyStatic, { root: resolve(options.webRoot), index: 'index.html' });
     }
@@ -149,6 +170,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       store,
       close: async () => {
         await app.close();
+        await studios.close();
         await store.close();
       },
     };

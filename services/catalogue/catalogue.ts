@@ -1,4 +1,4 @@
-/** The games players can launch. For now only built-in games; studio uploads come later. */
+/** The games players can launch: the built-in demo, and the studios' games on their stable channel. */
 import { AppError } from '../../protocol/errors.js';
 import type { Game } from '../../protocol/http.js';
 
@@ -19,10 +19,22 @@ export const DEMO_GAME: Game = {
 };
 
 export class Catalogue {
-  readonly #games: ReadonlyMap<string, Game>;
+  readonly #builtIn: readonly Game[];
+  #games: ReadonlyMap<string, Game>;
 
   constructor(games: readonly Game[] = [DEMO_GAME]) {
+    this.#builtIn = games;
     this.#games = new Map(games.map((game) => [game.id, game]));
+  }
+
+  /** The built-in games' ids: no studio may publish under them. */
+  get builtInIds(): string[] {
+    return this.#builtIn.map((game) => game.id);
+  }
+
+  /** Replaces the studios' games (services/catalogue/published-games.ts); built-in ones stay. */
+  setPublished(games: readonly Game[]): void {
+    this.#games = new Map([...this.#builtIn, ...games.filter((game) => !this.builtInIds.includes(game.id))].map((game) => [game.id, game]));
   }
 
   list(): Game[] {

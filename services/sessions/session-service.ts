@@ -20,6 +20,8 @@ export interface SessionServiceOptions {
   metrics: ControlPlaneMetrics;
   log: Logger;
   ticketTtlS: number;
+  /** Told of every session opened (the studios' recent sessions); must not throw. */
+  onOpened?: (record: SessionRecord) => void;
 }
 
 /** What the matchmaker hands over once it has reserved a slot. */
@@ -63,6 +65,7 @@ export class SessionService {
         reservationExpiresAt: reservation.expiresAt,
       };
       await store.putSession(record, SESSION_RECORD_TTL_MS);
+      this.#options.onOpened?.(record);
       const ticket = tickets.issue({ sessionId, nodeId: node.nodeId, playerId, gameId: game.id, buildId: game.buildId, expiresAt });
       metrics.sessionsCreated.inc();
       this.#log.info({ sessionId, playerId, gameId: game.id, nodeId: node.nodeId }, 'session placed');

@@ -580,7 +580,7 @@ function geoLatitude(latitude: number): number {
   return Math.max(-GEO_MAX_LATITUDE, Math.min(GEO_MAX_LATITUDE, latitude));
 }
 
-function clusterNode(address: string): { host: string; port: number } {
+export function clusterNode(address: string): { host: string; port: number } {
   const url = new URL(address.includes('://') ? address : `redis://${address}`);
   return { host: url.hostname, port: Number(url.port || 6379) };
 }

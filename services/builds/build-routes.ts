@@ -1,0 +1,107 @@
+/**
+ * Builds as nodes and players reach them: nodes download published archives (whole or by range)
+ * with requests signed by their registered key (protocol/build-manifest.ts); players see covers;
+ * anyone may read the manifest's JSON Schema.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { BUILD_ROUTES, BuildId, BuildInfo, BuildManifest, buildEtag } from '../../protocol/build-manifest.js';
+import { readBuildFetchAuth } from '../../protocol/build-fetch-auth.js';
+import { AppError } from '../../protocol/errors.js';
+import { Id } from '../../protocol/http.js';
+import type { Catalogue } from '../catalogue/catalogue.js';
+import { errorResponses } from '../http/error-handling.js';
+import type { NodeRegistry } from '../registry/node-registry.js';
+import type { BuildRecord, StudioStore } from '../studios/studio-store.js';
+import type { BuildStorage } from './build-storage.js';
+import { parseByteRange } from './byte-range.js';
+
+export interface BuildRoutesOptions {
+  studios: StudioStore;
+  storage: BuildStorage;
+  registry: NodeRegistry;
+  catalogue: Catalogue;
+}
+
+/** How far a download's signed time may be from our clock: bounds how long captured headers can be replayed. */
+const MAX_CLOCK_SKEW_MS = 30_000;
+const BuildParams = Type.Object({ buildId: BuildId });
+const nodeSecurity = [{ nodeSignature: [] }];
+const ArchiveBytes = Type.Unknown({ description: 'the archive bytes (application/gzip or application/zip)' });
+
+export const buildRoutes: FastifyPluginAsyncTypebox<BuildRoutesOptions> = async (app, { studios, storage, registry, catalogue }) => {
+  /** The published build a live node signed this request for. */
+  async function authorisedBuild(request: FastifyRequest, buildId: string): Promise<BuildRecord> {
+    const path = request.url.split('?')[0] ?? '';
+    const signed = readBuildFetchAuth(request.headers, request.method, path);
+    if (signed === null) throw new AppError('BUILD_FETCH_UNAUTHORIZED');
+    if (Math.abs(signed.payload.sentAt - Date.now()) > MAX_CLOCK_SKEW_MS) {
+      throw new AppError('BUILD_FETCH_UNAUTHORIZED', 'The download was signed too long ago (or the node clock is off).');
+    }
+    await registry.authenticate(signed.payload.nodeId, signed.payload, signed.signature);
+    const build = await studios.getBuild(buildId);
+    // Unpublished builds stay with their studio: operators are strangers.
+    const version = build === null ? null : await studios.getVersion(build.gameId, build.version);
+    if (build === null || version?.buildId !== buildId || version.publishedAt === undefined) {
+      throw new AppError('BUILD_NOT_FOUND', `There is no published build ${buildId}.`);
+    }
+    return build;
+  }
+
+  app.get(
+    BUILD_ROUTES.info(':buildId'),
+    { schema: { tags: ['nodes'], security: nodeSecurity, params: BuildParams, response: { 200: BuildInfo, ...errorResponses } } },
+    async (request) => {
+      const build = await authorisedBuild(request, request.params.buildId);
+      return { buildId: build.buildId, sizeBytes: build.sizeBytes, format: build.format, manifest: build.manifest, uploadedAt: build.uploadedAt };
+    },
+  );
+
+  for (const method of ['GET', 'HEAD'] as const) {
+    app.route({
+      method,
+      url: BUILD_ROUTES.archive(':buildId'),
+      exposeHeadRoute: false,
+      schema: {
+        tags: ['nodes'],
+        security: nodeSecurity,
+        summary: 'A build archive, whole or one byte range (Range, If-Range; ETag is the SHA-256)',
+        params: BuildParams,
+        response: { 200: ArchiveBytes, 206: ArchiveBytes, ...errorResponses },
+      },
+      handler: async (request, reply) => {
+        const build = await authorisedBuild(request, request.params.buildId);
+        const size = await storage.size(build.buildId);
+        if (size === null) throw new AppError('BUILD_NOT_FOUND', `Build ${build.buildId} is missing from storage.`);
+        const etag = buildEtag(build.buildId);
+        const ifRange = request.headers['if-range'];
+        const range = ifRange === undefined || ifRange === etag ? parseByteRange(request.headers.range, size) : undefined;
+        reply
+          .header('accept-ranges', 'bytes')
+          .header('etag', etag)
+          .header('content-type', build.format === 'zip' ? 'application/zip' : 'application/gzip')
+          .header('content-length', range === undefined ? size : range.end - range.start + 1);
+        if (range !== undefined) reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${size}`);
+        if (method === 'HEAD') return reply.send('');
+        return reply.send(await storage.read(build.buildId, range));
+      },
+    });
+  }
+
+  app.get(
+    '/v1/games/:gameId/cover',
+    { schema: { tags: ['players'], params: Type.Object({ gameId: Id }), response: { 200: Type.Unknown({ description: 'PNG, JPEG or WebP' }), ...errorResponses } } },
+    async (request, reply) => {
+      const game = catalogue.get(request.params.gameId);
+      const build = await studios.getBuild(game.buildId);
+      const cover = build?.coverContentType === undefined ? null : await storage.readCover(game.buildId);
+      if (build?.coverContentType === undefined || cover === null) throw new AppError('GAME_NOT_FOUND', `${game.id} has no cover image.`);
+      return reply.header('content-type', build.coverContentType).header('cache-control', 'public, max-age=300').send(cover);
+    },
+  );
+
+  app.get('/v1/schemas/game.json', { schema: { tags: ['studios'], summary: 'The JSON Schema of game.json' } }, async (_request, reply) =>
+    reply.header('content-type', 'application/schema+json').send({ $schema: 'http://json-schema.org/draft-07/schema#', ...BuildManifest }),
+  );
+};
