@@ -229,7 +229,10 @@ export class EdgeNode implements SessionHost {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.heartbeatTimer);
+    const games = [...this.sessions.values()].map((session) => session.game);
     for (const session of this.sessions.values()) session.end('node_shutdown');
+    // A sandboxed game's scratch mount and cgroup go only once it has exited.
+    await Promise.all(games.map((game) => game.stop(1000)));
     await this.signalling?.close();
     this.worker?.close();
   }

@@ -76,6 +76,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     this.id = options.claims.sid;
     game.on('frame', (header, pixels) => video.pushFrame(header, pixels));
     game.on('audio', (header, samples) => audio.pushChunk(header, samples));
+    game.on('log', (line) => logger.debug({ line }, 'game log'));
     game.on('exit', ({ crashed, limit }) => {
       if (limit) this.end('game_limit_exceeded', new AppError(limit));
       else this.end(crashed ? 'game_crashed' : 'game_exited');
