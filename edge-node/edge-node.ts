@@ -82,6 +82,8 @@ export class EdgeNode implements SessionHost {
   private worker: types.Worker | undefined;
   /** Sessions admitted and waiting for their build or game: they hold a slot too. */
   private opening = 0;
+  /** Games of ended sessions still being stopped and their sandboxes taken down. */
+  private readonly exitingGames = new Set<Promise<void>>();
   /** The cached builds changed since the control plane last heard them. */
   private buildsChanged = false;
 
@@ -229,10 +231,9 @@ export class EdgeNode implements SessionHost {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.heartbeatTimer);
-    const games = [...this.sessions.values()].map((session) => session.game);
     for (const session of this.sessions.values()) session.end('node_shutdown');
     // A sandboxed game's scratch mount and cgroup go only once it has exited.
-    await Promise.all(games.map((game) => game.stop(1000)));
+    await Promise.all(this.exitingGames);
     await this.signalling?.close();
     this.worker?.close();
   }
@@ -253,6 +254,9 @@ export class EdgeNode implements SessionHost {
 
   private onSessionEnded(session: StreamSession, reason: SessionEndReason, usage: SessionUsage): void {
     this.sessions.delete(session.id);
+    const exited = session.game.stop(1000).then(() => undefined);
+    this.exitingGames.add(exited);
+    void exited.finally(() => this.exitingGames.delete(exited));
     this.endedSessions.push({ sessionId: session.id, reason, usage });
     void this.client.reportEnd({ nodeId: this.nodeId, sessionId: session.id, reason, ...usage });
   }
