@@ -8,6 +8,10 @@ import type { Ack, ClientToNodeEvents, JoinAccepted, NodeToClientEvents, Session
 import { INPUT_CHANNEL_LABEL, type InputEvent } from '../../../protocol/input.js';
 import type { SessionCreated } from '../../../protocol/http.js';
 
+const REQUEST_TIMEOUT_MS = 10_000;
+/** A join waits while the node fetches and unpacks the game's build the first time (it reports progress meanwhile). */
+const JOIN_TIMEOUT_MS = 5 * 60_000;
+
 export class StreamError extends Error {
   override name = 'StreamError';
   constructor(
@@ -129,7 +133,7 @@ export class StreamClient {
     if (!socket) return Promise.reject(new StreamError('NOT_CONNECTED', 'Not connected to a game server.'));
     return new Promise((resolve, reject) => {
       // The typed emit cannot express a generic event name; the ack shape is checked by Ack below.
-      const timed = socket.timeout(10_000) as unknown as { emit(event: string, payload: unknown, ack: (err: Error | null, response: Ack<never>) => void): void };
+      const timed = socket.timeout(event === 'session:join' ? JOIN_TIMEOUT_MS : REQUEST_TIMEOUT_MS) as unknown as { emit(event: string, payload: unknown, ack: (err: Error | null, response: Ack<never>) => void): void };
       timed.emit(event, payload, (err, response) => {
         if (err) reject(new StreamError('SIGNALLING_TIMEOUT', 'The game server did not answer in time.'));
         else if (response.ok) resolve(response.data);
