@@ -5,17 +5,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { types } from 'mediasoup';
 import pino, { type Logger } from 'pino';
 import { AppError } from '../protocol/errors.js';
-import type { GeoPoint, SessionEndReason, SessionUsage } from '../protocol/http.js';
+import type { GeoPoint, SessionEndPayload, SessionEndReason, SessionUsage } from '../protocol/http.js';
 import type { JoinAccepted, SessionPreparing } from '../protocol/signalling.js';
 import type { SessionTicketClaims } from '../protocol/ticket.js';
+import { dirname, join } from 'node:path';
 import { BuildCache, type BuildLease } from './builds/build-cache.js';
 import { buildLaunch } from './builds/build-launch.js';
 import { buildSources } from './builds/build-sources.js';
 import { ControlPlaneClient, ControlPlaneError } from './control-plane/control-plane-client.js';
+import { ReportOutbox } from './control-plane/report-outbox.js';
 import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from './sandbox/sandbox-limits.js';
 import { defaultGameLibrary } from './game-library.js';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity.js';
@@ -25,6 +26,7 @@ import { ProbeTokenVerifier } from './probe/probe-token-verifier.js';
 import type { VideoEncoderOptions } from './media/video-encoder.js';
 import { StreamSession, type GameLaunch } from './session/stream-session.js';
 import { SignallingServer, type SessionHost } from './signalling/signalling-server.js';
+import type { ConnectionGuardLimits } from './signalling/connection-guard.js';
 import { TicketVerifier } from './tickets/ticket-verifier.js';
 
 export interface EdgeNodeOptions {
@@ -32,6 +34,8 @@ export interface EdgeNodeOptions {
   operatorToken: string;
   /** Where the node key is kept; without it the node gets a fresh identity each start. */
   keyPath?: string;
+  /** Where undelivered end reports wait (default: report-outbox beside the key; in memory without a key). */
+  reportOutboxDir?: string;
   name?: string;
   location?: GeoPoint;
   gpu?: { model: string; vramMb: number };
@@ -50,6 +54,10 @@ export interface EdgeNodeOptions {
   /** Ask games to draw the input-sequence strip (tests and latency benchmarks). */
   latencyStrip?: boolean;
   idleTimeoutMs?: number;
+  /** A player whose video has not connected this long after joining is taken to have gone. */
+  mediaConnectTimeoutMs?: number;
+  /** Per-address bounds on signalling connections and joins (signalling/connection-guard.ts). */
+  signallingLimits?: Partial<ConnectionGuardLimits>;
   games?: Map<string, GameLaunch>;
   /** Where studio builds are cached (default: a fresh folder under the system's temp dir). */
   buildCacheDir?: string;
@@ -92,6 +100,7 @@ export class EdgeNode implements SessionHost {
     private readonly identity: NodeIdentity,
     private readonly mediasoup: typeof import('mediasoup'),
     private readonly client: ControlPlaneClient,
+    private readonly outbox: ReportOutbox,
     private readonly games: Map<string, GameLaunch>,
     readonly builds: BuildCache,
     private readonly logger: Logger,
@@ -113,7 +122,10 @@ export class EdgeNode implements SessionHost {
       maxBytes: options.buildCacheBytes ?? DEFAULT_BUILD_CACHE_BYTES,
       logger: logger.child({ component: 'build-cache' }),
     });
-    const node = new EdgeNode(options, identity, mediasoup, client, options.games ?? defaultGameLibrary(), builds, logger, undefined);
+    const outboxDir = options.reportOutboxDir ?? (options.keyPath === undefined ? undefined : join(dirname(options.keyPath), 'report-outbox'));
+    // Reports an earlier run left are retried until the registration below makes the node known again.
+    const outbox = await ReportOutbox.open({ dir: outboxDir, send: (report) => client.sendEnd(report), logger });
+    const node = new EdgeNode(options, identity, mediasoup, client, outbox, options.games ?? defaultGameLibrary(), builds, logger, undefined);
     try {
       await node.startWorker();
       node.signalling = await SignallingServer.listen({
@@ -123,6 +135,7 @@ export class EdgeNode implements SessionHost {
         sessions: node,
         probe: node.probe,
         logger,
+        limits: options.signallingLimits,
       });
       await node.register();
     } catch (error) {
@@ -157,6 +170,12 @@ export class EdgeNode implements SessionHost {
     const claims = await this.verifier.verify(ticket);
     if (this.freeSlots <= 0) throw new AppError('SLOT_UNAVAILABLE');
     return claims;
+  }
+
+  abandon(claims: SessionTicketClaims): void {
+    const now = Date.now();
+    this.logger.info({ sessionId: claims.sid }, 'player left before the session opened');
+    this.keepEndReport({ nodeId: this.nodeId, sessionId: claims.sid, reason: 'player_left', startedAt: now, endedAt: now, framesSent: 0, bytesSent: 0, width: 0, height: 0 });
   }
 
   async open(
@@ -217,6 +236,7 @@ export class EdgeNode implements SessionHost {
       encoder: this.options.encoder,
       latencyStrip: this.options.latencyStrip ?? false,
       idleTimeoutMs,
+      mediaConnectTimeoutMs: this.options.mediaConnectTimeoutMs,
       logger: this.logger,
     });
     this.sessions.set(session.id, session);
@@ -236,6 +256,13 @@ export class EdgeNode implements SessionHost {
     await Promise.all(this.exitingGames);
     await this.signalling?.close();
     this.worker?.close();
+    // After the sessions' own reports are in it: whatever is undelivered stays on disk for the next start.
+    this.outbox.close();
+  }
+
+  /** Session ids of end reports the control plane has not received yet. */
+  get undeliveredReports(): string[] {
+    return this.outbox.pending;
   }
 
   /** A worker that dies takes its sessions with it, but the node lives on with a fresh one. */
@@ -258,7 +285,11 @@ export class EdgeNode implements SessionHost {
     this.exitingGames.add(exited);
     void exited.finally(() => this.exitingGames.delete(exited));
     this.endedSessions.push({ sessionId: session.id, reason, usage });
-    void this.client.reportEnd({ nodeId: this.nodeId, sessionId: session.id, reason, ...usage });
+    this.keepEndReport({ nodeId: this.nodeId, sessionId: session.id, reason, ...usage });
+  }
+
+  private keepEndReport(report: SessionEndPayload): void {
+    this.outbox.add(report).catch((error: unknown) => this.logger.error({ err: error, sessionId: report.sessionId }, 'could not keep the end report'));
   }
 
   private async register(): Promise<void> {
@@ -272,7 +303,7 @@ export class EdgeNode implements SessionHost {
       pricePerHour: this.options.pricePerHour ?? 0.5,
       signallingUrl: this.signallingUrl,
       builds: this.builds.list().slice(0, MAX_REPORTED_BUILDS),
-    });
+    }, [...this.sessions.keys()]);
     this.nodeIdValue = registered.nodeId;
     this.verifier = await TicketVerifier.create(registered.ticketPublicJwk, registered.nodeId);
     this.probe.useVerifier(await ProbeTokenVerifier.create(registered.ticketPublicJwk, registered.nodeId));

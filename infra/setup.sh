@@ -31,6 +31,10 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   MEDIASOUP_WORKER_BIN=skip npm ci --no-audit --no-fund --loglevel=error
 fi
 
-log "mediasoup worker: $(bash infra/mediasoup/build-worker.sh | tail -n1)"
+# A failing command inside $(...) in a log argument does not stop set -e: assign first, so a
+# failed worker build fails the setup, and name the path it was to print.
+worker_bin=$(bash infra/mediasoup/build-worker.sh | tail -n1) || { log "FAILED: building the mediasoup worker (infra/mediasoup/build-worker.sh)"; exit 1; }
+[[ -x "$worker_bin" ]] || { log "FAILED: the mediasoup worker build printed no runnable binary ('$worker_bin')"; exit 1; }
+log "mediasoup worker: $worker_bin"
 bash infra/build-encoder.sh
 npm run --silent build >&2

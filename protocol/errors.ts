@@ -79,6 +79,13 @@ export const errorCatalogue = {
   BUILD_FETCH_UNAUTHORIZED: { status: 401, message: "Build downloads need a live node's signed request headers." },
   BUILD_RANGE_INVALID: { status: 416, message: 'The requested byte range is not within the build archive.' },
   BUILD_HASH_MISMATCH: { status: 422, message: 'The downloaded build does not match its SHA-256; it was discarded.' },
+  // Abuse limits: capacity and rates a player, an address or a session may take.
+  RATE_LIMITED: { status: 429, message: 'Too many requests; wait a moment and try again.' },
+  SESSION_IN_PROGRESS: { status: 409, message: 'You already have a game session; end it before starting another.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  SESSION_RESOURCE_LIMIT: { status: 429, message: 'This session has set up as many media transports, streams or channels as it may.' },
+  JOIN_RATE_LIMITED: { status: 429, message: 'Too many failed attempts to join from your address; wait a moment and launch the game again.' },
+  TOO_MANY_CONNECTIONS: { status: 429, message: 'Too many connections to this edge node from your address.' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -76,7 +76,7 @@ export const NodeRegistration = Type.Object(
     slots: Type.Integer({ minimum: 1, maximum: 64 }),
     pricePerHour: Type.Number({ minimum: 0, maximum: 1000 }),
     /** Where players reach this node's socket.io signalling endpoint. */
-    signallingUrl: Type.String({ format: 'uri', maxLength: 256 }),
+    signallingUrl: Type.String({ format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://', maxLength: 256 }),
     /** Build ids already cached on the node. */
     builds: Type.Array(Type.String({ pattern: '^[a-f0-9]{64}$' }), { maxItems: 1024 }),
   },
@@ -119,7 +119,12 @@ export function Signed<T extends ReturnType<typeof Type.Object>>(payload: T) {
  * one that has gone offline, and point its players elsewhere. sentAt bounds replays, as for heartbeats.
  */
 export const RegistrationPayload = Type.Object(
-  { ...NodeRegistration.properties, sentAt: Type.Integer({ minimum: 0 }) },
+  {
+    ...NodeRegistration.properties,
+    sentAt: Type.Integer({ minimum: 0 }),
+    /** The sessions the node runs as it registers (again, after an outage): their slots stay busy. */
+    activeSessions: Type.Optional(Type.Array(Id, { maxItems: 64 })),
+  },
   { additionalProperties: false },
 );
 export type RegistrationPayload = Static<typeof RegistrationPayload>;
@@ -142,6 +147,10 @@ export const SessionEndReason = Type.Union([
   Type.Literal('media_failed'),
   /** The sandbox stopped the game for breaking a limit (memory, processes, scratch disk). */
   Type.Literal('game_limit_exceeded'),
+  /** The node stopped heartbeating, or restarted, without reporting the session's end. */
+  Type.Literal('node_lost'),
+  /** The node's heartbeats stopped listing the session, and no end report came. */
+  Type.Literal('unreported'),
 ]);
 export type SessionEndReason = Static<typeof SessionEndReason>;
 
@@ -211,17 +220,23 @@ export const SessionView = Type.Object({
 });
 export type SessionView = Static<typeof SessionView>;
 
+/**
+ * A node as GET /v1/nodes lists it. Anyone sees what a player needs: the node, its GPU, whether it
+ * has room, and roughly where it is (an H3 cell of resolution 3, about 12,000 km²). The node's
+ * operator, presenting their token, also sees its exact location, endpoint and slot accounting.
+ */
 export const NodeView = Type.Object({
   nodeId: Id,
   name: Type.String(),
-  location: GeoPoint,
+  cell: Type.String(),
   gpu: GpuInfo,
   slots: Type.Integer(),
   freeSlots: Type.Integer(),
-  reservedSlots: Type.Integer(),
-  busySlots: Type.Integer(),
-  signallingUrl: Type.String(),
-  lastHeartbeatAt: Type.Integer(),
+  location: Type.Optional(GeoPoint),
+  reservedSlots: Type.Optional(Type.Integer()),
+  busySlots: Type.Optional(Type.Integer()),
+  signallingUrl: Type.Optional(Type.String()),
+  lastHeartbeatAt: Type.Optional(Type.Integer()),
 });
 export type NodeView = Static<typeof NodeView>;
 

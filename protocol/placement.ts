@@ -21,6 +21,8 @@ export const PlacementRequest = Type.Object(
     gameId: Id,
     /** Where the player is, when the page knows better than the IP address does. */
     location: Type.Optional(GeoPoint),
+    /** Nodes not to offer: the one a session just failed on, while it may still look live. */
+    excludeNodes: Type.Optional(Type.Array(Id, { maxItems: 8 })),
   },
   { additionalProperties: false },
 );

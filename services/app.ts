@@ -5,6 +5,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -18,15 +19,19 @@ import { Catalogue } from './catalogue/catalogue.js';
 import { catalogueRoutes } from './catalogue/catalogue-routes.js';
 import { addCorsHeaders, answerPreflight } from './http/cors.js';
 import { errorHandler, notFoundHandler } from './http/error-handling.js';
+import { DEFAULT_RATE_LIMITS, playerRateLimits, rateLimitCounters, type RateLimitPolicy } from './http/rate-limits.js';
 import { createLogger, type Logger, type LoggerOptions } from './logging/logger.js';
 import { ControlPlaneMetrics } from './metrics/metrics.js';
 import { metricsRoutes } from './metrics/metrics-routes.js';
 import { GeoLocator } from './matchmaker/geo-locator.js';
+import { loadOrCreateSecrets } from './secrets/persisted-secrets.js';
 import { DEFAULT_CANDIDATE_COUNT, Matchmaker } from './matchmaker/matchmaker.js';
 import { DEFAULT_QUEUE_POLICY, type QueuePolicy } from './matchmaker/placement-queue.js';
 import { placementRoutes } from './matchmaker/placement-routes.js';
 import { NodeRegistry } from './registry/node-registry.js';
 import { nodeRoutes } from './registry/node-routes.js';
+import { OrphanReaper } from './sessions/orphan-reaper.js';
+import { SessionReconciler } from './sessions/session-reconciler.js';
 import { SessionService } from './sessions/session-service.js';
 import { sessionRoutes } from './sessions/session-routes.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -73,7 +78,13 @@ export interface ControlPlaneOptions {
   ticketKeyPem?: string;
   /** HS256 secret (at least 32 bytes) for player tokens; generated per process when absent. */
   guestTokenSecret?: string;
-  /** Where builds and unfinished uploads are kept (LocalBuildStorage); a folder under the system's temp dir by default. */
+  /** Per-address and per-player request limits (services/http/rate-limits.ts); false turns them off. */
+  rateLimits?: Partial<RateLimitPolicy> | false;
+  /**
+   * Where secrets not given above are kept once generated, so a restart keeps them
+   * (services/secrets/persisted-secrets.ts), and where builds and unfinished uploads live
+   * (LocalBuildStorage). Without it secrets are generated per process and builds go under the temp dir.
+   */
   dataDir?: string;
   /** When set, creating a studio needs this token; otherwise sign-up is open (README: studios). */
   studioSignupToken?: string;
@@ -93,13 +104,15 @@ export interface ControlPlane {
 
 export async function createControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const log = createLogger(options.logger);
-  const operatorToken = options.operatorTokens?.[0] ?? OperatorTokens.generateToken();
+  const kept = options.dataDir === undefined ? undefined : await loadOrCreateSecrets(options.dataDir);
+  const operatorToken = options.operatorTokens?.[0] ?? kept?.operatorToken ?? OperatorTokens.generateToken();
   const operatorTokens = new OperatorTokens(options.operatorTokens?.length ? options.operatorTokens : [operatorToken]);
+  const ticketKeyPem = options.ticketKeyPath === undefined ? (options.ticketKeyPem ?? kept?.ticketKeyPem) : undefined;
   const tickets = await TicketIssuer.create({
     ...(options.ticketKeyPath === undefined ? {} : { privateKeyPath: options.ticketKeyPath }),
-    ...(options.ticketKeyPem === undefined ? {} : { privateKeyPem: options.ticketKeyPem }),
+    ...(ticketKeyPem === undefined ? {} : { privateKeyPem: ticketKeyPem }),
   });
-  const guestAuth = new GuestAuth(options.guestTokenSecret);
+  const guestAuth = new GuestAuth(options.guestTokenSecret ?? kept?.guestTokenSecret);
   const redis = options.store === undefined || options.store === 'memory' ? undefined : options.store;
   const store = redis === undefined ? new MemoryStore() : await RedisStore.connect(redis, { keyPrefix: redis.keyPrefix, replicateIndex: true, log: log.child({ component: 'store' }) });
 
@@ -113,9 +126,11 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       log,
       dataDir: options.dataDir ?? join(tmpdir(), 'edgeplay-control-plane'),
     });
+    const reconciler = new SessionReconciler({ store, metrics, log });
     const registry = new NodeRegistry({
       store,
       tickets,
+      reconciler,
       metrics,
       log,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2_000,
@@ -149,18 +164,24 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     await app.register(fastifySwagger, openApiOptions);
     await app.register(fastifySwaggerUi, apiDocsUiOptions);
 
-    await app.register(authRoutes, { guestAuth });
+    const rateLimits = options.rateLimits === false ? false : { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
+    if (rateLimits !== false) await app.register(fastifyRateLimit, rateLimitCounters(store instanceof RedisStore ? store : undefined));
+    const limits = playerRateLimits(app, rateLimits);
+    await app.register(authRoutes, { guestAuth, limits });
     await app.register(catalogueRoutes, { catalogue });
     await app.register(nodeRoutes, { registry, sessions, operatorTokens });
-    await app.register(sessionRoutes, { sessions, matchmaker, guestAuth });
-    await app.register(placementRoutes, { matchmaker, guestAuth });
+    await app.register(sessionRoutes, { sessions, matchmaker, guestAuth, limits });
+    await app.register(placementRoutes, { matchmaker, guestAuth, limits });
     await app.register(metricsRoutes, { metrics });
-    await app.register(studioPlugin, { services: studios, registry, catalogue, guestAuth, signupToken: options.studioSignupToken, maxUploadBytes: options.maxUploadBytes });
+    await app.register(studioPlugin, { services: studios, registry, catalogue, guestAuth, limits, signupToken: options.studioSignupToken, maxUploadBytes: options.maxUploadBytes });
     if (options.webRoot !== undefined) {
       await app.register(fastifyStatic, { root: resolve(options.webRoot), index: 'index.html' });
     }
 
     const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+    const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 2_000;
+    const reaper = new OrphanReaper({ reconciler, log, intervalMs: heartbeatIntervalMs, startGraceMs: (options.nodeTtlMs ?? 6_000) + heartbeatIntervalMs });
+    reaper.start();
     const storeKind = redis === undefined ? 'memory' : 'redisCluster' in redis ? 'redis-cluster' : 'redis';
     log.child({ component: 'control-plane' }).info({ url, store: storeKind }, 'control plane listening');
     return {
@@ -169,6 +190,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       ticketPublicJwk: tickets.publicJwk,
       store,
       close: async () => {
+        reaper.stop();
         await app.close();
         await studios.close();
         await store.close();

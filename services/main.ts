@@ -4,13 +4,13 @@
  * with an IPC channel, it tells its parent where it listens (protocol/control-plane-process.ts).
  */
 import cluster from 'node:cluster';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ControlPlaneListening } from '../protocol/control-plane-process.js';
 import { createControlPlane } from './app.js';
-import { OperatorTokens } from './auth/operator-tokens.js';
 import { createLogger } from './logging/logger.js';
+import { loadOrCreateSecrets } from './secrets/persisted-secrets.js';
 import { WorkerPool } from './workers/worker-pool.js';
 
 interface CliOptions {
@@ -26,9 +26,13 @@ interface CliOptions {
   ticketKey?: string;
   ticketKeyPem?: string;
   guestTokenSecret?: string;
+  dataDir: string;
   heartbeatInterval: number;
   nodeTtl: number;
   logLevel: string;
+  studioSignupToken?: string;
+  maxUploadMb?: number;
+  guestTokensPerAddress?: number;
 }
 
 function parsePort(value: string): number {
@@ -48,6 +52,12 @@ function parseMilliseconds(value: string): number {
   const ms = Number(value);
   if (!Number.isInteger(ms) || ms < 100 || ms > 3_600_000) throw new InvalidArgumentError('expected milliseconds (100-3600000)');
   return ms;
+}
+
+function parseCount(value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError('expected a whole number above 0');
+  return count;
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -94,7 +104,17 @@ const program = new Command()
       .default(6_000)
       .env('EDGEPLAY_NODE_TTL_MS'),
   )
-  .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('LOG_LEVEL'));
+  .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('LOG_LEVEL'))
+  .addOption(
+    new Option('--guest-tokens-per-address <n>', 'guest tokens one address may get a minute').argParser(parseCount).env('EDGEPLAY_GUEST_TOKENS_PER_ADDRESS'),
+  )
+  .addOption(
+    new Option('--data-dir <dir>', 'where generated secrets, builds and unfinished uploads are kept')
+      .default(join(homedir(), '.local', 'share', 'edgeplay', 'control-plane'))
+      .env('EDGEPLAY_DATA_DIR'),
+  )
+  .addOption(new Option('--studio-signup-token <token>', 'studios may sign up only with this token (default: open sign-up)').env('EDGEPLAY_STUDIO_SIGNUP_TOKEN'))
+  .addOption(new Option('--max-upload-mb <mb>', 'the largest build archive a studio may upload').argParser(Number).env('EDGEPLAY_MAX_UPLOAD_MB'));
 
 const cli = program.parse().opts<CliOptions>();
 if (cli.nodeTtl < 2 * cli.heartbeatInterval) {
@@ -134,13 +154,12 @@ if (cli.workers > 1 && cluster.isPrimary) {
     program.error('--workers above 1 needs --redis-url or --redis-cluster: the in-process store is not shared between workers');
   }
   // Workers run this same command line; whatever would be generated per process must be made once, here.
-  const operatorToken = cli.operatorToken === undefined ? OperatorTokens.generateToken() : undefined;
+  const kept = await loadOrCreateSecrets(cli.dataDir).catch(fatal('could not read or keep the generated secrets'));
+  const operatorToken = cli.operatorToken === undefined ? kept.operatorToken : undefined;
   const env: Record<string, string> = {
     ...(operatorToken === undefined ? {} : { EDGEPLAY_OPERATOR_TOKEN: operatorToken }),
-    ...(cli.ticketKey === undefined && cli.ticketKeyPem === undefined
-      ? { EDGEPLAY_TICKET_KEY_PEM: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() }
-      : {}),
-    ...(cli.guestTokenSecret === undefined ? { EDGEPLAY_GUEST_TOKEN_SECRET: randomBytes(32).toString('base64url') } : {}),
+    ...(cli.ticketKey === undefined && cli.ticketKeyPem === undefined ? { EDGEPLAY_TICKET_KEY_PEM: kept.ticketKeyPem } : {}),
+    ...(cli.guestTokenSecret === undefined ? { EDGEPLAY_GUEST_TOKEN_SECRET: kept.guestTokenSecret } : {}),
   };
   const pool = new WorkerPool({ workers: cli.workers, env, log, onFailure: fatal('control plane stopped') });
   const url = await pool.start().catch(fatal('the control plane failed to start'));
@@ -167,6 +186,10 @@ if (cli.workers > 1 && cluster.isPrimary) {
     ...(cli.guestTokenSecret === undefined ? {} : { guestTokenSecret: cli.guestTokenSecret }),
     heartbeatIntervalMs: cli.heartbeatInterval,
     nodeTtlMs: cli.nodeTtl,
+    ...(cli.guestTokensPerAddress === undefined ? {} : { rateLimits: { guestTokensPerAddress: cli.guestTokensPerAddress } }),
+    dataDir: cli.dataDir,
+    ...(cli.studioSignupToken === undefined ? {} : { studioSignupToken: cli.studioSignupToken }),
+    ...(cli.maxUploadMb === undefined ? {} : { maxUploadBytes: cli.maxUploadMb * 1024 ** 2 }),
   }).catch(fatal('the control plane failed to start'));
   if (!cluster.isWorker) {
     if (cli.operatorToken === undefined) {

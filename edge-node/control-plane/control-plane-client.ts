@@ -1,7 +1,8 @@
 /**
  * The node's side of the control-plane API: register, heartbeat, and session start/end
- * reports, each signed with the node key. Reports that fail are retried, because a lost end
- * report would leave a slot counted busy until the node's record expires.
+ * reports, each signed with the node key. Start reports that fail are retried a few times (the
+ * heartbeats' list of running sessions settles the rest); end reports are sent once per call,
+ * and kept and retried by the report outbox (report-outbox.ts) until delivered.
  */
 import type { Logger } from 'pino';
 import type {
@@ -37,8 +38,9 @@ export class ControlPlaneClient {
     private readonly logger: Logger,
   ) {}
 
-  register(operatorToken: string, registration: NodeRegistration): Promise<NodeRegistered> {
-    const payload: RegistrationPayload = { ...registration, sentAt: Date.now() };
+  /** `activeSessions`: what the node runs as it registers, so their slots stay busy. */
+  register(operatorToken: string, registration: NodeRegistration, activeSessions: string[]): Promise<NodeRegistered> {
+    const payload: RegistrationPayload = { ...registration, sentAt: Date.now(), activeSessions };
     return this.post<NodeRegistered>('/v1/nodes/register', this.signed(payload), { authorization: `Bearer ${operatorToken}` });
   }
 
@@ -53,10 +55,8 @@ export class ControlPlaneClient {
     );
   }
 
-  reportEnd(payload: SessionEndPayload): Promise<void> {
-    return this.withRetries(`session end ${payload.sessionId}`, () =>
-      this.post(`/v1/nodes/${payload.nodeId}/sessions/${payload.sessionId}/end`, this.signed(payload)),
-    );
+  async sendEnd(payload: SessionEndPayload): Promise<void> {
+    await this.post(`/v1/nodes/${payload.nodeId}/sessions/${payload.sessionId}/end`, this.signed(payload));
   }
 
   private signed<T>(payload: T): { payload: T; signature: string } {

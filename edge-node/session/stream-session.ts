@@ -17,6 +17,8 @@ import { AudioSource } from '../media/audio-source.js';
 import { VideoSource } from '../media/video-source.js';
 import type { VideoEncoderOptions } from '../media/video-encoder.js';
 import { routerMediaCodecs } from '../media/router-config.js';
+import { withPlayerArguments } from './player-arguments.js';
+import { SessionCaps } from './session-caps.js';
 
 export interface GameLaunch {
   command: string;
@@ -40,8 +42,13 @@ export interface StreamSessionOptions {
   encoder?: Partial<VideoEncoderOptions>;
   latencyStrip: boolean;
   idleTimeoutMs: number;
+  /** A player whose video has not connected this long after joining is taken to have gone (the tab closed while connecting). */
+  mediaConnectTimeoutMs?: number;
   logger: Logger;
 }
+
+/** A page on a working network connects its video within a few seconds of joining. */
+const DEFAULT_MEDIA_CONNECT_TIMEOUT_MS = 20_000;
 
 /** Pace reports closer together than this are refused (a page sends one a second). */
 const MIN_PACE_INTERVAL_MS = 500;
@@ -58,6 +65,8 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
   private consumer: types.Consumer | undefined;
   private audioConsumer: types.Consumer | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  private readonly mediaConnectTimer: NodeJS.Timeout;
+  private readonly caps = new SessionCaps();
   private lastInputAt = Date.now();
   private lastPaceAt = -Infinity;
   private endedReason: SessionEndReason | undefined;
@@ -82,6 +91,11 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
       else this.end(crashed ? 'game_crashed' : 'game_exited');
     });
     this.armIdleTimer(options.idleTimeoutMs);
+    this.mediaConnectTimer = setTimeout(() => {
+      this.logger.info('the player did not connect the video in time');
+      this.end('media_failed');
+    }, options.mediaConnectTimeoutMs ?? DEFAULT_MEDIA_CONNECT_TIMEOUT_MS);
+    this.mediaConnectTimer.unref();
   }
 
   static async start(options: StreamSessionOptions): Promise<StreamSession> {
@@ -116,6 +130,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
   }
 
   async createTransport(direction: 'send' | 'recv'): Promise<TransportOptions> {
+    this.caps.take('transports');
     const transport = await this.router.createWebRtcTransport({
       listenInfos: [
         { protocol: 'udp', ip: this.options.listenIp, announcedAddress: this.options.announcedAddress },
@@ -136,6 +151,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     }
     transport.on('dtlsstatechange', (state) => {
       if (state === 'failed' || state === 'closed') this.end('media_failed');
+      if (state === 'connected' && direction === 'recv') clearTimeout(this.mediaConnectTimer);
     });
     return {
       id: transport.id,
@@ -147,7 +163,8 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
   }
 
   async connectTransport(transportId: string, dtlsParameters: types.DtlsParameters): Promise<void> {
-    await this.transport(transportId).connect({ dtlsParameters });
+    const transport = this.transport(transportId);
+    await withPlayerArguments('the DTLS parameters', () => transport.connect({ dtlsParameters }));
   }
 
   async consumeVideo(rtpCapabilities: types.RtpCapabilities): Promise<ConsumerOptions> {
@@ -168,7 +185,8 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     const recv = [...this.transports.values()].find((t) => t.appData['direction'] === 'recv');
     if (!recv) throw new AppError('VALIDATION_FAILED', `Create a recv transport before consuming ${producer.kind}.`);
     if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities })) throw new AppError('MEDIA_FAILED', unsupported);
-    return recv.consume({ producerId: producer.id, rtpCapabilities, paused });
+    this.caps.take('consumers');
+    return withPlayerArguments('the RTP capabilities', () => recv.consume({ producerId: producer.id, rtpCapabilities, paused }));
   }
 
   async resumeVideo(): Promise<void> {
@@ -190,7 +208,9 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
 
   /** The player's input channel: their DataProducer, read here through a DataConsumer on the direct transport. */
   async produceInput(transportId: string, sctpStreamParameters: types.SctpStreamParameters, label: string): Promise<string> {
-    const dataProducer = await this.transport(transportId).produceData({ sctpStreamParameters, label, protocol: 'json' });
+    const transport = this.transport(transportId);
+    this.caps.take('dataChannels');
+    const dataProducer = await withPlayerArguments('the data channel parameters', () => transport.produceData({ sctpStreamParameters, label, protocol: 'json' }));
     await this.attachInput(dataProducer);
     return dataProducer.id;
   }
@@ -206,6 +226,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     this.endedReason = reason;
     this.endError = error;
     clearTimeout(this.idleTimer);
+    clearTimeout(this.mediaConnectTimer);
     this.game.removeAllListeners('frame');
     this.game.removeAllListeners('audio');
     void this.game.stop(1000);

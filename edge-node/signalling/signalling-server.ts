@@ -5,7 +5,7 @@
  * matchmaker's RTT probes, so a probe times the very path the stream's signalling will take.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket as TcpSocket } from 'node:net';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
@@ -21,10 +21,13 @@ import {
 import type { SessionTicketClaims } from '../../protocol/ticket.js';
 import { sendError, type ProbeEndpoint } from '../probe/probe-endpoint.js';
 import type { StreamSession } from '../session/stream-session.js';
+import { ConnectionGuard, type ConnectionGuardLimits } from './connection-guard.js';
 
 /** What the signalling server needs from the node: admit a ticket and open a session for it. */
 export interface SessionHost {
   admit(ticket: unknown): Promise<SessionTicketClaims>;
+  /** The player left after their ticket was admitted and before a session opened: free its slot. */
+  abandon(claims: SessionTicketClaims): void;
   /** `onPreparing` hears how fetching the game's build goes, when it is not on the node yet. */
   open(claims: SessionTicketClaims, onPreparing?: (progress: SessionPreparing) => void): Promise<{ session: StreamSession; accepted: Omit<JoinAccepted, 'routerRtpCapabilities'> }>;
 }
@@ -50,17 +53,32 @@ export class SignallingServer {
     sessions: SessionHost;
     probe: ProbeEndpoint;
     logger: Logger;
+    /** Per-address bounds on connections and joins (connection-guard.ts). */
+    limits?: Partial<ConnectionGuardLimits>;
   }): Promise<SignallingServer> {
+    const guard = new ConnectionGuard(options.limits);
     // socket.io takes its own path first and hands every other request to this handler.
     const http = createServer((request, response) => {
       if (!options.probe.handle(request, response)) sendError(response, new AppError('ROUTE_NOT_FOUND'));
+    });
+    http.on('connection', (socket: TcpSocket) => {
+      if (!guard.admitSocket(socket.remoteAddress ?? '')) socket.destroy();
     });
     const io = new Server<ClientToNodeEvents, NodeToClientEvents>(http, {
       cors: { origin: true },
       maxHttpBufferSize: 64 * 1024,
       serveClient: false,
+      // Before the WebSocket upgrade and before socket.io's own handshake: the cheapest place to say no.
+      allowRequest: (request, callback) => {
+        const refused = guard.refuseConnection(request.socket.remoteAddress ?? '');
+        if (refused) options.logger.warn({ address: request.socket.remoteAddress, code: refused.code }, 'signalling connection refused');
+        callback(refused ? JSON.stringify(refused.toBody()) : null, refused === null);
+      },
     });
-    io.on('connection', (socket) => attach(socket, options.sessions, options.logger));
+    io.engine.on('connection', (connection: { remoteAddress: string; once(event: 'close', listener: () => void): void }) => {
+      connection.once('close', guard.opened(connection.remoteAddress));
+    });
+    io.on('connection', (socket) => attach(socket, options.sessions, guard, options.logger));
     await new Promise<void>((resolve, reject) => {
       http.once('error', reject);
       http.listen(options.port, options.host, () => resolve());
@@ -75,10 +93,19 @@ export class SignallingServer {
   }
 }
 
-function attach(socket: PlayerSocket, host: SessionHost, parentLogger: Logger): void {
-  const logger = parentLogger.child({ socketId: socket.id });
+function attach(socket: PlayerSocket, host: SessionHost, guard: ConnectionGuard, parentLogger: Logger): void {
+  const address = socket.handshake.address;
+  const logger = parentLogger.child({ socketId: socket.id, address });
   let session: StreamSession | undefined;
   let joining = false;
+  let joinAttempts = 0;
+
+  const budget = guard.eventBudget();
+  socket.use((_packet, next) => {
+    if (budget.take()) return next();
+    logger.warn('signalling requests too fast; disconnecting');
+    socket.disconnect(true);
+  });
 
   const current = (): StreamSession => {
     if (!session || session.ended) throw new AppError('SESSION_NOT_JOINED');
@@ -104,10 +131,28 @@ function attach(socket: PlayerSocket, host: SessionHost, parentLogger: Logger): 
 
   handle('session:join', async ({ ticket }) => {
     if (session || joining) throw new AppError('VALIDATION_FAILED', 'This connection has already joined a session.');
+    let checked: (ticketRefused: boolean) => void;
+    try {
+      checked = guard.startJoin(address, joinAttempts++);
+    } catch (error) {
+      // Answer, then hang up: a connection that spends its joins has nothing more to ask.
+      setImmediate(() => socket.disconnect(true));
+      throw error;
+    }
     joining = true;
     try {
-      const claims = await host.admit(ticket);
+      const claims = await admitCounted(host, checked, ticket);
+      // A player who left while the ticket was checked, or while the game started, gets no session
+      // (the ticket is spent): their slot must not stay busy until the idle timeout.
+      if (socket.disconnected) {
+        host.abandon(claims);
+        throw new AppError('SESSION_ENDED', 'The player left before the join completed.');
+      }
       const opened = await host.open(claims, throttledPreparing(socket));
+      if (socket.disconnected) {
+        opened.session.end('player_left');
+        throw new AppError('SESSION_ENDED', 'The player left before the join completed.');
+      }
       session = opened.session;
       session.once('ended', (reason) => {
         const notice = opened.session.endError ?? (reason === 'game_crashed' ? new AppError('GAME_CRASHED') : reason === 'idle_timeout' ? new AppError('SESSION_IDLE_TIMEOUT') : undefined);
@@ -156,6 +201,18 @@ function throttledPreparing(socket: PlayerSocket): (progress: SessionPreparing) 
     lastStage = progress.stage;
     socket.emit('session:preparing', progress);
   };
+}
+
+/** Admits the ticket, and tells the guard whether it was refused. */
+async function admitCounted(host: SessionHost, checked: (ticketRefused: boolean) => void, ticket: unknown): Promise<SessionTicketClaims> {
+  try {
+    const claims = await host.admit(ticket);
+    checked(false);
+    return claims;
+  } catch (error) {
+    checked(error instanceof AppError && error.code.startsWith('TICKET_'));
+    throw error;
+  }
 }
 
 function toErrorBody(error: unknown, logger: Logger, event: string): ErrorBody {

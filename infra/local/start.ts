@@ -27,6 +27,8 @@ const system = await startLocalSystem({
   port: options.port,
   redisUrl: options.redisUrl,
   logger,
+  // Generated secrets are kept here, so a restart does not lock out the node's tickets or the page's player token.
+  controlPlane: { dataDir: `${repoRoot}.data/control-plane` },
   nodes: [{ name: 'local-rig', keyPath: `${repoRoot}.data/edge-node-key.pem`, slots: options.slots, latencyStrip: options.latencyStrip }],
 });
 

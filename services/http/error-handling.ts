@@ -17,7 +17,10 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     if (error.status >= 500) request.log.warn({ code: error.code }, error.message);
     return sendError(reply, error);
   }
-  // Fastify's own client errors (malformed JSON, wrong content type, body too large) are safe to describe.
+  if (error.statusCode === 413) {
+    return sendError(reply, new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than this endpoint takes (${request.routeOptions.bodyLimit ?? 0} bytes).`));
+  }
+  // Fastify's own client errors (malformed JSON, wrong content type) are safe to describe.
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     return sendError(reply, new AppError('VALIDATION_FAILED', error.message, { fastifyCode: error.code }));
   }

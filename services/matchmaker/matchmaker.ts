@@ -48,7 +48,7 @@ export const DEFAULT_CANDIDATE_COUNT = 16;
 const PROBES_PER_CANDIDATE = 5;
 /** Probing takes a second or two; a token that outlives that is only useful to someone misusing it. */
 const PROBE_TOKEN_TTL_MS = 30_000;
-/** The player stays claimed a little past the offer's expiry, so a choice made at the last moment completes. */
+/** The player stays claimed a little past the offer's (or the reservation's) expiry, so a step taken at the last moment completes. */
 const CLAIM_MARGIN_MS = 5_000;
 /** Placements stay readable this long after they end or lapse, so late requests get a precise answer. */
 const PLACEMENT_RECORD_GRACE_MS = 10 * 60_000;
@@ -104,13 +104,14 @@ export class Matchmaker {
     const game = catalogue.get(request.gameId);
     const location = await geoLocator.locate({ coordinates: request.location, ip: clientIp });
     const placementId = `pl${randomBytes(12).toString('hex')}`;
-    const holder = await store.claimPlayer(playerId, placementId, offerTtlMs + CLAIM_MARGIN_MS);
-    if (holder !== null) throw new AppError('PLACEMENT_IN_PROGRESS', undefined, { placementId: holder });
+    await this.#options.sessions.claims.claim(playerId, placementId, offerTtlMs + CLAIM_MARGIN_MS, request.excludeNodes);
     try {
-      const found = await this.findCandidates({ location, game, k: candidateCount });
+      // A page failing over from a node that died asks to be placed anywhere but there.
+      const excluded = request.excludeNodes ?? [];
+      const found = await this.findCandidates({ location, game, k: candidateCount + excluded.length });
       // Full nodes are offered after the free ones: should the player queue, their measured RTTs
       // are what the queue places them by once one of those nodes frees a slot.
-      const nodes = [...found.available, ...found.full].slice(0, candidateCount);
+      const nodes = [...found.available, ...found.full].filter((node) => !excluded.includes(node.nodeId)).slice(0, candidateCount);
       if (nodes.length === 0) {
         this.#options.metrics.placementsFailed.inc();
         throw new AppError('NO_CAPACITY', 'No edge node can run this game right now.');
@@ -126,6 +127,7 @@ export class Matchmaker {
       const nodeIds = candidates.map((candidate) => candidate.nodeId);
       const probeToken = issueProbeToken(tickets, { placementId, playerId, nodeIds, expiresAt: Math.min(expiresAt, createdAt + PROBE_TOKEN_TTL_MS) });
       const record: PlacementRecord = { placementId, playerId, gameId: game.id, location, candidates, state: 'offered', createdAt, expiresAt };
+      if (excluded.length > 0) record.excluded = excluded;
       await store.putPlacement(record, offerTtlMs + PLACEMENT_RECORD_GRACE_MS);
       this.#log.info({ placementId, playerId, gameId: game.id, candidates: nodeIds, radiusKm: Math.round(found.radiusKm) }, 'placement offered');
       return { placementId, candidates, probeToken, probesPerCandidate: PROBES_PER_CANDIDATE, expiresAt };
@@ -171,16 +173,20 @@ export class Matchmaker {
     return this.#queue.view(standing, this.#queue.latencyBoundMs(Date.now() - record.createdAt));
   }
 
-  /** Gives the placement up; a placement already placed or given up is left as it is. */
+  /**
+   * Gives the placement up; a placed one frees its slot at once unless its player has joined the
+   * node; one already given up is left as it is.
+   */
   async cancel(playerId: string, placementId: string): Promise<void> {
-    const { store } = this.#options;
+    const { store, sessions } = this.#options;
     const record = await this.#own(playerId, placementId);
-    const cancelled = await store.transitionPlacement(placementId, ['offered', 'queued'], { state: 'cancelled' }, PLACEMENT_RECORD_GRACE_MS);
+    const cancelled = await store.transitionPlacement(placementId, ['offered', 'queued', 'placed'], { state: 'cancelled' }, PLACEMENT_RECORD_GRACE_MS);
     if (cancelled === null) {
       if ((await store.getPlacement(placementId))?.state === 'choosing') throw new AppError('PLACEMENT_IN_PROGRESS');
       return;
     }
-    if (record.queue !== undefined) await this.#queue.leave(record.queue, placementId, false);
+    if (record.state === 'placed' && record.session !== undefined) await sessions.giveUpUnjoined(record.session.nodeId, record.session.sessionId);
+    else if (record.queue !== undefined) await this.#queue.leave(record.queue, placementId);
     await store.releasePlayer(playerId, placementId);
     this.#log.info({ placementId, playerId }, 'placement cancelled');
   }
@@ -190,21 +196,29 @@ export class Matchmaker {
    * distance estimate, with no probes, no latency bound and no queue; NO_CAPACITY when all are full.
    */
   async placeImmediately(playerId: string, gameId: string, clientIp: string): Promise<SessionCreated> {
-    const { catalogue, geoLocator, candidateCount, metrics } = this.#options;
+    const { catalogue, geoLocator, candidateCount, metrics, sessions, reservationTtlMs } = this.#options;
     const game = catalogue.get(gameId);
     const location = await geoLocator.locate({ ip: clientIp });
-    const { available } = await this.findCandidates({ location, game, k: candidateCount });
-    const session = await this.#reserveBest(
-      available.map((node) => ({ node, rttMs: estimateRttMs(node.distanceKm) })),
-      playerId,
-      game,
-    );
-    if (session === null) {
-      metrics.placementsFailed.inc();
-      this.#log.info({ playerId, gameId }, 'no node has a free slot');
-      throw new AppError('NO_CAPACITY');
+    const sessionId = newSessionId();
+    await sessions.claims.claim(playerId, sessionId, reservationTtlMs + CLAIM_MARGIN_MS);
+    try {
+      const { available } = await this.findCandidates({ location, game, k: candidateCount });
+      const session = await this.#reserveBest(
+        available.map((node) => ({ node, rttMs: estimateRttMs(node.distanceKm) })),
+        playerId,
+        game,
+        sessionId,
+      );
+      if (session === null) {
+        metrics.placementsFailed.inc();
+        this.#log.info({ playerId, gameId }, 'no node has a free slot');
+        throw new AppError('NO_CAPACITY');
+      }
+      return session;
+    } catch (error) {
+      await sessions.claims.release(playerId, sessionId);
+      throw error;
     }
-    return session;
   }
 
   /**
@@ -222,11 +236,11 @@ export class Matchmaker {
       const overtaking = from === 'offered' && (await this.#queue.hasWaiting(queue));
       const placeable = overtaking ? [] : await this.#placeableNodes(record, game, from === 'queued', boundMs);
       const freeSlots = placeable.reduce((sum, { node }) => sum + node.slots.free, 0);
-      const session = freeSlots >= position ? await this.#reserveBest(placeable, record.playerId, game) : null;
+      const session = freeSlots >= position ? await this.#reserveBest(placeable, record.playerId, game, newSessionId()) : null;
       if (session !== null) {
         await store.transitionPlacement(record.placementId, ['choosing'], { state: 'placed', session }, PLACEMENT_RECORD_GRACE_MS);
-        if (from === 'queued') await this.#queue.leave(queue, record.placementId, true);
-        await store.releasePlayer(record.playerId, record.placementId);
+        if (from === 'queued') await this.#queue.leave(queue, record.placementId);
+        await this.#options.sessions.claims.handOver(record.playerId, record.placementId, session.sessionId, this.#options.reservationTtlMs + CLAIM_MARGIN_MS);
         log.info({ nodeId: session.nodeId, sessionId: session.sessionId, from }, 'placement placed');
         return { state: 'placed', session };
       }
@@ -271,15 +285,14 @@ export class Matchmaker {
       options.set(summary.nodeId, { node: summary, rttMs });
     });
     for (const node of found?.available ?? []) {
-      if (!options.has(node.nodeId)) options.set(node.nodeId, { node, rttMs: estimateRttMs(node.distanceKm) });
+      if (!options.has(node.nodeId) && !record.excluded?.includes(node.nodeId)) options.set(node.nodeId, { node, rttMs: estimateRttMs(node.distanceKm) });
     }
     return [...options.values()].filter(({ node, rttMs }) => node.slots.free > 0 && rttMs <= boundMs && canRun(node, game.manifest));
   }
 
   /** Reserves a slot on the best option that still has one when asked: the store decides races. */
-  async #reserveBest(options: Option[], playerId: string, game: Game): Promise<SessionCreated | null> {
+  async #reserveBest(options: Option[], playerId: string, game: Game, sessionId: string): Promise<SessionCreated | null> {
     const { store, sessions, reservationTtlMs } = this.#options;
-    const sessionId = newSessionId();
     for (const { node } of rankByScore(options, scoreInput)) {
       const reservation = await store.reserveSlot(node.nodeId, sessionId, reservationTtlMs);
       if (reservation !== null) return sessions.open({ sessionId, playerId, game, node, reservation });

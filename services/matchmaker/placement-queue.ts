@@ -30,8 +30,8 @@ export interface QueuePolicy {
   entryTtlMs: number;
   /** How often a queued player should poll. */
   pollIntervalMs: number;
-  /** The wait estimate per place in the queue until the queue has placed players to learn from. */
-  defaultServeIntervalMs: number;
+  /** The wait estimate per place in the queue until players have left it to learn from. */
+  defaultDepartureIntervalMs: number;
 }
 
 export const DEFAULT_QUEUE_POLICY: QueuePolicy = {
@@ -45,7 +45,7 @@ export const DEFAULT_QUEUE_POLICY: QueuePolicy = {
   maxLength: 10_000,
   entryTtlMs: 15_000,
   pollIntervalMs: 1_000,
-  defaultServeIntervalMs: 30_000,
+  defaultDepartureIntervalMs: 10_000,
 };
 
 const QUEUE_REGION_RESOLUTION = 1;
@@ -92,13 +92,16 @@ export class PlacementQueue {
     return (await this.#store.queueLength(queue)) > 0;
   }
 
-  async leave(queue: string, placementId: string, placed: boolean): Promise<void> {
-    await this.#store.dequeue(queue, placementId, placed);
+  async leave(queue: string, placementId: string): Promise<void> {
+    await this.#store.dequeue(queue, placementId);
   }
 
-  /** What the player sees: the wait is their position times the recent time between placements. */
+  /**
+   * What the player sees: the wait is their position times the recent time between departures
+   * (store.ts, nextMeanDepartureInterval).
+   */
   view(standing: QueueStanding, latencyBoundMs: number): QueuedResult {
-    const perPlaceMs = standing.meanServeIntervalMs ?? this.#policy.defaultServeIntervalMs;
+    const perPlaceMs = standing.meanDepartureIntervalMs ?? this.#policy.defaultDepartureIntervalMs;
     return {
       state: 'queued',
       position: standing.position,

@@ -6,12 +6,13 @@ import { PlacementChoice, PlacementOffer, PlacementRequest, PlacementResult } fr
 import type { GuestAuth } from '../auth/guest-auth.js';
 import { requirePlayer } from '../auth/player-auth.js';
 import { errorResponses } from '../http/error-handling.js';
+import type { RateLimits } from '../http/rate-limits.js';
 import type { Matchmaker } from './matchmaker.js';
 
 const PlacementParams = Type.Object({ placementId: Id });
 
-export const placementRoutes: FastifyPluginAsyncTypebox<{ matchmaker: Matchmaker; guestAuth: GuestAuth }> = async (app, { matchmaker, guestAuth }) => {
-  requirePlayer(app, guestAuth);
+export const placementRoutes: FastifyPluginAsyncTypebox<{ matchmaker: Matchmaker; guestAuth: GuestAuth; limits: RateLimits }> = async (app, { matchmaker, guestAuth, limits }) => {
+  requirePlayer(app, guestAuth, limits);
 
   app.post(
     '/v1/placements',

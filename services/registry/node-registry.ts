@@ -3,6 +3,7 @@
  * Ed25519 key, and everything it sends, its registration included, is signed with that key.
  */
 import type { KeyObject } from 'node:crypto';
+import { latLngToCell } from 'h3-js';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../../protocol/errors.js';
 import type { HeartbeatAck, NodeList, NodeRegistered, NodeView, SignedHeartbeat, SignedRegistration } from '../../protocol/http.js';
@@ -10,18 +11,23 @@ import { publicKeyFromRaw, verifyPayload } from '../../protocol/signing.js';
 import { TICKET_ISSUER } from '../../protocol/ticket.js';
 import type { Logger } from '../logging/logger.js';
 import type { ControlPlaneMetrics } from '../metrics/metrics.js';
+import type { SessionReconciler } from '../sessions/session-reconciler.js';
 import type { NodeRecord, Store } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
 import { nodeIdForPublicKey } from './node-id.js';
 
 /** How far a signed registration's or heartbeat's sentAt may be from our clock; bounds how long a captured one stays replayable. */
 const MAX_CLOCK_SKEW_MS = 30_000;
+/** The public sees where a node is only to this H3 resolution (cells of about 12,000 km²). */
+const PUBLIC_CELL_RESOLUTION = 3;
 /** Node keys kept per instance: a network's worth, a few hundred bytes each. */
 const KEY_CACHE_SIZE = 100_000;
 
 export interface NodeRegistryOptions {
   store: Store;
   tickets: TicketIssuer;
+  /** Squares each node's books with the sessions its heartbeats and registrations say it runs. */
+  reconciler: SessionReconciler;
   metrics: ControlPlaneMetrics;
   log: Logger;
   heartbeatIntervalMs: number;
@@ -49,7 +55,7 @@ export class NodeRegistry {
    */
   async register(operatorId: string, { payload, signature }: SignedRegistration): Promise<NodeRegistered> {
     const { store, tickets, heartbeatIntervalMs, nodeTtlMs } = this.#options;
-    const { sentAt, ...registration } = payload;
+    const { sentAt, activeSessions, ...registration } = payload;
     const nodeId = nodeIdForPublicKey(registration.publicKey);
     const log = this.#log.child({ nodeId });
     const key = parsePublicKey(registration.publicKey);
@@ -69,6 +75,7 @@ export class NodeRegistry {
       throw new AppError('FORBIDDEN', 'This node is registered by another operator.');
     }
     this.#keys.set(nodeId, key);
+    if (activeSessions !== undefined) await this.#options.reconciler.reconcile(nodeId, activeSessions, true);
     log.info({ outcome, name: registration.name, slots: registration.slots, signallingUrl: registration.signallingUrl }, 'node registered');
     return { nodeId, heartbeatIntervalMs, nodeTtlMs, ticketPublicJwk: tickets.publicJwk, ticketIssuer: TICKET_ISSUER };
   }
@@ -109,19 +116,25 @@ export class NodeRegistry {
     }
   }
 
-  async list(): Promise<NodeList> {
+  /** Every live node as the public sees it, and in full the nodes of `operatorId` (null: nobody's). */
+  async list(operatorId: string | null): Promise<NodeList> {
     const { store } = this.#options;
     const nodes = await store.listNodes();
     const views = await Promise.all(
       nodes.map(async (node): Promise<NodeView> => {
         const slots = await store.nodeSlots(node.nodeId);
-        return {
+        const view: NodeView = {
           nodeId: node.nodeId,
           name: node.name,
-          location: node.location,
+          cell: latLngToCell(node.location.lat, node.location.lng, PUBLIC_CELL_RESOLUTION),
           gpu: node.gpu,
           slots: slots.capacity,
           freeSlots: slots.free,
+        };
+        if (node.operatorId !== operatorId) return view;
+        return {
+          ...view,
+          location: node.location,
           reservedSlots: slots.reserved,
           busySlots: slots.busy,
           signallingUrl: node.signallingUrl,
@@ -148,6 +161,7 @@ export class NodeRegistry {
       throw new AppError('HEARTBEAT_REPLAYED');
     }
     if (outcome === 'unknown_node') throw nodeNotFound();
+    await this.#options.reconciler.reconcile(nodeId, payload.activeSessions, false);
     // No child logger per heartbeat: every node sends one every few seconds.
     this.#log.debug({ nodeId, seq: payload.seq }, 'heartbeat accepted');
     return { nodeId, seq: payload.seq };

@@ -49,7 +49,11 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<NodeRoutesOptions> = async (a
     async (request) => registry.register(request.operatorId, request.body),
   );
 
-  app.get('/v1/nodes', { schema: { response: { 200: NodeList, ...errorResponses } } }, async () => registry.list());
+  // A token, when sent, must be valid: a wrong one is refused rather than quietly shown less.
+  app.get('/v1/nodes', { schema: { response: { 200: NodeList, ...errorResponses } } }, async (request) => {
+    const token = bearerToken(request);
+    return registry.list(token === null ? null : operatorTokens.authenticate(token));
+  });
 
   app.post(
     '/v1/nodes/:nodeId/heartbeat',

@@ -4,14 +4,15 @@ import { CreateSessionRequest, Id, SessionCreated, SessionView } from '../../pro
 import type { GuestAuth } from '../auth/guest-auth.js';
 import { requirePlayer } from '../auth/player-auth.js';
 import { errorResponses } from '../http/error-handling.js';
+import type { RateLimits } from '../http/rate-limits.js';
 import type { Matchmaker } from '../matchmaker/matchmaker.js';
 import type { SessionService } from './session-service.js';
 
-export const sessionRoutes: FastifyPluginAsyncTypebox<{ sessions: SessionService; matchmaker: Matchmaker; guestAuth: GuestAuth }> = async (
+export const sessionRoutes: FastifyPluginAsyncTypebox<{ sessions: SessionService; matchmaker: Matchmaker; guestAuth: GuestAuth; limits: RateLimits }> = async (
   app,
-  { sessions, matchmaker, guestAuth },
+  { sessions, matchmaker, guestAuth, limits },
 ) => {
-  requirePlayer(app, guestAuth);
+  requirePlayer(app, guestAuth, limits);
 
   // Placement in one request, by distance alone: see Matchmaker.placeImmediately.
   app.post(

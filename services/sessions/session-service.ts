@@ -5,14 +5,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../protocol/errors.js';
-import type { Game, SessionCreated, SessionEndPayload, SessionStartPayload, SessionView } from '../../protocol/http.js';
+import type { Game, SessionCreated, SessionEndReason, SessionEndPayload, SessionStartPayload, SessionView } from '../../protocol/http.js';
 import type { Logger } from '../logging/logger.js';
 import type { ControlPlaneMetrics } from '../metrics/metrics.js';
 import type { Reservation, SessionRecord, Store } from '../store/store.js';
 import type { TicketIssuer } from '../tickets/ticket-issuer.js';
+import { PlayerClaims } from './player-claims.js';
 
 /** How long session records stay readable after they are written, ended or not. */
-const SESSION_RECORD_TTL_MS = 24 * 60 * 60 * 1000;
+export const SESSION_RECORD_TTL_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Endings the control plane inferred rather than heard from the node (session-reconciler.ts): a
+ * node that still runs the session, or reports its end late, overrules them.
+ */
+export const INFERRED_END_REASONS: ReadonlySet<SessionEndReason> = new Set(['node_lost', 'unreported', 'ticket_unused']);
 
 export interface SessionServiceOptions {
   store: Store;
@@ -38,13 +45,19 @@ export function newSessionId(): string {
   return `s${randomUUID().replaceAll('-', '')}`;
 }
 
+/** A running session holds its player until its node reports it ended (or it is found dead: PlayerClaims). */
+const ACTIVE_SESSION_CLAIM_TTL_MS = SESSION_RECORD_TTL_MS;
+
 export class SessionService {
+  /** Which one placement or session each player holds. */
+  readonly claims: PlayerClaims;
   readonly #options: SessionServiceOptions;
   readonly #log: Logger;
 
   constructor(options: SessionServiceOptions) {
     this.#options = options;
     this.#log = options.log.child({ component: 'sessions' });
+    this.claims = new PlayerClaims(options.store);
   }
 
   /** Records the session on its reserved slot and issues its ticket; the slot is freed if that fails. */
@@ -105,6 +118,7 @@ export class SessionService {
       await store.releaseSlot(nodeId, report.sessionId);
       throw new AppError('SESSION_ENDED');
     }
+    await this.claims.extend(record.playerId, report.sessionId, ACTIVE_SESSION_CLAIM_TTL_MS);
     log.info('session started');
     return toView(started);
   }
@@ -114,18 +128,38 @@ export class SessionService {
     const { store, metrics } = this.#options;
     const record = await this.#nodeSession(nodeId, report.sessionId);
     await store.releaseSlot(nodeId, report.sessionId);
+    await this.claims.release(record.playerId, report.sessionId);
     const { startedAt, endedAt, framesSent, bytesSent, width, height } = report;
-    const ended = await store.transitionSession(report.sessionId, ['reserved', 'active'], {
-      state: 'ended',
+    const patch = {
       startedAt: record.startedAt ?? startedAt,
       endedAt,
       endReason: report.reason,
       usage: { startedAt, endedAt, framesSent, bytesSent, width, height },
-    });
-    if (ended === null) return toView((await store.getSession(report.sessionId)) ?? record);
+    };
+    const ended = await store.transitionSession(report.sessionId, ['reserved', 'active'], { state: 'ended', ...patch });
+    if (ended === null) {
+      const current = (await store.getSession(report.sessionId)) ?? record;
+      // Reconciliation ended it before this report came (the node was cut off, say): the node's own account stands.
+      const inferred = current.state === 'ended' && current.usage === undefined && current.endReason !== undefined && INFERRED_END_REASONS.has(current.endReason);
+      const corrected = inferred ? await store.transitionSession(report.sessionId, ['ended'], patch) : null;
+      return toView(corrected ?? current);
+    }
     metrics.sessionsEnded.inc({ reason: report.reason });
     this.#log.info({ nodeId, sessionId: report.sessionId, reason: report.reason, seconds: Math.max(0, (endedAt - startedAt) / 1000) }, 'session ended');
     return toView(ended);
+  }
+
+  /**
+   * The player gave up a session before joining it: its reserved slot is free at once. A session
+   * already started is left to end on the node (its ticket still admits the player until it
+   * expires; if they join after all, the node's heartbeats count the slot busy again).
+   */
+  async giveUpUnjoined(nodeId: string, sessionId: string): Promise<void> {
+    const { store } = this.#options;
+    const ended = await store.transitionSession(sessionId, ['reserved'], { state: 'ended', endedAt: Date.now(), endReason: 'ticket_unused' });
+    if (ended === null) return;
+    await store.releaseSlot(nodeId, sessionId);
+    this.#log.info({ nodeId, sessionId }, 'session given up before it was joined; slot freed');
   }
 
   /** Only the node a session was placed on may report on it. */

@@ -7,14 +7,16 @@ import { distanceKm } from '../matchmaker/great-circle.js';
 import { indexCells } from '../matchmaker/cell-index.js';
 import {
   DEFAULT_NODE_REPUTATION,
-  nextMeanServeInterval,
+  nextMeanDepartureInterval,
   slotCounts,
   type HeartbeatOutcome,
   type IndexedNode,
   type NearbyNodes,
   type NearbyQuery,
   type NodeRecord,
+  type NodeSessionsReconciled,
   type NodeSummary,
+  type OrphanedSessions,
   type PlacementPatch,
   type PlacementRecord,
   type PlacementState,
@@ -37,6 +39,8 @@ interface NodeEntry {
   /** sessionId -> reservation expiry */
   reserved: Map<string, number>;
   busy: Set<string>;
+  /** Busy sessions the node's last report left out: released if the next one leaves them out too. */
+  missing: Set<string>;
 }
 
 interface Expiring<T> {
@@ -47,8 +51,9 @@ interface Expiring<T> {
 interface Queue {
   /** placementId -> when the entry lapses unless refreshed; Map order is arrival order. */
   entries: Map<string, number>;
-  lastServedAt: number | null;
-  meanServeIntervalMs: number | null;
+  /** When a player last left, or the queue last filled from empty. */
+  lastDepartureAt: number | null;
+  meanDepartureIntervalMs: number | null;
 }
 
 /** Expired sessions nobody reads again are dropped by a sweep this often, so memory stays bounded. */
@@ -59,6 +64,8 @@ export class MemoryStore implements Store {
   /** cell -> ids of the nodes in it */
   readonly #cells = new Map<string, Set<string>>();
   readonly #reputations = new Map<string, number>();
+  /** nodeId -> the sessions booked on it (reserved or busy); outlives the node, to find its orphans. */
+  readonly #booked = new Map<string, Set<string>>();
   readonly #sessions = new Map<string, Expiring<SessionRecord>>();
   readonly #placements = new Map<string, Expiring<PlacementRecord>>();
   /** playerId -> the placement that holds the player */
@@ -112,6 +119,7 @@ export class MemoryStore implements Store {
     if (!entry.reserved.has(sessionId) && counts.free === 0) return null;
     const expiresAt = now + ttlMs;
     entry.reserved.set(sessionId, expiresAt);
+    this.#bookedOn(nodeId).add(sessionId);
     return { expiresAt };
   }
 
@@ -120,7 +128,7 @@ export class MemoryStore implements Store {
     const entry = this.#liveNode(nodeId, now);
     if (entry === undefined) return false;
     if (entry.busy.has(sessionId)) return true;
-    purgeReservations(entry, now);
+    this.#purgeReservations(entry, now);
     if (!entry.reserved.delete(sessionId)) return false;
     entry.busy.add(sessionId);
     return true;
@@ -131,7 +139,57 @@ export class MemoryStore implements Store {
     if (entry === undefined) return false;
     const wasReserved = entry.reserved.delete(sessionId);
     const wasBusy = entry.busy.delete(sessionId);
+    this.#booked.get(nodeId)?.delete(sessionId);
     return wasReserved || wasBusy;
+  }
+
+  async reconcileNodeSessions(nodeId: string, running: readonly string[], authoritative: boolean): Promise<NodeSessionsReconciled> {
+    const now = Date.now();
+    const entry = this.#liveNode(nodeId, now);
+    if (entry === undefined) return { released: [], unknown: [] };
+    this.#purgeReservations(entry, now);
+    const runs = new Set(running);
+    const released: string[] = [];
+    const missing = new Set<string>();
+    // The booked sessions, not only the busy ones: a node that expired and registered again starts
+    // with no busy slots, but what was booked on it before must be squared too.
+    for (const sessionId of this.#booked.get(nodeId) ?? []) {
+      if (runs.has(sessionId) || entry.reserved.has(sessionId)) continue;
+      if (authoritative || entry.missing.has(sessionId)) released.push(sessionId);
+      else missing.add(sessionId);
+    }
+    for (const sessionId of released) {
+      entry.busy.delete(sessionId);
+      this.#booked.get(nodeId)?.delete(sessionId);
+    }
+    entry.missing = missing;
+    const unknown: string[] = [];
+    for (const sessionId of runs) {
+      if (entry.reserved.delete(sessionId)) entry.busy.add(sessionId);
+      else if (!entry.busy.has(sessionId)) unknown.push(sessionId);
+    }
+    return { released, unknown };
+  }
+
+  async adoptSessions(nodeId: string, sessionIds: readonly string[]): Promise<void> {
+    const entry = this.#liveNode(nodeId, Date.now());
+    if (entry === undefined) return;
+    for (const sessionId of sessionIds) {
+      entry.reserved.delete(sessionId);
+      entry.busy.add(sessionId);
+      this.#bookedOn(nodeId).add(sessionId);
+    }
+  }
+
+  async takeOrphanedSessions(): Promise<OrphanedSessions[]> {
+    const now = Date.now();
+    const orphans: OrphanedSessions[] = [];
+    for (const [nodeId, sessionIds] of this.#booked) {
+      if (this.#liveNode(nodeId, now) !== undefined) continue;
+      this.#booked.delete(nodeId);
+      if (sessionIds.size > 0) orphans.push({ nodeId, sessionIds: [...sessionIds] });
+    }
+    return orphans;
   }
 
   async nodeSlots(nodeId: string): Promise<SlotCounts> {
@@ -221,10 +279,10 @@ export class MemoryStore implements Store {
     return structuredClone(entry.value);
   }
 
-  async claimPlayer(playerId: string, placementId: string, ttlMs: number): Promise<string | null> {
+  async claimPlayer(playerId: string, placementId: string, ttlMs: number, replacing?: string): Promise<string | null> {
     const now = Date.now();
     const claim = live(this.#claims, playerId, now);
-    if (claim !== undefined && claim.value !== placementId) return claim.value;
+    if (claim !== undefined && claim.value !== placementId && claim.value !== replacing) return claim.value;
     this.#claims.set(playerId, { value: placementId, expiresAt: now + ttlMs });
     return null;
   }
@@ -237,6 +295,8 @@ export class MemoryStore implements Store {
     const now = Date.now();
     const queue = this.#queue(queueName, now);
     if (!queue.entries.has(placementId) && queue.entries.size >= maxLength) return null;
+    // An idle spell is no departure interval: the clock starts when someone waits.
+    if (queue.entries.size === 0) queue.lastDepartureAt = now;
     queue.entries.set(placementId, now + entryTtlMs);
     return standing(queue, placementId);
   }
@@ -253,16 +313,15 @@ export class MemoryStore implements Store {
     return this.#queue(queueName, Date.now()).entries.size;
   }
 
-  async dequeue(queueName: string, placementId: string, served: boolean): Promise<void> {
+  async dequeue(queueName: string, placementId: string): Promise<void> {
     const now = Date.now();
     const queue = this.#queue(queueName, now);
-    if (!queue.entries.delete(placementId) || !served) return;
-    if (queue.lastServedAt !== null) queue.meanServeIntervalMs = nextMeanServeInterval(queue.meanServeIntervalMs, now - queue.lastServedAt);
-    queue.lastServedAt = now;
+    if (queue.entries.delete(placementId)) depart(queue, now);
   }
 
   async close(): Promise<void> {
     this.#nodes.clear();
+    this.#booked.clear();
     this.#cells.clear();
     this.#sessions.clear();
     this.#placements.clear();
@@ -277,7 +336,7 @@ export class MemoryStore implements Store {
     const cells = indexCells(record.location);
     const indexed = { record: structuredClone(record), cells, builds: new Set(record.builds), expiresAt: now + ttlMs };
     if (entry === undefined) {
-      this.#nodes.set(record.nodeId, { ...indexed, lastSeq: -1, reserved: new Map(), busy: new Set() });
+      this.#nodes.set(record.nodeId, { ...indexed, lastSeq: -1, reserved: new Map(), busy: new Set(), missing: new Set() });
     } else {
       this.#unindex(entry);
       Object.assign(entry, indexed);
@@ -316,8 +375,22 @@ export class MemoryStore implements Store {
   }
 
   #slots(entry: NodeEntry, now: number): SlotCounts {
-    purgeReservations(entry, now);
+    this.#purgeReservations(entry, now);
     return slotCounts(entry.record.slots, entry.reserved.size, entry.busy.size);
+  }
+
+  #bookedOn(nodeId: string): Set<string> {
+    let booked = this.#booked.get(nodeId);
+    if (booked === undefined) this.#booked.set(nodeId, (booked = new Set()));
+    return booked;
+  }
+
+  #purgeReservations(entry: NodeEntry, now: number): void {
+    for (const [sessionId, expiresAt] of entry.reserved) {
+      if (expiresAt > now) continue;
+      entry.reserved.delete(sessionId);
+      this.#booked.get(entry.record.nodeId)?.delete(sessionId);
+    }
   }
 
   #liveNode(nodeId: string, now: number): NodeEntry | undefined {
@@ -341,9 +414,11 @@ export class MemoryStore implements Store {
   /** The queue with its lapsed entries dropped. */
   #queue(name: string, now: number): Queue {
     let queue = this.#queues.get(name);
-    if (queue === undefined) this.#queues.set(name, (queue = { entries: new Map(), lastServedAt: null, meanServeIntervalMs: null }));
+    if (queue === undefined) this.#queues.set(name, (queue = { entries: new Map(), lastDepartureAt: null, meanDepartureIntervalMs: null }));
     for (const [placementId, lapsesAt] of queue.entries) {
-      if (lapsesAt <= now) queue.entries.delete(placementId);
+      if (lapsesAt > now) continue;
+      queue.entries.delete(placementId);
+      depart(queue, now);
     }
     return queue;
   }
@@ -370,11 +445,10 @@ function live<T>(map: Map<string, Expiring<T>>, key: string, now: number): Expir
 
 function standing(queue: Queue, placementId: string): QueueStanding {
   const position = [...queue.entries.keys()].indexOf(placementId) + 1;
-  return { position, length: queue.entries.size, meanServeIntervalMs: queue.meanServeIntervalMs };
+  return { position, length: queue.entries.size, meanDepartureIntervalMs: queue.meanDepartureIntervalMs };
 }
 
-function purgeReservations(entry: NodeEntry, now: number): void {
-  for (const [sessionId, expiresAt] of entry.reserved) {
-    if (expiresAt <= now) entry.reserved.delete(sessionId);
-  }
+function depart(queue: Queue, now: number): void {
+  if (queue.lastDepartureAt !== null) queue.meanDepartureIntervalMs = nextMeanDepartureInterval(queue.meanDepartureIntervalMs, now - queue.lastDepartureAt);
+  queue.lastDepartureAt = now;
 }

@@ -1,11 +1,13 @@
 /**
  * The Redis store's atomic operations. Each script touches the keys of one hash tag only, so they
  * run unchanged on Redis Cluster: a node's scripts take its keys (KEYS[1] node hash, KEYS[2]
- * reservations sorted set, KEYS[3] busy set, KEYS[4] cached builds set, KEYS[5] reputation), a
+ * reservations sorted set, KEYS[3] busy set, KEYS[4] cached builds set, KEYS[5] reputation, KEYS[6]
+ * booked set: every session reserved or busy on the node), a
  * cell's take its keys (KEYS[1] GEO set, KEYS[2] index entries), a queue's take its keys. Expiry
  * uses the server clock (TIME), the one clock every control plane instance shares. A node's keys
  * expire with its hash, except its reputation, which must outlive a silent spell, so a node that
- * stops heartbeating leaves no slots behind.
+ * stops heartbeating leaves no slots behind, and its booked set, which names the sessions whose
+ * records must end when the node is gone (takeOrphansScript).
  *
  * A node's index entry is what a search needs to know of it, copied into each of its cells so that
  * one script per cell answers a search without reading any node's own keys (which live on other
@@ -15,6 +17,7 @@
  * are taken by reserveSlotScript on the node's own keys.
  */
 import { LuaScript } from './lua-script.js';
+import { DEPARTURE_INTERVAL_CAP_MS, DEPARTURE_INTERVAL_WEIGHT } from './store.js';
 
 /** The channel (after the key prefix) on which node scripts publish index entries. */
 export const INDEX_CHANNEL = 'index-entries';
@@ -25,7 +28,11 @@ local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 `;
 
 const PURGE_EXPIRED_RESERVATIONS = `
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local lapsedReservations = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
+if #lapsedReservations > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+  redis.call('SREM', KEYS[6], unpack(lapsedReservations))
+end
 `;
 
 /**
@@ -121,6 +128,7 @@ local inUse = redis.call('ZCARD', KEYS[2]) + redis.call('SCARD', KEYS[3])
 if not redis.call('ZSCORE', KEYS[2], ARGV[1]) and inUse >= slots then return false end
 local expiresAt = now + tonumber(ARGV[2])
 redis.call('ZADD', KEYS[2], expiresAt, ARGV[1])
+redis.call('SADD', KEYS[6], ARGV[1])
 ${FOLLOW_NODE_TTL}
 ${INDEX_ENTRY}
 return { expiresAt, unpack(entry()) }
@@ -145,10 +153,75 @@ return { 1, unpack(entry()) }
 /** ARGV: sessionId. Returns { 1, index entry, cells } when the session held a slot, { 0 } when not. */
 export const releaseSlotScript = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return { 0 } end
+redis.call('SREM', KEYS[6], ARGV[1])
 if redis.call('ZREM', KEYS[2], ARGV[1]) + redis.call('SREM', KEYS[3], ARGV[1]) == 0 then return { 0 } end
 ${NOW_MS}
 ${INDEX_ENTRY}
 return { 1, unpack(entry()) }
+`);
+
+/**
+ * ARGV: '1' when authoritative (a registration), then the ids of the sessions the node runs.
+ * Returns { released ids, unknown ids, index entry, cells } (no entry when nothing changed); see
+ * Store.reconcileNodeSessions. The busy sessions the last report left out are the node hash's
+ * 'missing' field (comma separated).
+ */
+export const reconcileNodeSessionsScript = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return { {}, {} } end
+${NOW_MS}
+${PURGE_EXPIRED_RESERVATIONS}
+local authoritative = ARGV[1] == '1'
+local runs = {}
+for i = 2, #ARGV do runs[ARGV[i]] = true end
+local wasMissing = {}
+for id in string.gmatch(redis.call('HGET', KEYS[1], 'missing') or '', '[^,]+') do wasMissing[id] = true end
+local released, missing = {}, {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[6])) do
+  if not runs[id] and not redis.call('ZSCORE', KEYS[2], id) then
+    if authoritative or wasMissing[id] then released[#released + 1] = id else missing[#missing + 1] = id end
+  end
+end
+for _, id in ipairs(released) do
+  redis.call('SREM', KEYS[3], id)
+  redis.call('SREM', KEYS[6], id)
+end
+redis.call('HSET', KEYS[1], 'missing', table.concat(missing, ','))
+local unknown, activated = {}, 0
+for i = 2, #ARGV do
+  local id = ARGV[i]
+  if redis.call('ZREM', KEYS[2], id) == 1 then
+    redis.call('SADD', KEYS[3], id)
+    activated = activated + 1
+  elseif redis.call('SISMEMBER', KEYS[3], id) == 0 then
+    unknown[#unknown + 1] = id
+  end
+end
+if #released == 0 and activated == 0 then return { released, unknown } end
+${FOLLOW_NODE_TTL}
+${INDEX_ENTRY}
+return { released, unknown, unpack(entry()) }
+`);
+
+/** ARGV: the session ids to count busy. Returns { index entry, cells } while the node is live, else an empty reply. */
+export const adoptSessionsScript = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return {} end
+for i = 1, #ARGV do
+  redis.call('ZREM', KEYS[2], ARGV[i])
+  redis.call('SADD', KEYS[3], ARGV[i])
+  redis.call('SADD', KEYS[6], ARGV[i])
+end
+${FOLLOW_NODE_TTL}
+${NOW_MS}
+${INDEX_ENTRY}
+return entry()
+`);
+
+/** Returns the node's booked sessions and forgets them, once the node is gone; an empty reply while it is live. */
+export const takeOrphansScript = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return {} end
+local booked = redis.call('SMEMBERS', KEYS[6])
+redis.call('DEL', KEYS[6])
+return booked
 `);
 
 /** ARGV: reputation. Returns { index entry, cells } while the node is live, else an empty reply. */
@@ -314,7 +387,7 @@ return { slots, redis.call('ZCARD', KEYS[2]), redis.call('SCARD', KEYS[3]) }
 `);
 
 /**
- * Node keys of one or more nodes (five each; in a Cluster, one node). ARGV: buildId. Returns per
+ * Node keys of one or more nodes (six each; in a Cluster, one node). ARGV: buildId. Returns per
  * node { summary JSON, registered slots, live reservations, busy, 1 when the build is cached,
  * reputation or false }, or false for an unknown node: a player's choice reads every node offered
  * to them in one call. It only reads (counting the live reservations rather than purging the
@@ -323,8 +396,8 @@ return { slots, redis.call('ZCARD', KEYS[2]), redis.call('SCARD', KEYS[3]) }
 export const nodeSummariesScript = new LuaScript(`
 ${NOW_MS}
 local summaries = {}
-for n = 1, #KEYS / 5 do
-  local k = (n - 1) * 5
+for n = 1, #KEYS / 6 do
+  local k = (n - 1) * 6
   local fields = redis.call('HMGET', KEYS[k + 1], 'summary', 'slots')
   if fields[1] then
     summaries[n] = { fields[1], tonumber(fields[2]), redis.call('ZCOUNT', KEYS[k + 2], '(' .. now, '+inf'),
@@ -362,10 +435,10 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 0
 `);
 
-/** KEYS[1]: the player's claim. ARGV: placementId, ttlMs. Returns false once claimed, else the holder. */
+/** KEYS[1]: the player's claim. ARGV: placementId (or session id), ttlMs, the holder it may replace ('' for none). Returns false once claimed, else the holder. */
 export const claimPlayerScript = new LuaScript(`
 local holder = redis.call('GET', KEYS[1])
-if holder and holder ~= ARGV[1] then return holder end
+if holder and holder ~= ARGV[1] and holder ~= ARGV[3] then return holder end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return false
 `);
@@ -378,14 +451,26 @@ return 0
 
 /**
  * A queue's keys: KEYS[1] the entries by arrival number, KEYS[2] the entries by when they lapse,
- * KEYS[3] a hash of 'seq' (arrivals so far), 'last' (when a player last left placed), 'mean' (the
- * mean serve interval). Every queue script first drops the lapsed entries.
+ * KEYS[3] a hash of 'seq' (arrivals so far), 'last' (when a player last left, or the queue last
+ * filled from empty), 'mean' (the mean departure interval: store.ts). Every queue script first
+ * drops the lapsed entries, which are departures too.
  */
 const PURGE_LAPSED_ENTRIES = `
 ${NOW_MS}
+local function depart()
+  local last = tonumber(redis.call('HGET', KEYS[3], 'last'))
+  if last then
+    local gap = math.min(math.max(now - last, 0), ${DEPARTURE_INTERVAL_CAP_MS})
+    local mean = tonumber(redis.call('HGET', KEYS[3], 'mean'))
+    if mean then mean = mean + ${DEPARTURE_INTERVAL_WEIGHT} * (gap - mean) else mean = gap end
+    redis.call('HSET', KEYS[3], 'mean', string.format('%.3f', mean))
+  end
+  redis.call('HSET', KEYS[3], 'last', now)
+end
 for _, lapsed in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do
   redis.call('ZREM', KEYS[1], lapsed)
   redis.call('ZREM', KEYS[2], lapsed)
+  depart()
 end
 `;
 
@@ -397,18 +482,21 @@ redis.call('PEXPIRE', KEYS[3], ${QUEUE_STATS_TTL_MS})
 return { redis.call('ZRANK', KEYS[1], ARGV[1]) + 1, redis.call('ZCARD', KEYS[1]), redis.call('HGET', KEYS[3], 'mean') }
 `;
 
-/** ARGV: placementId, entryTtlMs, maxLength. Returns { position, length, mean serve interval }, or false when full. */
+/** ARGV: placementId, entryTtlMs, maxLength. Returns { position, length, mean departure interval }, or false when full. */
 export const enqueueScript = new LuaScript(`
 ${PURGE_LAPSED_ENTRIES}
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
-  if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return false end
+  local length = redis.call('ZCARD', KEYS[1])
+  if length >= tonumber(ARGV[3]) then return false end
+  -- an idle spell is no departure interval: the clock starts when someone waits
+  if length == 0 then redis.call('HSET', KEYS[3], 'last', now) end
   redis.call('ZADD', KEYS[1], redis.call('HINCRBY', KEYS[3], 'seq', 1), ARGV[1])
 end
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[1])
 ${STANDING}
 `);
 
-/** ARGV: placementId, entryTtlMs. Returns { position, length, mean serve interval }, or false when not queued. */
+/** ARGV: placementId, entryTtlMs. Returns { position, length, mean departure interval }, or false when not queued. */
 export const queueStandingScript = new LuaScript(`
 ${PURGE_LAPSED_ENTRIES}
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return false end
@@ -421,19 +509,12 @@ ${PURGE_LAPSED_ENTRIES}
 return redis.call('ZCARD', KEYS[1])
 `);
 
-/** ARGV: placementId, '1' when it leaves placed, the mean's weight, the gap cap in ms. */
+/** ARGV: placementId. A departure, placed or not. */
 export const dequeueScript = new LuaScript(`
-${NOW_MS}
+${PURGE_LAPSED_ENTRIES}
 redis.call('ZREM', KEYS[2], ARGV[1])
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 or ARGV[2] ~= '1' then return 0 end
-local last = tonumber(redis.call('HGET', KEYS[3], 'last'))
-if last then
-  local gap = math.min(math.max(now - last, 0), tonumber(ARGV[4]))
-  local mean = tonumber(redis.call('HGET', KEYS[3], 'mean'))
-  if mean then mean = mean + tonumber(ARGV[3]) * (gap - mean) else mean = gap end
-  redis.call('HSET', KEYS[3], 'mean', string.format('%.3f', mean))
-end
-redis.call('HSET', KEYS[3], 'last', now)
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+depart()
 redis.call('PEXPIRE', KEYS[3], ${QUEUE_STATS_TTL_MS})
 return 1
 `);

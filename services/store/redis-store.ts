@@ -10,6 +10,8 @@
  *   {node:<id>}:busy        set of session ids (follows the node TTL)
  *   {node:<id>}:builds      set of cached build ids (follows the node TTL)
  *   {node:<id>}:reputation  the control plane's judgement of the node (no TTL)
+ *   {node:<id>}:booked      set of the session ids reserved or busy on the node (no TTL: names the
+ *                           sessions to end once the node is gone)
  *   {cell:<h3>}:nodes       GEO set of the nodes in an H3 cell, one cell per index resolution
  *   {cell:<h3>}:entries     hash: node id -> index entry, what a search needs (redis-scripts.ts); searched cells only
  *   nodes                   sorted set: node id -> expiry, behind GET /v1/nodes
@@ -30,6 +32,7 @@ import { IndexReplica } from './index-replica.js';
 import {
   acceptHeartbeatScript,
   activateSessionScript,
+  adoptSessionsScript,
   claimPlayerScript,
   dequeueScript,
   dropIndexEntriesScript,
@@ -41,26 +44,28 @@ import {
   putHashScript,
   putIndexEntryScript,
   queueLengthScript,
+  reconcileNodeSessionsScript,
   queueStandingScript,
   releasePlayerScript,
   releaseSlotScript,
   reserveSlotScript,
   searchCellsScript,
   setReputationScript,
+  takeOrphansScript,
   transitionHashScript,
   upsertNodeScript,
 } from './redis-scripts.js';
 import {
   DEFAULT_NODE_REPUTATION,
-  SERVE_INTERVAL_CAP_MS,
-  SERVE_INTERVAL_WEIGHT,
   slotCounts,
   type HeartbeatOutcome,
   type IndexedNode,
   type NearbyNodes,
   type NearbyQuery,
   type NodeRecord,
+  type NodeSessionsReconciled,
   type NodeSummary,
+  type OrphanedSessions,
   type PlacementPatch,
   type PlacementRecord,
   type PlacementState,
@@ -152,6 +157,16 @@ export class RedisStore implements Store {
     this.#log = options.log;
     this.#replicateIndex = options.replicateIndex ?? false;
     this.#replicaSweepMs = options.replicaSweepMs ?? REPLICA_SWEEP_MS;
+  }
+
+  /** The connection, for counters kept beside the store's keys (services/http/rate-limits.ts). */
+  get client(): Redis | Cluster {
+    return this.#client;
+  }
+
+  /** What every key of this store starts with. */
+  get keyPrefix(): string {
+    return this.#prefix;
   }
 
   /** Connects and checks the server answers, so a wrong address fails at start rather than on first use. */
@@ -288,6 +303,29 @@ export class RedisStore implements Store {
     return held === 1;
   }
 
+  async reconcileNodeSessions(nodeId: string, running: readonly string[], authoritative: boolean): Promise<NodeSessionsReconciled> {
+    const [released, unknown, ...indexed] = (await reconcileNodeSessionsScript.run(this.#client, this.#nodeKeys(nodeId), [
+      authoritative ? '1' : '0',
+      ...running,
+    ])) as [string[], string[], string?, string?];
+    await this.#reindex(nodeId, indexed);
+    return { released, unknown };
+  }
+
+  async adoptSessions(nodeId: string, sessionIds: readonly string[]): Promise<void> {
+    if (sessionIds.length === 0) return;
+    await this.#reindex(nodeId, await adoptSessionsScript.run(this.#client, this.#nodeKeys(nodeId), sessionIds));
+  }
+
+  async takeOrphanedSessions(): Promise<OrphanedSessions[]> {
+    // The node list's scores are when each node lapses unless heard from again.
+    const lapsed = await this.#client.zrangebyscore(this.#nodeIndexKey(), '-inf', Date.now());
+    const taken = await Promise.all(
+      lapsed.map(async (nodeId) => ({ nodeId, sessionIds: (await takeOrphansScript.run(this.#client, this.#nodeKeys(nodeId), [])) as string[] })),
+    );
+    return taken.filter((orphans) => orphans.sessionIds.length > 0);
+  }
+
   async nodeSlots(nodeId: string): Promise<SlotCounts> {
     const [slots = 0, reserved = 0, busy = 0] = (await nodeSlotsScript.run(this.#client, this.#nodeKeys(nodeId), [])) as number[];
     return slotCounts(slots, reserved, busy);
@@ -379,8 +417,8 @@ export class RedisStore implements Store {
     return hash === null ? null : decodePlacement(hash);
   }
 
-  async claimPlayer(playerId: string, placementId: string, ttlMs: number): Promise<string | null> {
-    return (await claimPlayerScript.run(this.#client, [this.#claimKey(playerId)], [placementId, ttlMs])) as string | null;
+  async claimPlayer(playerId: string, placementId: string, ttlMs: number, replacing?: string): Promise<string | null> {
+    return (await claimPlayerScript.run(this.#client, [this.#claimKey(playerId)], [placementId, ttlMs, replacing ?? ''])) as string | null;
   }
 
   async releasePlayer(playerId: string, placementId: string): Promise<void> {
@@ -399,8 +437,8 @@ export class RedisStore implements Store {
     return (await queueLengthScript.run(this.#client, this.#queueKeys(queue), [])) as number;
   }
 
-  async dequeue(queue: string, placementId: string, served: boolean): Promise<void> {
-    await dequeueScript.run(this.#client, this.#queueKeys(queue), [placementId, served ? '1' : '0', SERVE_INTERVAL_WEIGHT, SERVE_INTERVAL_CAP_MS]);
+  async dequeue(queue: string, placementId: string): Promise<void> {
+    await dequeueScript.run(this.#client, this.#queueKeys(queue), [placementId]);
   }
 
   async close(): Promise<void> {
@@ -470,9 +508,9 @@ export class RedisStore implements Store {
     await Promise.all([...byCell].map(([cell, nodeIds]) => dropIndexEntriesScript.run(this.#client, this.#cellKeys(cell), nodeIds)));
   }
 
-  #nodeKeys(nodeId: string): [node: string, reserved: string, busy: string, builds: string, reputation: string] {
+  #nodeKeys(nodeId: string): [node: string, reserved: string, busy: string, builds: string, reputation: string, booked: string] {
     const tag = `${this.#prefix}{node:${nodeId}}`;
-    return [`${tag}:node`, `${tag}:reserved`, `${tag}:busy`, `${tag}:builds`, `${tag}:reputation`];
+    return [`${tag}:node`, `${tag}:reserved`, `${tag}:busy`, `${tag}:builds`, `${tag}:reputation`, `${tag}:booked`];
   }
 
   #cellKeys(cell: string): [nodes: string, entries: string] {
@@ -588,7 +626,7 @@ export function clusterNode(address: string): { host: string; port: number } {
 function decodeStanding(reply: unknown): QueueStanding | null {
   if (!Array.isArray(reply)) return null;
   const [position, length, mean] = reply as [number, number, string | null | undefined];
-  return { position, length, meanServeIntervalMs: mean === null || mean === undefined ? null : Number(mean) };
+  return { position, length, meanDepartureIntervalMs: mean === null || mean === undefined ? null : Number(mean) };
 }
 
 function encodeSession(record: Partial<SessionRecord>): Record<string, string> {

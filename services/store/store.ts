@@ -134,6 +134,23 @@ export interface Reservation {
   expiresAt: number;
 }
 
+/** What a node's own list of its running sessions changed in the control plane's books. */
+export interface NodeSessionsReconciled {
+  /** Sessions that held a busy slot the node no longer runs: their slots are free now. */
+  released: string[];
+  /**
+   * Sessions the node runs that hold no slot here (a reservation that lapsed just as the player
+   * joined, or books lost in an outage): the caller checks their records before adopting them.
+   */
+  unknown: string[];
+}
+
+/** Sessions that were placed on a node which has since expired, handed out once. */
+export interface OrphanedSessions {
+  nodeId: string;
+  sessionIds: string[];
+}
+
 /**
  * offered: candidates returned, waiting for the page's measurements; choosing: one request is
  * placing it (a lock against the player asking twice); queued: waiting for a slot; placed: has a
@@ -155,29 +172,34 @@ export interface PlacementRecord {
   rtts?: Record<string, number | null>;
   /** The queue the player waits in, once queued. */
   queue?: string;
+  /** Nodes the player asked not to be placed on (the one their session just failed on). */
+  excluded?: string[];
   session?: SessionCreated;
 }
 
 export type PlacementPatch = Partial<Pick<PlacementRecord, 'state' | 'rtts' | 'queue' | 'session'>>;
 
 /**
- * The mean serve interval is an exponentially weighted mean of the gaps between placements out of
- * a queue; a gap longer than the cap (the queue was idle) counts as the cap.
+ * The mean departure interval is an exponentially weighted mean of the gaps between departures
+ * from a queue while someone waits in it: every player ahead who leaves, placed or giving up (or
+ * lapsing), moves the ones behind up a place, so a place is worth one such gap. A gap is counted
+ * from the previous departure, or from when the queue filled from empty (an idle queue is no
+ * sign of a slow one); a gap longer than the cap counts as the cap.
  */
-export const SERVE_INTERVAL_WEIGHT = 0.3;
-export const SERVE_INTERVAL_CAP_MS = 120_000;
+export const DEPARTURE_INTERVAL_WEIGHT = 0.3;
+export const DEPARTURE_INTERVAL_CAP_MS = 120_000;
 
-export function nextMeanServeInterval(mean: number | null, gapMs: number): number {
-  const sample = Math.min(Math.max(gapMs, 0), SERVE_INTERVAL_CAP_MS);
-  return mean === null ? sample : mean + SERVE_INTERVAL_WEIGHT * (sample - mean);
+export function nextMeanDepartureInterval(mean: number | null, gapMs: number): number {
+  const sample = Math.min(Math.max(gapMs, 0), DEPARTURE_INTERVAL_CAP_MS);
+  return mean === null ? sample : mean + DEPARTURE_INTERVAL_WEIGHT * (sample - mean);
 }
 
 export interface QueueStanding {
   /** 1-based. */
   position: number;
   length: number;
-  /** The recent mean time between two players leaving the queue placed; null before any has. */
-  meanServeIntervalMs: number | null;
+  /** The recent mean time between two players leaving the queue (placed or not); null before any has. */
+  meanDepartureIntervalMs: number | null;
 }
 
 export interface Store {
@@ -204,6 +226,22 @@ export interface Store {
   releaseSlot(nodeId: string, sessionId: string): Promise<boolean>;
   /** Always free + reserved + busy == capacity; an unknown node has no capacity. */
   nodeSlots(nodeId: string): Promise<SlotCounts>;
+  /**
+   * Squares the node's slots with the sessions it says it runs (`running`). A live reservation the
+   * node runs becomes busy; one it does not run yet is left to lapse (its player may still be
+   * joining). A busy session the node does not run is released when a registration says so
+   * (`authoritative`: a node that just started runs nothing it does not list), or when two reports
+   * in a row leave it out, since one report may have been composed before the session started.
+   * Nothing happens for a node that is not live.
+   */
+  reconcileNodeSessions(nodeId: string, running: readonly string[], authoritative: boolean): Promise<NodeSessionsReconciled>;
+  /** Counts sessions the node runs as busy even beyond its capacity (they are running whatever the books said). */
+  adoptSessions(nodeId: string, sessionIds: readonly string[]): Promise<void>;
+  /**
+   * The sessions still booked on nodes that are no longer live (their slots went with them); each
+   * is handed out once, to end its record.
+   */
+  takeOrphanedSessions(): Promise<OrphanedSessions[]>;
 
   /**
    * The nodes indexed in `cells` within `radiusKm` of `center`, nearest first, with their
@@ -232,10 +270,11 @@ export interface Store {
   transitionPlacement(placementId: string, from: readonly PlacementState[], patch: PlacementPatch, ttlMs?: number): Promise<PlacementRecord | null>;
 
   /**
-   * Marks the player as being placed by `placementId` for `ttlMs`; claiming again with the same
-   * placement extends it. Returns null once the claim holds, or the placement that holds it.
+   * Marks the player as held by `placementId` (or a session id) for `ttlMs`; claiming again with
+   * the same id extends it, and a claim held by `replacing` passes to the new id in the same step.
+   * Returns null once the claim holds, or the id that holds it.
    */
-  claimPlayer(playerId: string, placementId: string, ttlMs: number): Promise<string | null>;
+  claimPlayer(playerId: string, placementId: string, ttlMs: number, replacing?: string): Promise<string | null>;
   /** Ends the claim, if `placementId` holds it. */
   releasePlayer(playerId: string, placementId: string): Promise<void>;
 
@@ -249,8 +288,8 @@ export interface Store {
   queueStanding(queue: string, placementId: string, entryTtlMs: number): Promise<QueueStanding | null>;
   /** Live entries. */
   queueLength(queue: string): Promise<number>;
-  /** Leaves the queue; `served` when it leaves placed, which feeds the mean serve interval. */
-  dequeue(queue: string, placementId: string, served: boolean): Promise<void>;
+  /** Leaves the queue, placed or not: a departure, which feeds the mean departure interval. */
+  dequeue(queue: string, placementId: string): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -11,11 +11,15 @@ import { LatencyReport } from '../../protocol/studio.js';
 import type { GuestAuth } from '../auth/guest-auth.js';
 import { requirePlayer } from '../auth/player-auth.js';
 import { errorResponses } from '../http/error-handling.js';
+import type { RateLimits } from '../http/rate-limits.js';
 import type { Store } from '../store/store.js';
 import type { StudioStore } from './studio-store.js';
 
-export const latencyRoutes: FastifyPluginAsyncTypebox<{ studios: StudioStore; store: Store; guestAuth: GuestAuth }> = async (app, { studios, store, guestAuth }) => {
-  requirePlayer(app, guestAuth);
+export const latencyRoutes: FastifyPluginAsyncTypebox<{ studios: StudioStore; store: Store; guestAuth: GuestAuth; limits: RateLimits }> = async (
+  app,
+  { studios, store, guestAuth, limits },
+) => {
+  requirePlayer(app, guestAuth, limits);
   app.put(
     '/v1/sessions/:sessionId/latency',
     {

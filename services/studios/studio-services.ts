@@ -15,6 +15,7 @@ import { Releases } from '../builds/releases.js';
 import { uploadRoutes } from '../builds/upload-routes.js';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import { PublishedGames } from '../catalogue/published-games.js';
+import type { RateLimits } from '../http/rate-limits.js';
 import type { Logger } from '../logging/logger.js';
 import type { NodeRegistry } from '../registry/node-registry.js';
 import type { RedisTarget } from '../store/redis-store.js';
@@ -95,6 +96,7 @@ export interface StudioPluginOptions {
   registry: NodeRegistry;
   catalogue: Catalogue;
   guestAuth: GuestAuth;
+  limits: RateLimits;
   signupToken?: string;
   maxUploadBytes?: number;
 }
@@ -105,7 +107,7 @@ export const studioPlugin: FastifyPluginAsyncTypebox<StudioPluginOptions> = asyn
   const { accounts, releases, overviews, studios, storage, ingest, uploadsDir, log } = services;
   await typed.register(studioRoutes, { accounts, releases, overviews, ...(options.signupToken === undefined ? {} : { signupToken: options.signupToken }) });
   await typed.register(buildRoutes, { studios, storage, registry: options.registry, catalogue: options.catalogue });
-  await typed.register(latencyRoutes, { studios, store: services.store, guestAuth: options.guestAuth });
+  await typed.register(latencyRoutes, { studios, store: services.store, guestAuth: options.guestAuth, limits: options.limits });
   await typed.register(uploadRoutes, {
     accounts,
     ingest,

@@ -276,6 +276,8 @@ async function measureScale(world: World, scale: number, redisUrl: string, admin
         '--workers', String(HTTP_WORKERS), '--redis-url', redisUrl, '--redis-key-prefix', BENCH_KEY_PREFIX, '--log-level', 'warn',
         // Players are told apart by X-Forwarded-For from the load generator, as behind a proxy.
         '--trust-proxy',
+        // Every player's guest token is minted from the load generator's own address.
+        '--guest-tokens-per-address', String(1_000_000),
       ],
       CONTROL_PLANE_NODE_FLAGS,
     );

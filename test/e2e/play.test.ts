@@ -37,7 +37,7 @@ describe('playing the demo game in Chromium', () => {
     const frames = (await snapshot(page))!;
     expect(frames.framesPresented).toBeGreaterThanOrEqual(frames.framesSeen);
     const nodeId = system.nodes[0]!.nodeId;
-    expect(await nodeSlots(system.url, nodeId)).toMatchObject({ busySlots: 1, freeSlots: 0 });
+    expect(await nodeSlots(system.url, nodeId, system.controlPlane.operatorToken)).toMatchObject({ busySlots: 1, freeSlots: 0 });
 
     const before = await page.locator('#video').screenshot();
     await page.locator('#video').focus();
@@ -83,7 +83,7 @@ describe('playing the demo game in Chromium', () => {
     await expect.poll(() => page.locator('#mute').getAttribute('aria-pressed')).toBe('false');
 
     await page.close();
-    await expect.poll(() => nodeSlots(system.url, nodeId), { timeout: 15_000 }).toMatchObject({ freeSlots: 1, busySlots: 0, reservedSlots: 0 });
+    await expect.poll(() => nodeSlots(system.url, nodeId, system.controlPlane.operatorToken), { timeout: 15_000 }).toMatchObject({ freeSlots: 1, busySlots: 0, reservedSlots: 0 });
     expect(system.nodes[0]!.endedSessions.at(-1)?.reason).toBe('player_left');
   });
 
@@ -105,7 +105,7 @@ describe('playing the demo game in Chromium', () => {
     expect(await second.locator('#player').isVisible()).toBe(true);
 
     await second.close();
-    await expect.poll(() => nodeSlots(system.url, system.nodes[0]!.nodeId), { timeout: 15_000 }).toMatchObject({ freeSlots: 1, busySlots: 0, reservedSlots: 0 });
+    await expect.poll(() => nodeSlots(system.url, system.nodes[0]!.nodeId, system.controlPlane.operatorToken), { timeout: 15_000 }).toMatchObject({ freeSlots: 1, busySlots: 0, reservedSlots: 0 });
     await first.close();
   });
 
@@ -125,12 +125,12 @@ describe('playing the demo game in Chromium', () => {
     await page.waitForFunction(() => window.edgeplay?.snapshot()?.lastFrameSeq === 8, null, { timeout: 10_000 });
     expect((await snapshot(page))!.latencySamples.length).toBeGreaterThan(0);
     await page.close();
-    await expect.poll(() => nodeSlots(system.url, system.nodes[0]!.nodeId), { timeout: 15_000 }).toMatchObject({ freeSlots: 1, busySlots: 0, reservedSlots: 0 });
+    await expect.poll(() => nodeSlots(system.url, system.nodes[0]!.nodeId, system.controlPlane.operatorToken), { timeout: 15_000 }).toMatchObject({ freeSlots: 1, busySlots: 0, reservedSlots: 0 });
   });
 
   it('tells the player clearly when no node can run the game at all', async () => {
     await Promise.all(system.nodes.map((node) => node.stop()));
-    await expect.poll(() => nodeSlots(system.url, system.nodes[0]!.nodeId), { timeout: 20_000 }).toBe(undefined);
+    await expect.poll(() => nodeSlots(system.url, system.nodes[0]!.nodeId, system.controlPlane.operatorToken), { timeout: 20_000 }).toBe(undefined);
     const page = await browser.context.newPage();
     await page.goto(`${system.url}/`);
     await page.locator('[data-game-id="demo-arena"]').getByRole('button', { name: 'Play' }).click();

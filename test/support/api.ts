@@ -17,8 +17,9 @@ export async function createSession(baseUrl: string, gameId = 'demo-arena'): Pro
   return created.body;
 }
 
-export async function nodeSlots(baseUrl: string, nodeId: string): Promise<{ freeSlots: number; reservedSlots: number; busySlots: number; slots: number } | undefined> {
-  const response = await fetch(`${baseUrl}/v1/nodes`);
+/** The node's slot accounting, which only its operator's token may read. */
+export async function nodeSlots(baseUrl: string, nodeId: string, operatorToken: string): Promise<{ freeSlots: number; reservedSlots: number; busySlots: number; slots: number } | undefined> {
+  const response = await fetch(`${baseUrl}/v1/nodes`, { headers: { authorization: `Bearer ${operatorToken}` } });
   const { nodes } = (await response.json()) as { nodes: { nodeId: string; freeSlots: number; reservedSlots: number; busySlots: number; slots: number }[] };
   return nodes.find((n) => n.nodeId === nodeId);
 }

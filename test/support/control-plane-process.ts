@@ -4,7 +4,10 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isControlPlaneListening } from '../../protocol/control-plane-process.js';
 
@@ -26,10 +29,14 @@ export interface ControlPlaneProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `services/main.ts` with `args` (plus `--port 0`) under Node with `nodeFlags`. */
+/**
+ * Starts `services/main.ts` with `args` (plus `--port 0`) under Node with `nodeFlags`; secrets it
+ * generates are kept in a fresh folder unless `args` name one (--data-dir).
+ */
 export async function startControlPlaneProcess(args: readonly string[], nodeFlags: readonly string[] = []): Promise<ControlPlaneProcess> {
   const child = fork(MAIN, ['--port', '0', ...args], {
     execArgv: [...nodeFlags, '--import', 'tsx'],
+    env: { ...process.env, EDGEPLAY_DATA_DIR: mkdtempSync(join(tmpdir(), 'control-plane-data-')) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';

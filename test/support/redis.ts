@@ -1,5 +1,7 @@
 /**
- * A throwaway redis-server for integration tests: no persistence, on a free port, killed on teardown.
+ * A throwaway redis-server for integration tests: no persistence, on a free port, killed on
+ * teardown; or (startPersistentRedis) one that keeps its data in an append-only file, as the
+ * documented set-up does (infra/redis/redis.conf), for tests that restart it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -34,9 +36,18 @@ export async function withFreshPorts<T>(start: () => Promise<T>): Promise<T> {
   throw lastError;
 }
 
-/** A redis-server on a free port, answering PING, with `extraArgs` added to the test defaults. */
-export async function startRedisServer(extraArgs: readonly string[]): Promise<RedisServer> {
-  const port = await freePort();
+/**
+ * A redis-server with the append-only file on (fsync every write, so a kill loses nothing), its
+ * data in `dir`, on `port` (a free one when not given): start it again on the same dir and port
+ * and it comes back with its data, as after a restart.
+ */
+export async function startPersistentRedis(dir: string, port?: number): Promise<RedisServer> {
+  return startRedisServer(['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir], port);
+}
+
+/** A redis-server on a free port (or `port`), answering PING, with `extraArgs` added to the test defaults. */
+export async function startRedisServer(extraArgs: readonly string[], fixedPort?: number): Promise<RedisServer> {
+  const port = fixedPort ?? (await freePort());
   const child = spawn(
     REDIS_SERVER_BIN,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning', ...extraArgs],

@@ -21,6 +21,7 @@ const logger = pino({ level: 'silent' });
 const noSessions: SessionHost = {
   admit: () => Promise.reject(new AppError('TICKET_INVALID')),
   open: () => Promise.reject(new AppError('SLOT_UNAVAILABLE')),
+  abandon: () => {},
 };
 
 let privateKey: CryptoKey;

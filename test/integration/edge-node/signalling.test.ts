@@ -21,19 +21,19 @@ describe('edge node signalling: who may join', () => {
   it('accepts a valid ticket once, refuses its reuse, and frees the slot when the player disconnects', async () => {
     const session = await createSession(system.url);
     const node = nodeById(session.nodeId);
-    expect(await nodeSlots(system.url, node.nodeId)).toMatchObject({ reservedSlots: 1, freeSlots: 0 });
+    expect(await nodeSlots(system.url, node.nodeId, system.controlPlane.operatorToken)).toMatchObject({ reservedSlots: 1, freeSlots: 0 });
 
     const player = await connectSignalling(session.signallingUrl);
     const joined = await player.request('session:join', { ticket: session.ticket });
     expect(joined).toMatchObject({ ok: true, data: { sessionId: session.sessionId, video: { width: 1280, height: 720, fps: 60 } } });
-    await expect.poll(() => nodeSlots(system.url, node.nodeId)).toMatchObject({ busySlots: 1, freeSlots: 0 });
+    await expect.poll(() => nodeSlots(system.url, node.nodeId, system.controlPlane.operatorToken)).toMatchObject({ busySlots: 1, freeSlots: 0 });
 
     const thief = await connectSignalling(session.signallingUrl);
     expect(errorCode(await thief.request('session:join', { ticket: session.ticket }))).toBe('TICKET_REUSED');
     thief.close();
 
     player.close();
-    await expect.poll(() => nodeSlots(system.url, node.nodeId), { timeout: 10_000 }).toMatchObject({ freeSlots: 1, busySlots: 0, reservedSlots: 0 });
+    await expect.poll(() => nodeSlots(system.url, node.nodeId, system.controlPlane.operatorToken), { timeout: 10_000 }).toMatchObject({ freeSlots: 1, busySlots: 0, reservedSlots: 0 });
     expect(node.endedSessions.at(-1)).toMatchObject({ sessionId: session.sessionId, reason: 'player_left' });
   });
 
@@ -87,7 +87,7 @@ describe('edge node signalling: who may join', () => {
     expect(moved).toBeGreaterThan(2.5);
     expect(moved).toBeLessThan(7.5);
     player.close();
-    await expect.poll(() => nodeSlots(system.url, session.nodeId), { timeout: 10_000 }).toMatchObject({ freeSlots: 1, busySlots: 0, reservedSlots: 0 });
+    await expect.poll(() => nodeSlots(system.url, session.nodeId, system.controlPlane.operatorToken), { timeout: 10_000 }).toMatchObject({ freeSlots: 1, busySlots: 0, reservedSlots: 0 });
   });
 });
 
@@ -113,7 +113,7 @@ describe('edge node signalling: a game that crashes', () => {
     const player = await connectSignalling(session.signallingUrl);
     expect((await player.request('session:join', { ticket: session.ticket })).ok).toBe(true);
     expect(await player.ended).toMatchObject({ reason: 'game_crashed', code: 'GAME_CRASHED' });
-    await expect.poll(() => nodeSlots(system.url, session.nodeId), { timeout: 10_000 }).toMatchObject({ freeSlots: 1, busySlots: 0 });
+    await expect.poll(() => nodeSlots(system.url, session.nodeId, system.controlPlane.operatorToken), { timeout: 10_000 }).toMatchObject({ freeSlots: 1, busySlots: 0 });
     expect(system.nodes[0]!.endedSessions.at(-1)?.reason).toBe('game_crashed');
     player.close();
   });
@@ -149,7 +149,7 @@ describe('edge node signalling: idle players', () => {
     const player = await connectSignalling(session.signallingUrl);
     expect((await player.request('session:join', { ticket: session.ticket })).ok).toBe(true);
     expect(await player.ended).toMatchObject({ reason: 'idle_timeout', code: 'SESSION_IDLE_TIMEOUT' });
-    await expect.poll(() => nodeSlots(system.url, session.nodeId), { timeout: 10_000 }).toMatchObject({ freeSlots: 1 });
+    await expect.poll(() => nodeSlots(system.url, session.nodeId, system.controlPlane.operatorToken), { timeout: 10_000 }).toMatchObject({ freeSlots: 1 });
     player.close();
   });
 });

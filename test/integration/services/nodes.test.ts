@@ -38,7 +38,7 @@ describe.each(backends)('nodes ($name store)', (backend) => {
       expect(body.ticketPublicJwk).toEqual(controlPlane.ticketPublicJwk);
       expect(body.ticketPublicJwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519' });
 
-      const { body: list } = await api<NodeList>(controlPlane.url, '/v1/nodes');
+      const { body: list } = await api<NodeList>(controlPlane.url, '/v1/nodes', { token: controlPlane.operatorToken });
       expect(list.nodes).toEqual([
         expect.objectContaining({ nodeId: body.nodeId, name: 'test-rig', slots: 2, freeSlots: 2, reservedSlots: 0, busySlots: 0 }),
       ]);
@@ -86,7 +86,7 @@ describe.each(backends)('nodes ($name store)', (backend) => {
         const ownKey = new TestEdgeNode(shared.url, 'operator-b-token', { publicKey: first.publicKey, signallingUrl: 'http://attacker.example/' });
         expect((await asOperatorB(ownKey.signedRegistration())).body.error.code).toBe('SIGNATURE_INVALID');
 
-        const { body: list } = await api<NodeList>(shared.url, '/v1/nodes');
+        const { body: list } = await api<NodeList>(shared.url, '/v1/nodes', { token: 'operator-a-token' });
         expect(list.nodes.map((listed) => listed.signallingUrl)).toEqual(['http://127.0.0.1:7000/']);
       } finally {
         await shared.close();

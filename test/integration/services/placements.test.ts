@@ -1,7 +1,7 @@
 /** Players placed by measured RTT, refused with coded answers, and queued, over real HTTP on each store backend. */
 import { importJWK, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { GeoPoint, NodeRegistration } from '../../../protocol/http.js';
+import type { ErrorResponse, GeoPoint, NodeRegistration } from '../../../protocol/http.js';
 import { MAX_RTT_MS, PROBE_TOKEN_ISSUER, type PlacementResult } from '../../../protocol/placement.js';
 import { TICKET_ISSUER } from '../../../protocol/ticket.js';
 import { createControlPlane, type ControlPlane, type ControlPlaneOptions } from '../../../services/app.js';
@@ -97,7 +97,10 @@ describe.each(backends)('placements ($name store)', (backend) => {
       expect((await player.poll(offer.placementId)).body).toEqual({ state: 'placed', session });
       expect((await player.choose(offer.placementId, [])).body).toEqual({ state: 'placed', session });
       expect(await controlPlane.store.nodeSlots(potsdam.nodeId)).toMatchObject({ reserved: 1 });
-      await player.offer(BERLIN);
+      // The session now holds the player: one at a time.
+      const again = await player.requestOffer(BERLIN);
+      expect(again.status).toBe(409);
+      expect((again.body as ErrorResponse).error).toMatchObject({ code: 'SESSION_IN_PROGRESS', details: { sessionId: session.sessionId } });
     });
 
     it('judges a node every probe to failed by its distance estimate', async () => {

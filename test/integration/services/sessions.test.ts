@@ -159,7 +159,8 @@ describe.each(backends)('sessions ($name store)', (backend) => {
 
     it('answers 503 NO_CAPACITY when every slot is taken, and never over-books', async () => {
       const node = await liveNode(controlPlane, 1);
-      const attempts = await Promise.all(Array.from({ length: 8 }, () => launch(controlPlane, player.token)));
+      const players = await Promise.all(Array.from({ length: 8 }, () => guest(controlPlane)));
+      const attempts = await Promise.all(players.map((each) => launch(controlPlane, each.token)));
       expect(attempts.filter((attempt) => attempt.status === 201)).toHaveLength(1);
       const refused = attempts.filter((attempt) => attempt.status === 503);
       expect(refused).toHaveLength(7);
@@ -175,7 +176,7 @@ describe.each(backends)('sessions ($name store)', (backend) => {
       const caching = await liveNode(controlPlane, 1, [DEMO_GAME.buildId]);
       const roomy = await liveNode(controlPlane, 4);
       const first = await launched(controlPlane, player.token);
-      const second = await launched(controlPlane, player.token);
+      const second = await launched(controlPlane, (await guest(controlPlane)).token);
       expect([first.nodeId, second.nodeId]).toEqual([caching.nodeId, roomy.nodeId]);
     });
   });

@@ -267,6 +267,89 @@ describe.each(backends)('$name store', (backend) => {
     });
   });
 
+  describe("squaring the books with a node's running sessions", () => {
+    it('turns a reservation the node runs into a busy slot and leaves one it does not run yet to lapse', async () => {
+      const node = nodeRecord({ slots: 3 });
+      await store.upsertNode(node, LONG_TTL_MS);
+      await store.reserveSlot(node.nodeId, 'joined', LONG_TTL_MS);
+      await store.reserveSlot(node.nodeId, 'joining', LONG_TTL_MS);
+      expect(await store.reconcileNodeSessions(node.nodeId, ['joined'], false)).toEqual({ released: [], unknown: [] });
+      expect(await store.reconcileNodeSessions(node.nodeId, ['joined'], true)).toEqual({ released: [], unknown: [] });
+      expect(await store.nodeSlots(node.nodeId)).toEqual({ capacity: 3, reserved: 1, busy: 1, free: 1 });
+    });
+
+    it('releases a busy session only when two reports in a row leave it out, or a registration does', async () => {
+      const node = nodeRecord({ slots: 3 });
+      await store.upsertNode(node, LONG_TTL_MS);
+      for (const sessionId of ['s1', 's2', 's3']) {
+        await store.reserveSlot(node.nodeId, sessionId, LONG_TTL_MS);
+        await store.activateSession(node.nodeId, sessionId);
+      }
+      expect(await store.reconcileNodeSessions(node.nodeId, ['s2', 's3'], false)).toEqual({ released: [], unknown: [] });
+      // s1 is back: a report that left it out once does not count against it later.
+      expect(await store.reconcileNodeSessions(node.nodeId, ['s1', 's3'], false)).toEqual({ released: [], unknown: [] });
+      expect(await store.reconcileNodeSessions(node.nodeId, ['s1', 's3'], false)).toEqual({ released: ['s2'], unknown: [] });
+      expect(await store.nodeSlots(node.nodeId)).toEqual({ capacity: 3, reserved: 0, busy: 2, free: 1 });
+      expect(await store.reconcileNodeSessions(node.nodeId, ['s3'], true)).toEqual({ released: ['s1'], unknown: [] });
+      expect(await store.nodeSlots(node.nodeId)).toEqual({ capacity: 3, reserved: 0, busy: 1, free: 2 });
+      expect(await store.releaseSlot(node.nodeId, 's1')).toBe(false);
+    });
+
+    it('names the sessions it has no slot for, and adopts them as busy even beyond capacity', async () => {
+      const node = nodeRecord({ slots: 1 });
+      await store.upsertNode(node, LONG_TTL_MS);
+      expect(await store.reserveSlot(node.nodeId, 'lapsing', 100)).not.toBeNull();
+      await pollUntil(() => store.nodeSlots(node.nodeId), (slots) => slots.free === 1);
+      await store.reserveSlot(node.nodeId, 'placed', LONG_TTL_MS);
+      expect(await store.reconcileNodeSessions(node.nodeId, ['lapsing', 'forgotten'], false)).toEqual({ released: [], unknown: ['lapsing', 'forgotten'] });
+      await store.adoptSessions(node.nodeId, ['lapsing']);
+      expect(await store.nodeSlots(node.nodeId)).toEqual({ capacity: 2, reserved: 1, busy: 1, free: 0 });
+      expect(await store.reconcileNodeSessions(node.nodeId, ['lapsing', 'placed'], false)).toEqual({ released: [], unknown: [] });
+      expect(await store.nodeSlots(node.nodeId)).toEqual({ capacity: 2, reserved: 0, busy: 2, free: 0 });
+      expect((await store.nodeSummaries([node.nodeId], BUILD))[0]?.slots).toEqual({ capacity: 2, reserved: 0, busy: 2, free: 0 });
+    });
+
+    it('does nothing for a node that is not live', async () => {
+      expect(await store.reconcileNodeSessions('nobody', ['s1'], true)).toEqual({ released: [], unknown: [] });
+      await store.adoptSessions('nobody', ['s1']);
+      expect(await store.nodeSlots('nobody')).toEqual({ capacity: 0, reserved: 0, busy: 0, free: 0 });
+    });
+
+    it('hands out the sessions booked on a node that expired, once', async () => {
+      const node = nodeRecord({ slots: 3 });
+      await store.upsertNode(node, LONG_TTL_MS);
+      await store.reserveSlot(node.nodeId, 'busy', LONG_TTL_MS);
+      await store.activateSession(node.nodeId, 'busy');
+      await store.reserveSlot(node.nodeId, 'reserved', LONG_TTL_MS);
+      await store.reserveSlot(node.nodeId, 'released', LONG_TTL_MS);
+      await store.releaseSlot(node.nodeId, 'released');
+      expect(await store.takeOrphanedSessions()).toEqual([]);
+
+      expect(await store.acceptHeartbeat(node.nodeId, 1, node.lastHeartbeatAt, 150)).toBe('accepted');
+      await pollUntil(() => store.getNode(node.nodeId), (found) => found === null);
+      const orphans = await store.takeOrphanedSessions();
+      expect(orphans.map((orphan) => ({ ...orphan, sessionIds: orphan.sessionIds.sort() }))).toEqual([{ nodeId: node.nodeId, sessionIds: ['busy', 'reserved'] }]);
+      expect(await store.takeOrphanedSessions()).toEqual([]);
+    });
+
+    it('squares what was booked before on a node that expired and registered again', async () => {
+      const node = nodeRecord({ slots: 2 });
+      await store.upsertNode(node, LONG_TTL_MS);
+      for (const sessionId of ['gone', 'running']) {
+        await store.reserveSlot(node.nodeId, sessionId, LONG_TTL_MS);
+        await store.activateSession(node.nodeId, sessionId);
+      }
+      expect(await store.acceptHeartbeat(node.nodeId, 1, node.lastHeartbeatAt, 150)).toBe('accepted');
+      await pollUntil(() => store.getNode(node.nodeId), (found) => found === null);
+
+      expect(await store.upsertNode(node, LONG_TTL_MS)).toBe('created');
+      expect(await store.reconcileNodeSessions(node.nodeId, ['running'], true)).toEqual({ released: ['gone'], unknown: ['running'] });
+      await store.adoptSessions(node.nodeId, ['running']);
+      expect(await store.nodeSlots(node.nodeId)).toEqual({ capacity: 2, reserved: 0, busy: 1, free: 1 });
+      expect(await store.takeOrphanedSessions()).toEqual([]);
+    });
+  });
+
   describe('reputation', () => {
     it('starts every node at the default, is set by the control plane only, and outlives the registration', async () => {
       const node = nodeRecord();
@@ -508,16 +591,16 @@ describe.each(backends)('$name store', (backend) => {
       const ids = ['pla', 'plb', 'plc'];
       for (const [i, id] of ids.entries()) expect(await store.enqueue('q', id, LONG_TTL_MS, 10)).toMatchObject({ position: i + 1, length: i + 1 });
       expect(await store.enqueue('q', 'pla', LONG_TTL_MS, 10)).toMatchObject({ position: 1, length: 3 });
-      expect(await store.queueStanding('q', 'plb', LONG_TTL_MS)).toEqual({ position: 2, length: 3, meanServeIntervalMs: null });
+      expect(await store.queueStanding('q', 'plb', LONG_TTL_MS)).toEqual({ position: 2, length: 3, meanDepartureIntervalMs: null });
       expect(await store.queueStanding('q', 'plnobody', LONG_TTL_MS)).toBeNull();
       expect(await store.queueStanding('other', 'plb', LONG_TTL_MS)).toBeNull();
 
-      await store.dequeue('q', 'pla', true);
+      await store.dequeue('q', 'pla');
       expect(await store.queueStanding('q', 'plc', LONG_TTL_MS)).toMatchObject({ position: 2, length: 2 });
-      await store.dequeue('q', 'plb', true);
+      await store.dequeue('q', 'plb');
       const standing = await store.queueStanding('q', 'plc', LONG_TTL_MS);
       expect(standing).toMatchObject({ position: 1, length: 1 });
-      expect(standing?.meanServeIntervalMs).toBeGreaterThanOrEqual(0);
+      expect(standing?.meanDepartureIntervalMs).toBeGreaterThanOrEqual(0);
       expect(await store.queueLength('q')).toBe(1);
     });
 
@@ -526,8 +609,22 @@ describe.each(backends)('$name store', (backend) => {
       expect(await store.enqueue('q', 'plb', LONG_TTL_MS, 2)).not.toBeNull();
       expect(await store.enqueue('q', 'plc', LONG_TTL_MS, 2)).toBeNull();
       expect(await store.enqueue('q', 'plb', LONG_TTL_MS, 2)).toMatchObject({ position: 2 });
-      await store.dequeue('q', 'pla', false);
+      await store.dequeue('q', 'pla');
       expect(await store.enqueue('q', 'plc', LONG_TTL_MS, 2)).toMatchObject({ position: 2, length: 2 });
+    });
+
+    it('learns the departure interval from every departure, lapses included, but not from idle spells', async () => {
+      await store.enqueue('q', 'pla', LONG_TTL_MS, 10);
+      await sleep(200);
+      await store.dequeue('q', 'pla');
+      // Idle: nobody waits, so no departure is overdue.
+      await sleep(1_000);
+      await store.enqueue('q', 'plb', 150, 10);
+      await pollUntil(() => store.queueLength('q'), (length) => length === 0);
+      const standing = await store.enqueue('q', 'plc', LONG_TTL_MS, 10);
+      // Two gaps of about 200 ms and 150 ms; counting the idle second would make the mean over 450 ms.
+      expect(standing?.meanDepartureIntervalMs).toBeGreaterThan(100);
+      expect(standing?.meanDepartureIntervalMs).toBeLessThan(400);
     });
 
     it('drops a player who stops refreshing their place', async () => {

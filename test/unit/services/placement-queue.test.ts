@@ -11,15 +11,15 @@ describe('placement queue policy', () => {
     expect(bounds).toEqual([40, 40, 60, 90, 150, 150, MAX_RTT_MS, MAX_RTT_MS]);
   });
 
-  it('estimates the wait from the position and the recent serve interval', () => {
-    expect(queue.view({ position: 3, length: 9, meanServeIntervalMs: 4_000 }, 60)).toEqual({
+  it('estimates the wait from the position and the recent departure interval', () => {
+    expect(queue.view({ position: 3, length: 9, meanDepartureIntervalMs: 4_000 }, 60)).toEqual({
       state: 'queued',
       position: 3,
       estimatedWaitS: 12,
       latencyBoundMs: 60,
       retryAfterMs: DEFAULT_QUEUE_POLICY.pollIntervalMs,
     });
-    expect(queue.view({ position: 2, length: 2, meanServeIntervalMs: null }, 40).estimatedWaitS).toBe((2 * DEFAULT_QUEUE_POLICY.defaultServeIntervalMs) / 1000);
+    expect(queue.view({ position: 2, length: 2, meanDepartureIntervalMs: null }, 40).estimatedWaitS).toBe((2 * DEFAULT_QUEUE_POLICY.defaultDepartureIntervalMs) / 1000);
   });
 
   it('keeps players of one game in one region in one queue, and apart from other regions and games', () => {

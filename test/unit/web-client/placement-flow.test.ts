@@ -42,6 +42,12 @@ const noSleep = vi.fn(async () => undefined);
 const measure = async (): Promise<RttMeasurement[]> => measurements;
 
 describe('place', () => {
+  it('asks not to be offered the nodes it is failing over from', async () => {
+    const api = fakeApi([placed]);
+    await place(api, { gameId: 'g', excludeNodes: ['n9', 'n8'], measure });
+    expect(api.createPlacement).toHaveBeenCalledWith({ gameId: 'g', excludeNodes: ['n9', 'n8'] });
+  });
+
   it('asks for candidates, reports what was measured, and returns the session when placed at once', async () => {
     const api = fakeApi([placed]);
     const progress: PlacementProgress[] = [];

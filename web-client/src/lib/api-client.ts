@@ -1,6 +1,7 @@
 /** The control plane's HTTP API as the page sees it; every failure becomes an ApiError with a catalogued code. */
 import type { ErrorResponse, Game, GameList, GuestToken } from '../../../protocol/http.js';
 import type { PlacementChoice, PlacementOffer, PlacementRequest, PlacementResult } from '../../../protocol/placement.js';
+import type { LatencyReport } from '../../../protocol/studio.js';
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -38,12 +39,17 @@ export class ApiClient {
     await this.request<unknown>('DELETE', `/v1/placements/${encodeURIComponent(placementId)}`, undefined, (await this.guestToken()).token);
   }
 
+  /** Tells the studio of the game what latency this session measured (kept only for studio games). */
+  async reportLatency(sessionId: string, report: LatencyReport): Promise<void> {
+    await this.request<unknown>('PUT', `/v1/sessions/${encodeURIComponent(sessionId)}/latency`, report, (await this.guestToken()).token);
+  }
+
   private async guestToken(): Promise<GuestToken> {
     this.guest ??= await this.request<GuestToken>('POST', '/v1/auth/guest', {});
     return this.guest;
   }
 
-  private async request<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
+  protected async request<T>(method: string, path: string, body?: unknown, token?: string): Promise<T> {
     let response: Response;
     try {
       response = await fetch(new URL(path, this.baseUrl), {
@@ -54,7 +60,7 @@ export class ApiClient {
         },
         body: body === undefined ? undefined : JSON.stringify(body),
         // A player who closes the tab while queued still leaves the queue.
-        keepalive: method === 'DELETE',
+        keepalive: method === 'DELETE' || method === 'PUT',
       });
     } catch {
       throw new ApiError('NETWORK', 'The service cannot be reached. Check your connection and try again.', 0);

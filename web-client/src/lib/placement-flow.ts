@@ -24,6 +24,8 @@ export interface PlaceOptions {
   gameId: string;
   /** Sent only when the page knows better than the player's IP address does. */
   location?: GeoPoint;
+  /** Nodes not to be placed on: those a session just failed on. */
+  excludeNodes?: readonly string[];
   signal?: AbortSignal;
   onProgress?: (progress: PlacementProgress) => void;
   measure: (offer: PlacementOffer, signal?: AbortSignal) => Promise<RttMeasurement[]>;
@@ -38,9 +40,13 @@ const MIN_POLL_MS = 250;
 export const cancelled = (): ApiError => new ApiError('CANCELLED', 'You left the queue.', 0);
 
 export async function place(api: PlacementApi, options: PlaceOptions): Promise<SessionCreated> {
-  const { gameId, location, signal, onProgress = () => undefined, measure, sleep = abortableSleep } = options;
+  const { gameId, location, excludeNodes = [], signal, onProgress = () => undefined, measure, sleep = abortableSleep } = options;
   onProgress({ stage: 'finding' });
-  const offer = await api.createPlacement(location ? { gameId, location } : { gameId });
+  const offer = await api.createPlacement({
+    gameId,
+    ...(location ? { location } : {}),
+    ...(excludeNodes.length > 0 ? { excludeNodes: [...excludeNodes] } : {}),
+  });
   // Runs from the abort itself, not after the awaits below, so it still goes out when the page is closing.
   const giveUp = (): void => void api.cancelPlacement(offer.placementId).catch(() => undefined);
   if (signal?.aborted) {

@@ -4,13 +4,14 @@
  * benchmarks read `snapshot()`.
  */
 import { ApiClient } from './api-client.js';
+import { FrameWatchdog } from './frame-watchdog.js';
 import { InputCapture } from './input-capture.js';
 import { FramePacer } from './frame-pacer.js';
 import { LatencyMeter } from './latency-meter.js';
 import { place, type PlacementProgress } from './placement-flow.js';
 import { measureCandidates } from './rtt-prober.js';
 import { StatsMonitor, type StreamStats } from './stats-monitor.js';
-import { StreamClient } from './stream-client.js';
+import { STREAM_LOST, StreamClient } from './stream-client.js';
 import type { SessionEndedNotice } from '../../../protocol/signalling.js';
 import type { GeoPoint, SessionCreated } from '../../../protocol/http.js';
 import type { RttMeasurement } from '../../../protocol/placement.js';
@@ -34,6 +35,10 @@ export interface PlayerSnapshot {
   framesSeen: number;
   framesPresented: number;
   ended: SessionEndedNotice | null;
+  /** Nodes the session moved away from because they failed, oldest first. */
+  failedNodes: string[];
+  /** When the current stream's first frame showed (epoch ms), null until it has. */
+  firstFrameAt: number | null;
 }
 
 export interface LaunchOptions {
@@ -45,11 +50,19 @@ export interface LaunchOptions {
 
 const LEFT: SessionEndedNotice = { reason: 'player_left', message: 'You left the game.' };
 
+/** A session gives up after this many failovers in a row that never showed a frame. */
+const MAX_FRUITLESS_FAILOVERS = 3;
+/** A node that failed is not asked for again for this long (a restarted rig may be fine after). */
+const EXCLUDE_FAILED_MS = 20_000;
+export const FAILOVER_NOTICE = 'The game server stopped answering. Moving you to another one…';
+
 export class PlayerSession {
-  private readonly stream = new StreamClient();
+  /** Replaced by a fresh one on each failover; input, pacing and stats always use the current one. */
+  private stream = new StreamClient();
   /** Plays the game's sound; not in the document, and apart from the video so nothing syncs them. */
   private readonly speaker = new Audio();
-  private readonly statsMonitor = new StatsMonitor();
+  /** Per stream: a new stream's counters start from zero. */
+  private statsMonitor = new StatsMonitor();
   private capture: InputCapture | undefined;
   private meter: LatencyMeter | undefined;
   private readonly pacer = new FramePacer((shiftMs) => void this.stream.pace(shiftMs));
@@ -60,18 +73,41 @@ export class PlayerSession {
   private lastStats: StreamStats | null = null;
   private endedNotice: SessionEndedNotice | null = null;
   private leaving = false;
+  private readonly failedNodes: { nodeId: string; at: number }[] = [];
+  private fruitlessFailovers = 0;
+  /** What a failover places with: where the player is, as the launch knew it. */
+  private launchOptions: Pick<LaunchOptions, 'location'> = {};
+  private readonly watchdog: FrameWatchdog;
 
+  /** `onNotice` shows a short line over the game (a failover under way), or clears it with null. */
   constructor(
     private readonly api: ApiClient,
     private readonly video: HTMLVideoElement,
     private readonly onStats: (snapshot: PlayerSnapshot) => void,
     private readonly onEnded: (notice: SessionEndedNotice) => void,
-  ) {}
+    private readonly onNotice: (text: string | null) => void = () => undefined,
+  ) {
+    this.watchdog = new FrameWatchdog(video, () => void this.streamLost(this.stream));
+  }
 
   async launch(gameId: string, options: LaunchOptions = {}): Promise<void> {
-    this.created = await place(this.api, {
+    this.launchOptions = { location: options.location };
+    this.created = await this.place(gameId, options);
+    await this.connect();
+    this.capture = new InputCapture(this.video, (event) => this.stream.send(event));
+    this.capture.start();
+    this.meter = new LatencyMeter(this.video, this.capture.sentAt);
+    this.meter.start();
+    this.pacer.start(this.video);
+    this.statsTimer = window.setInterval(() => void this.pollStats(), 1000);
+  }
+
+  /** Gets a session from the matchmaker, avoiding the nodes this one failed on. */
+  private place(gameId: string, options: LaunchOptions): Promise<SessionCreated> {
+    return place(this.api, {
       gameId,
       location: options.location,
+      excludeNodes: this.failedNodes.filter((failed) => Date.now() - failed.at < EXCLUDE_FAILED_MS).map((failed) => failed.nodeId),
       signal: options.signal,
       onProgress: (progress) => {
         this.progress = progress;
@@ -79,20 +115,52 @@ export class PlayerSession {
       },
       measure: async (offer, signal) => (this.probes = await measureCandidates(offer, { signal })),
     });
-    // The node confirms a leave with its own notice; the player should read that they left.
-    this.stream.onEnded((notice) => this.finish(this.leaving ? LEFT : notice));
-    const tracks = await this.stream.start(this.created);
+  }
+
+  /** Streams the placed session into the page. */
+  private async connect(): Promise<void> {
+    const stream = this.stream;
+    stream.onEnded((notice) => {
+      if (notice.code === STREAM_LOST && !this.leaving) void this.streamLost(stream);
+      // The node confirms a leave with its own notice; the player should read that they left.
+      else this.finish(this.leaving ? LEFT : notice);
+    });
+    const tracks = await stream.start(this.created!);
     this.video.srcObject = new MediaStream([tracks.video]);
     this.speaker.srcObject = new MediaStream([tracks.audio]);
+    this.statsMonitor = new StatsMonitor();
+    this.watchdog.arm();
     await this.video.play().catch(() => undefined);
     // Allowed: the player clicked Play. Were it refused, the game would still play, silently.
     await this.speaker.play().catch(() => undefined);
-    this.capture = new InputCapture(this.video, (event) => this.stream.send(event));
-    this.capture.start();
-    this.meter = new LatencyMeter(this.video, this.capture.sentAt);
-    this.meter.start();
-    this.pacer.start(this.video);
-    this.statsTimer = window.setInterval(() => void this.pollStats(), 1000);
+  }
+
+  /**
+   * The node (or the way to it) failed while the game did not end: the session moves to another
+   * node by itself, leaving out the ones that failed, with a notice on screen meanwhile. A game's
+   * own death is not this: the node announces it, and the session ends with its message.
+   */
+  private async streamLost(lost: StreamClient): Promise<void> {
+    if (lost !== this.stream || this.endedNotice || this.leaving || !this.created) return;
+    this.failedNodes.push({ nodeId: this.created.nodeId, at: Date.now() });
+    this.fruitlessFailovers = this.watchdog.firstFrameAt === null ? this.fruitlessFailovers + 1 : 0;
+    this.watchdog.disarm();
+    lost.close();
+    this.stream = new StreamClient();
+    if (this.fruitlessFailovers >= MAX_FRUITLESS_FAILOVERS) {
+      this.finish({ reason: 'media_failed', code: STREAM_LOST, message: 'The connection to the game servers keeps failing. Please try again later.' });
+      return;
+    }
+    this.onNotice(FAILOVER_NOTICE);
+    try {
+      this.created = await this.place(this.created.game.id, this.launchOptions);
+      if (this.leaving) return;
+      await this.connect();
+      this.onNotice(null);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : 'No other game server could take over.';
+      this.finish({ reason: 'media_failed', code: STREAM_LOST, message: `The game server stopped answering and no other could take over: ${message}` });
+    }
   }
 
   snapshot(): PlayerSnapshot {
@@ -111,6 +179,8 @@ export class PlayerSession {
       framesSeen: this.meter?.framesSeen ?? 0,
       framesPresented: this.meter?.framesPresented ?? 0,
       ended: this.endedNotice,
+      failedNodes: this.failedNodes.map((failed) => failed.nodeId),
+      firstFrameAt: this.watchdog.firstFrameAt,
     };
   }
 
@@ -137,6 +207,8 @@ export class PlayerSession {
     if (this.endedNotice) return;
     this.endedNotice = notice;
     window.clearInterval(this.statsTimer);
+    this.watchdog.stop();
+    this.onNotice(null);
     this.capture?.stop();
     this.meter?.stop();
     this.pacer.stop();

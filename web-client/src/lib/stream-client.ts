@@ -22,6 +22,11 @@ export class StreamError extends Error {
   }
 }
 
+/** The code of an ending the node did not announce: the node (or the way to it) failed, not the game. */
+export const STREAM_LOST = 'STREAM_LOST';
+
+const LOST: SessionEndedNotice = { reason: 'media_failed', code: STREAM_LOST, message: 'The connection to the game server was lost.' };
+
 type NodeSocket = Socket<NodeToClientEvents, ClientToNodeEvents>;
 type EventName = keyof ClientToNodeEvents;
 
@@ -50,7 +55,7 @@ export class StreamClient {
     this.socket = socket;
     socket.on('session:ended', (notice) => this.emitEnded(notice));
     socket.on('disconnect', (reason) => {
-      if (reason !== 'io client disconnect') this.emitEnded({ reason: 'media_failed', code: 'STREAM_LOST', message: 'The connection to the game server was lost.' });
+      if (reason !== 'io client disconnect') this.emitEnded(LOST);
     });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
@@ -62,6 +67,10 @@ export class StreamClient {
 
     this.recvTransport = this.device.createRecvTransport(await this.request('transport:create', { direction: 'recv' }));
     this.wireConnect(this.recvTransport);
+    // A rig unplugged closes no socket: the media path going quiet is the first sign.
+    this.recvTransport.on('connectionstatechange', (state) => {
+      if (state === 'failed') this.emitEnded(LOST);
+    });
     // A stream id each: tracks of one stream are lip-synced, which would hold every frame back
     // by the audio jitter buffer's delay.
     const rtpCapabilities = this.device.recvRtpCapabilities;

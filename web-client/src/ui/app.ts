@@ -4,6 +4,7 @@ import { browserLocation, locationFromQuery } from '../lib/page-location.js';
 import type { PlacementProgress } from '../lib/placement-flow.js';
 import { failureMessage, progressDetail, progressLabel } from '../lib/placement-messages.js';
 import { PlayerSession, type PlayerSnapshot } from '../lib/player-session.js';
+import { insecureContextMessage } from '../lib/secure-context.js';
 import { StreamError } from '../lib/stream-client.js';
 import { renderOverlay } from './overlay.js';
 import type { GeoPoint, Game } from '../../../protocol/http.js';
@@ -29,6 +30,8 @@ export class App {
     $('mute').addEventListener('click', () => this.toggleSound());
     $('cancel-placement').addEventListener('click', () => this.launching?.abort());
     window.addEventListener('pagehide', () => void this.leave());
+    const insecure = insecureContextMessage(window.isSecureContext, window.location.host);
+    if (insecure) this.showMessage(insecure);
     try {
       this.showCatalogue(await this.api.games());
     } catch (error) {
@@ -57,12 +60,24 @@ export class App {
         play.textContent = 'Play';
         play.addEventListener('click', () => void this.play(game, play));
         item.append(title, text, meta, play);
+        if (game.coverUrl !== undefined) {
+          const cover = document.createElement('img');
+          cover.className = 'cover';
+          cover.src = game.coverUrl;
+          cover.alt = '';
+          item.prepend(cover);
+        }
         return item;
       }),
     );
   }
 
   private async play(game: Game, button: HTMLButtonElement): Promise<void> {
+    const insecure = insecureContextMessage(window.isSecureContext, window.location.host);
+    if (insecure) {
+      this.showMessage(insecure);
+      return;
+    }
     this.hideMessage();
     // One placement at a time: the control plane would refuse a second with PLACEMENT_IN_PROGRESS.
     this.setPlayEnabled(false);
@@ -76,6 +91,10 @@ export class App {
       (notice) => {
         this.showView('catalogue');
         this.showMessage(notice.message, notice.reason === 'player_left' ? 'info' : 'error');
+      },
+      (text) => {
+        $('notice').textContent = text ?? '';
+        $('notice').hidden = text === null;
       },
     );
     this.session = session;
@@ -138,8 +157,17 @@ export class App {
       this.launching.abort();
       return;
     }
+    this.reportLatency();
     await this.session?.leave();
     this.session = undefined;
+  }
+
+  /** Best effort: the studio's page shows it, the player loses nothing if it fails. */
+  private reportLatency(): void {
+    const snapshot = this.session?.snapshot();
+    if (!snapshot?.sessionId || snapshot.latencyP50 === null || snapshot.latencyP95 === null || snapshot.latencySamples.length === 0) return;
+    const report = { p50Ms: snapshot.latencyP50, p95Ms: snapshot.latencyP95, samples: snapshot.latencySamples.length };
+    void this.api.reportLatency(snapshot.sessionId, report).catch(() => undefined);
   }
 
   private showView(view: 'catalogue' | 'player'): void {

@@ -9,8 +9,8 @@ export async function expectSlotsBalanced(controlPlane: ControlPlane): Promise<v
     const slots = await controlPlane.store.nodeSlots(node.nodeId);
     expect(slots.free + slots.reserved + slots.busy, `slots of ${node.nodeId}`).toBe(slots.capacity);
   }
-  const { body } = await api<NodeList>(controlPlane.url, '/v1/nodes');
+  const { body } = await api<NodeList>(controlPlane.url, '/v1/nodes', { token: controlPlane.operatorToken });
   for (const node of body.nodes) {
-    expect(node.freeSlots + node.reservedSlots + node.busySlots, `slots of ${node.nodeId}`).toBe(node.slots);
+    expect(node.freeSlots + (node.reservedSlots ?? NaN) + (node.busySlots ?? NaN), `slots of ${node.nodeId}`).toBe(node.slots);
   }
 }

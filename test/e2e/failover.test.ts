@@ -1,0 +1,92 @@
+/**
+ * A node dies mid-game (issue 15): killed with SIGKILL, as a crash or a pulled plug would. The
+ * page, real Chromium on the real flow, notices, is placed on another node that excludes the dead
+ * one, and streams again by itself; the control plane ends the dead node's session with a reason.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_SITE, repoRoot } from '../../infra/local/system.js';
+import { createControlPlane, type ControlPlane } from '../../services/app.js';
+import type { PlayerSnapshot } from '../../web-client/src/lib/player-session.js';
+import { launchBrowser, type Browser } from '../support/browser.js';
+import { startEdgeNodeProcess, type EdgeNodeProcess } from '../support/edge-node-process.js';
+import { pollUntil } from '../integration/services/helpers/poll.js';
+
+const snapshot = (page: Page): Promise<PlayerSnapshot | null> => page.evaluate(() => window.edgeplay?.snapshot() ?? null);
+
+describe('a node dying mid-game, in Chromium', () => {
+  let controlPlane: ControlPlane;
+  let browser: Browser;
+  let keys: string;
+  const nodes: EdgeNodeProcess[] = [];
+
+  beforeAll(async () => {
+    controlPlane = await createControlPlane({
+      store: 'memory',
+      webRoot: `${repoRoot}web-client/dist`,
+      logger: { level: 'warn' },
+      assumedLocationForLocalClients: LOCAL_SITE,
+      heartbeatIntervalMs: 500,
+      nodeTtlMs: 1_500,
+    });
+    keys = await mkdtemp(join(tmpdir(), 'edgeplay-failover-'));
+    const started = await Promise.all(
+      ['rig-a', 'rig-b'].map((name) =>
+        startEdgeNodeProcess({ controlPlaneUrl: controlPlane.url, operatorToken: controlPlane.operatorToken, keyPath: join(keys, `${name}.pem`), name }),
+      ),
+    );
+    nodes.push(...started);
+    browser = await launchBrowser();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all(nodes.map((node) => node.stop()));
+    await controlPlane?.close();
+    await rm(keys, { recursive: true, force: true });
+  });
+
+  it('streams again from another node by itself, and the dead node\'s session ends with a reason', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${controlPlane.url}/`);
+    await page.locator('[data-game-id="demo-arena"]').getByRole('button', { name: 'Play' }).click();
+    await page.waitForFunction(() => (window.edgeplay?.snapshot()?.framesSeen ?? 0) > 30, null, { timeout: 30_000 });
+    const before = (await snapshot(page))!;
+    const dead = nodes.find((node) => node.nodeId === before.nodeId)!;
+    const other = nodes.find((node) => node !== dead)!;
+
+    const notice = page.locator('#notice');
+    const noticeShown = notice.waitFor({ state: 'visible', timeout: 10_000 });
+    await dead.kill();
+    await noticeShown;
+    expect(await notice.textContent()).toMatch(/another one/);
+    await page.waitForFunction(
+      (deadId) => {
+        const now = window.edgeplay?.snapshot();
+        return now !== null && now !== undefined && now.nodeId !== deadId && now.firstFrameAt !== null;
+      },
+      dead.nodeId,
+      { timeout: 20_000 },
+    );
+    const after = (await snapshot(page))!;
+    expect(after.nodeId).toBe(other.nodeId);
+    expect(after.failedNodes).toEqual([dead.nodeId]);
+    expect(after.ended).toBeNull();
+    expect(after.sessionId).not.toBe(before.sessionId);
+    await expect.poll(async () => (await snapshot(page))!.framesSeen, { timeout: 10_000 }).toBeGreaterThan(after.framesSeen + 30);
+    expect(await notice.isHidden()).toBe(true);
+    expect(await page.locator('#player').isVisible()).toBe(true);
+
+    const lost = await pollUntil(() => controlPlane.store.getSession(before.sessionId!), (record) => record?.state === 'ended');
+    expect(lost?.endReason).toBe('node_lost');
+    expect(await controlPlane.store.nodeSlots(other.nodeId)).toMatchObject({ busy: 1 });
+
+    await page.close();
+    await pollUntil(() => controlPlane.store.nodeSlots(other.nodeId), (slots) => slots.busy === 0 && slots.reserved === 0);
+    const moved = await pollUntil(() => controlPlane.store.getSession(after.sessionId!), (record) => record?.state === 'ended');
+    expect(moved?.usage?.framesSent).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,3 @@
+import { StudioPage } from './ui/studio-page.js';
+
+new StudioPage().start();
