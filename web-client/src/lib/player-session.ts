@@ -12,7 +12,7 @@ import { place, type PlacementProgress } from './placement-flow.js';
 import { measureCandidates } from './rtt-prober.js';
 import { StatsMonitor, type StreamStats } from './stats-monitor.js';
 import { STREAM_LOST, StreamClient } from './stream-client.js';
-import type { SessionEndedNotice } from '../../../protocol/signalling.js';
+import type { SessionEndedNotice, SessionPreparing } from '../../../protocol/signalling.js';
 import type { GeoPoint, SessionCreated } from '../../../protocol/http.js';
 import type { RttMeasurement } from '../../../protocol/placement.js';
 
@@ -46,6 +46,8 @@ export interface LaunchOptions {
   /** Aborting leaves the queue (or gives the offer up) while the player is not placed yet. */
   signal?: AbortSignal;
   onProgress?: (progress: PlacementProgress) => void;
+  /** Once placed: the node getting the game ready (fetching its build the first time). */
+  onPreparing?: (progress: SessionPreparing) => void;
 }
 
 const LEFT: SessionEndedNotice = { reason: 'player_left', message: 'You left the game.' };
@@ -93,6 +95,7 @@ export class PlayerSession {
   async launch(gameId: string, options: LaunchOptions = {}): Promise<void> {
     this.launchOptions = { location: options.location };
     this.created = await this.place(gameId, options);
+    if (options.onPreparing) this.stream.onPreparing(options.onPreparing);
     await this.connect();
     this.capture = new InputCapture(this.video, (event) => this.stream.send(event));
     this.capture.start();

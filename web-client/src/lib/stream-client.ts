@@ -4,7 +4,7 @@
  */
 import { Device, type types } from 'mediasoup-client';
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, ClientToNodeEvents, JoinAccepted, NodeToClientEvents, SessionEndedNotice } from '../../../protocol/signalling.js';
+import type { Ack, ClientToNodeEvents, JoinAccepted, NodeToClientEvents, SessionEndedNotice, SessionPreparing } from '../../../protocol/signalling.js';
 import { INPUT_CHANNEL_LABEL, type InputEvent } from '../../../protocol/input.js';
 import type { SessionCreated } from '../../../protocol/http.js';
 
@@ -43,10 +43,16 @@ export class StreamClient {
   private consumer: types.Consumer | undefined;
   private audioConsumer: types.Consumer | undefined;
   private endedListeners: ((notice: SessionEndedNotice) => void)[] = [];
+  private preparingListeners: ((progress: SessionPreparing) => void)[] = [];
   joined: JoinAccepted | undefined;
 
   onEnded(listener: (notice: SessionEndedNotice) => void): void {
     this.endedListeners.push(listener);
+  }
+
+  /** Hears the node get the game ready while the join waits (fetching its build the first time). */
+  onPreparing(listener: (progress: SessionPreparing) => void): void {
+    this.preparingListeners.push(listener);
   }
 
   /** Joins the session and resolves with the video and audio tracks once they are flowing. */
@@ -54,6 +60,9 @@ export class StreamClient {
     const socket: NodeSocket = io(session.signallingUrl, { transports: ['websocket'], reconnection: false, timeout: 5000 });
     this.socket = socket;
     socket.on('session:ended', (notice) => this.emitEnded(notice));
+    socket.on('session:preparing', (progress) => {
+      for (const listener of this.preparingListeners) listener(progress);
+    });
     socket.on('disconnect', (reason) => {
       if (reason !== 'io client disconnect') this.emitEnded(LOST);
     });

@@ -4,10 +4,12 @@ import { browserLocation, locationFromQuery } from '../lib/page-location.js';
 import type { PlacementProgress } from '../lib/placement-flow.js';
 import { failureMessage, progressDetail, progressLabel } from '../lib/placement-messages.js';
 import { PlayerSession, type PlayerSnapshot } from '../lib/player-session.js';
+import { preparingDetail, preparingLabel } from '../lib/preparing-messages.js';
 import { insecureContextMessage } from '../lib/secure-context.js';
 import { StreamError } from '../lib/stream-client.js';
 import { renderOverlay } from './overlay.js';
 import type { GeoPoint, Game } from '../../../protocol/http.js';
+import type { SessionPreparing } from '../../../protocol/signalling.js';
 
 declare global {
   interface Window {
@@ -99,7 +101,12 @@ export class App {
     );
     this.session = session;
     const launch = (location: GeoPoint | undefined): Promise<void> =>
-      session.launch(game.id, { location, signal: launching.signal, onProgress: (progress) => this.showProgress(button, progress) });
+      session.launch(game.id, {
+        location,
+        signal: launching.signal,
+        onProgress: (progress) => this.showProgress(button, progress),
+        onPreparing: (progress) => this.showPreparing(button, progress),
+      });
     try {
       const given = locationFromQuery(window.location.search);
       try {
@@ -133,6 +140,11 @@ export class App {
     $('placement').hidden = false;
     // Once placed, the slot is the player's; leaving goes through the player view.
     $('cancel-placement').hidden = progress.stage === 'placed';
+  }
+
+  private showPreparing(button: HTMLButtonElement, progress: SessionPreparing): void {
+    button.textContent = preparingLabel(progress);
+    $('placement-status').textContent = preparingDetail(progress);
   }
 
   private setPlayEnabled(enabled: boolean): void {
