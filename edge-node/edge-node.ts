@@ -4,6 +4,7 @@
  * when the control plane is unreachable; only registration and reports wait for it.
  */
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { types } from 'mediasoup';
 import pino, { type Logger } from 'pino';
@@ -90,6 +91,7 @@ export class EdgeNode implements SessionHost {
   private worker: types.Worker | undefined;
   /** Sessions admitted and waiting for their build or game: they hold a slot too. */
   private opening = 0;
+  private temporaryCacheDir: string | undefined;
   /** Games of ended sessions still being stopped and their sandboxes taken down. */
   private readonly exitingGames = new Set<Promise<void>>();
   /** The cached builds changed since the control plane last heard them. */
@@ -117,8 +119,9 @@ export class EdgeNode implements SessionHost {
     const identity = await loadOrCreateIdentity(options.keyPath);
     const mediasoup = await loadMediasoup();
     const client = new ControlPlaneClient(options.controlPlaneUrl, identity, logger);
+    const cacheRoot = options.buildCacheDir ?? join(tmpdir(), `edgeplay-builds-${randomUUID()}`);
     const builds = await BuildCache.open({
-      root: options.buildCacheDir ?? join(tmpdir(), `edgeplay-builds-${randomUUID()}`),
+      root: cacheRoot,
       maxBytes: options.buildCacheBytes ?? DEFAULT_BUILD_CACHE_BYTES,
       logger: logger.child({ component: 'build-cache' }),
     });
@@ -126,6 +129,8 @@ export class EdgeNode implements SessionHost {
     // Reports an earlier run left are retried until the registration below makes the node known again.
     const outbox = await ReportOutbox.open({ dir: outboxDir, send: (report) => client.sendEnd(report), logger });
     const node = new EdgeNode(options, identity, mediasoup, client, outbox, options.games ?? defaultGameLibrary(), builds, logger, undefined);
+    // A cache the operator did not place is this run's alone.
+    if (options.buildCacheDir === undefined) node.temporaryCacheDir = cacheRoot;
     try {
       await node.startWorker();
       node.signalling = await SignallingServer.listen({
@@ -258,6 +263,7 @@ export class EdgeNode implements SessionHost {
     this.worker?.close();
     // After the sessions' own reports are in it: whatever is undelivered stays on disk for the next start.
     this.outbox.close();
+    if (this.temporaryCacheDir) await rm(this.temporaryCacheDir, { recursive: true, force: true });
   }
 
   /** Session ids of end reports the control plane has not received yet. */
