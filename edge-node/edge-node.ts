@@ -3,15 +3,22 @@
  * control plane, heartbeats, and serves players who bring a ticket for it. Streams keep running
  * when the control plane is unreachable; only registration and reports wait for it.
  */
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import type { types } from 'mediasoup';
 import pino, { type Logger } from 'pino';
 import { AppError } from '../protocol/errors.js';
 import type { GeoPoint, SessionEndPayload, SessionEndReason, SessionUsage } from '../protocol/http.js';
-import type { JoinAccepted } from '../protocol/signalling.js';
+import type { JoinAccepted, SessionPreparing } from '../protocol/signalling.js';
 import type { SessionTicketClaims } from '../protocol/ticket.js';
 import { dirname, join } from 'node:path';
+import { BuildCache, type BuildLease } from './builds/build-cache.js';
+import { buildLaunch } from './builds/build-launch.js';
+import { buildSources } from './builds/build-sources.js';
 import { ControlPlaneClient, ControlPlaneError } from './control-plane/control-plane-client.js';
 import { ReportOutbox } from './control-plane/report-outbox.js';
+import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from './sandbox/sandbox-limits.js';
 import { defaultGameLibrary } from './game-library.js';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity.js';
 import { loadMediasoup } from './media/mediasoup-loader.js';
@@ -62,8 +69,21 @@ export interface EdgeNodeOptions {
   /** Per-address bounds on signalling connections and joins (signalling/connection-guard.ts). */
   signallingLimits?: Partial<ConnectionGuardLimits>;
   games?: Map<string, GameLaunch>;
+  /** Where studio builds are cached (default: a fresh folder under the system's temp dir). */
+  buildCacheDir?: string;
+  buildCacheBytes?: number;
+  /** Where games' sandboxes keep their scratch directories and sockets. */
+  sandboxDir?: string;
+  /** The most any one game may use; a manifest that asks for less gets less. */
+  gameLimits?: Partial<SandboxLimits>;
+  /** Where builds are downloaded from when no nearby node has them (default: the control plane). */
+  buildOriginUrl?: string;
   logger?: Logger;
 }
+
+const DEFAULT_BUILD_CACHE_BYTES = 20 * 1024 ** 3;
+/** The registration's bound on the builds it lists. */
+const MAX_REPORTED_BUILDS = 1024;
 
 export interface EdgeNodeEvents {
   sessionEnded: { sessionId: string; reason: SessionEndReason; usage: SessionUsage };
@@ -83,6 +103,13 @@ export class EdgeNode implements SessionHost {
   private stopping = false;
   private worker: types.Worker | undefined;
   private priority: CpuPriority | undefined;
+  /** Sessions admitted and waiting for their build or game: they hold a slot too. */
+  private opening = 0;
+  private temporaryCacheDir: string | undefined;
+  /** Games of ended sessions still being stopped and their sandboxes taken down. */
+  private readonly exitingGames = new Set<Promise<void>>();
+  /** The cached builds changed since the control plane last heard them. */
+  private buildsChanged = false;
 
   private constructor(
     private readonly options: EdgeNodeOptions,
@@ -91,6 +118,7 @@ export class EdgeNode implements SessionHost {
     private readonly client: ControlPlaneClient,
     private readonly outbox: ReportOutbox,
     private readonly games: Map<string, GameLaunch>,
+    readonly builds: BuildCache,
     private readonly logger: Logger,
     private signalling: SignallingServer | undefined,
   ) {
@@ -107,6 +135,9 @@ export class EdgeNode implements SessionHost {
         return totals;
       },
     });
+    builds.on('changed', () => {
+      this.buildsChanged = true;
+    });
   }
 
   static async start(options: EdgeNodeOptions): Promise<EdgeNode> {
@@ -114,10 +145,18 @@ export class EdgeNode implements SessionHost {
     const identity = await loadOrCreateIdentity(options.keyPath);
     const mediasoup = await loadMediasoup();
     const client = new ControlPlaneClient(options.controlPlaneUrl, identity, logger);
+    const cacheRoot = options.buildCacheDir ?? join(tmpdir(), `edgeplay-builds-${randomUUID()}`);
+    const builds = await BuildCache.open({
+      root: cacheRoot,
+      maxBytes: options.buildCacheBytes ?? DEFAULT_BUILD_CACHE_BYTES,
+      logger: logger.child({ component: 'build-cache' }),
+    });
     const outboxDir = options.reportOutboxDir ?? (options.keyPath === undefined ? undefined : join(dirname(options.keyPath), 'report-outbox'));
     // Reports an earlier run left are retried until the registration below makes the node known again.
     const outbox = await ReportOutbox.open({ dir: outboxDir, send: (report) => client.sendEnd(report), logger });
-    const node = new EdgeNode(options, identity, mediasoup, client, outbox, options.games ?? defaultGameLibrary(), logger, undefined);
+    const node = new EdgeNode(options, identity, mediasoup, client, outbox, options.games ?? defaultGameLibrary(), builds, logger, undefined);
+    // A cache the operator did not place is this run's alone.
+    if (options.buildCacheDir === undefined) node.temporaryCacheDir = cacheRoot;
     try {
       if (options.cpuPriority) {
         node.priority = await CpuPriority.start({ logger });
@@ -159,7 +198,7 @@ export class EdgeNode implements SessionHost {
   }
 
   get freeSlots(): number {
-    return (this.options.slots ?? 1) - this.sessions.size;
+    return (this.options.slots ?? 1) - this.sessions.size - this.opening;
   }
 
   async admit(ticket: unknown): Promise<SessionTicketClaims> {
@@ -167,7 +206,6 @@ export class EdgeNode implements SessionHost {
     if (!this.verifier) throw new AppError('NODE_SHUTTING_DOWN', 'The edge node is not registered yet.');
     const claims = await this.verifier.verify(ticket);
     if (this.freeSlots <= 0) throw new AppError('SLOT_UNAVAILABLE');
-    if (!this.games.has(claims.gameId)) throw new AppError('GAME_NOT_FOUND', `This edge node cannot run ${claims.gameId}.`);
     return claims;
   }
 
@@ -177,10 +215,52 @@ export class EdgeNode implements SessionHost {
     this.keepEndReport({ nodeId: this.nodeId, sessionId: claims.sid, reason: 'player_left', startedAt: now, endedAt: now, framesSent: 0, bytesSent: 0, width: 0, height: 0 });
   }
 
-  async open(claims: SessionTicketClaims): Promise<{ session: StreamSession; accepted: Omit<JoinAccepted, 'routerRtpCapabilities'> }> {
+  async open(
+    claims: SessionTicketClaims,
+    onPreparing?: (progress: SessionPreparing) => void,
+  ): Promise<{ session: StreamSession; accepted: Omit<JoinAccepted, 'routerRtpCapabilities'> }> {
     if (this.freeSlots <= 0) throw new AppError('SLOT_UNAVAILABLE');
-    const game = this.games.get(claims.gameId);
-    if (!game) throw new AppError('GAME_NOT_FOUND');
+    this.opening++;
+    let lease: BuildLease | undefined;
+    try {
+      let game = this.games.get(claims.gameId);
+      if (!game) {
+        lease = await this.fetchBuild(claims, onPreparing);
+        game = buildLaunch({
+          sessionId: claims.sid,
+          filesDir: lease.filesDir,
+          manifest: lease.manifest,
+          sandboxRoot: this.options.sandboxDir ?? join(tmpdir(), 'edgeplay-sandboxes'),
+          maxLimits: { ...DEFAULT_SANDBOX_LIMITS, ...this.options.gameLimits },
+          logger: this.logger.child({ sessionId: claims.sid }),
+        });
+      }
+      onPreparing?.({ stage: 'starting' });
+      const opened = await this.startSession(claims, game);
+      opened.session.once('ended', () => lease?.release());
+      return opened;
+    } catch (error) {
+      lease?.release();
+      throw error;
+    } finally {
+      this.opening--;
+    }
+  }
+
+  private async fetchBuild(claims: SessionTicketClaims, onPreparing?: (progress: SessionPreparing) => void): Promise<BuildLease> {
+    const sources = buildSources(claims.buildId, { originUrl: this.options.buildOriginUrl ?? this.options.controlPlaneUrl, nodeId: this.nodeId, privateKey: this.identity.privateKey });
+    const lease = await this.builds.acquire(claims.buildId, sources, (stage) => {
+      if (stage.stage === 'downloading') onPreparing?.({ stage: 'downloading', ...stage.progress });
+      else if (stage.stage === 'unpacking') onPreparing?.({ stage: 'unpacking' });
+    });
+    if (lease.manifest.id !== claims.gameId) {
+      lease.release();
+      throw new AppError('GAME_NOT_FOUND', `Build ${claims.buildId} is not a build of ${claims.gameId}.`);
+    }
+    return lease;
+  }
+
+  private async startSession(claims: SessionTicketClaims, game: GameLaunch): Promise<{ session: StreamSession; accepted: Omit<JoinAccepted, 'routerRtpCapabilities'> }> {
     const idleTimeoutMs = this.options.idleTimeoutMs ?? 5 * 60_000;
     if (!this.worker || this.worker.closed) throw new AppError('MEDIA_FAILED', 'The media engine is restarting; try again in a moment.');
     const session = await StreamSession.start({
@@ -214,11 +294,14 @@ export class EdgeNode implements SessionHost {
     clearInterval(this.heartbeatTimer);
     this.client.close();
     for (const session of this.sessions.values()) session.end('node_shutdown');
+    // A sandboxed game's scratch mount and cgroup go only once it has exited.
+    await Promise.all(this.exitingGames);
     await this.signalling?.close();
     this.worker?.close();
     await this.priority?.close();
     // After the sessions' own reports are in it: whatever is undelivered stays on disk for the next start.
     this.outbox.close();
+    if (this.temporaryCacheDir) await rm(this.temporaryCacheDir, { recursive: true, force: true });
   }
 
   /** Session ids of end reports the control plane has not received yet. */
@@ -246,6 +329,9 @@ export class EdgeNode implements SessionHost {
     this.endedFrames.encoded += session.video.stats.framesEncoded;
     this.endedFrames.dropped += session.video.stats.framesDropped;
     this.metrics.sessionsEnded.inc({ reason });
+    const exited = session.game.stop(1000).then(() => undefined);
+    this.exitingGames.add(exited);
+    void exited.finally(() => this.exitingGames.delete(exited));
     this.endedSessions.push({ sessionId: session.id, reason, usage });
     this.keepEndReport({ nodeId: this.nodeId, sessionId: session.id, reason, ...usage });
   }
@@ -264,7 +350,7 @@ export class EdgeNode implements SessionHost {
       slots: this.options.slots ?? 1,
       pricePerHour: this.options.pricePerHour ?? 0.5,
       signallingUrl: this.signallingUrl,
-      builds: [],
+      builds: this.builds.list().slice(0, MAX_REPORTED_BUILDS),
     }, [...this.sessions.keys()]);
     this.nodeIdValue = registered.nodeId;
     this.verifier = await TicketVerifier.create(registered.ticketPublicJwk, registered.nodeId);
@@ -276,6 +362,15 @@ export class EdgeNode implements SessionHost {
   }
 
   private async beat(): Promise<void> {
+    // The heartbeat carries no builds; registering again refreshes them and keeps the node's sessions.
+    if (this.buildsChanged) {
+      this.buildsChanged = false;
+      await this.register().catch((e: unknown) => {
+        this.buildsChanged = true;
+        this.logger.warn({ err: e }, 'reporting cached builds failed; retrying with the next heartbeat');
+      });
+      return;
+    }
     try {
       await this.client.heartbeat(this.nodeId, [...this.sessions.keys()]);
       this.metrics.heartbeats.inc({ outcome: 'ok' });

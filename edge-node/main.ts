@@ -31,6 +31,10 @@ const options = new Command('edgeplay-node')
   .option('--public-url <url>', 'signalling URL as players reach it, if not http://host:port')
   .option('--announced-address <ip>', 'the address players reach WebRTC media on, if not the bind address')
   .option('--no-cpu-priority', "do not give the node, its media worker and its games CPU priority over the rig's other work")
+  // Outside the key's home folder: sandboxed games run as their own users and must reach their build's mount source.
+  .option('--build-cache <dir>', 'where studio builds are cached', '/var/cache/edgeplay-node/builds')
+  .option('--build-cache-gb <n>', 'how much disk the build cache may use, in GB', number(1, 100_000), 20)
+  .option('--sandbox-dir <dir>', "where games' sandboxes keep their scratch directories", '/var/lib/edgeplay-node/sandboxes')
   .parse()
   .opts<{
     controlPlane: string;
@@ -48,6 +52,9 @@ const options = new Command('edgeplay-node')
     publicUrl?: string;
     announcedAddress?: string;
     cpuPriority: boolean;
+    buildCache: string;
+    buildCacheGb: number;
+    sandboxDir: string;
   }>();
 
 const logger = pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
@@ -66,6 +73,9 @@ const node = await EdgeNode.start({
   listenIp: options.host,
   announcedAddress: options.announcedAddress,
   cpuPriority: options.cpuPriority,
+  buildCacheDir: options.buildCache,
+  buildCacheBytes: options.buildCacheGb * 1024 ** 3,
+  sandboxDir: options.sandboxDir,
   logger,
 });
 logger.info({ nodeId: node.nodeId, signallingUrl: node.signallingUrl }, 'edge node is serving players');

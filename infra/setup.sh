@@ -26,6 +26,10 @@ apt_install g++ make python3 pkg-config
 [[ "${1:-}" == "--test" ]] && apt_install iptables gcc libnetfilter-queue-dev
 # The checker service (npm run checker) plays nodes through the player page in Debian's chromium.
 [[ "${1:-}" == "--checker" ]] && apt_install chromium
+# Edge node: the games' sandbox, and the x11 runtime (virtual display, capture, input, sound).
+apt_install bubblewrap xvfb xdotool ffmpeg pulseaudio pulseaudio-utils
+# A real Debian game packaged as a build by the x11 tests and benchmark.
+[[ "${1:-}" == "--test" ]] && apt_install lbreakout2
 
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   log "installing node modules"

@@ -42,6 +42,15 @@ export const errorCatalogue = {
   PROBE_WRONG_NODE: { status: 403, message: 'The probe token was not issued for this node.' },
   PROBE_RATE_LIMITED: { status: 429, message: 'Too many probes; slow down.' },
   PACE_RATE_LIMITED: { status: 429, message: 'Frame pacing reports come at most one every half second.' },
+  // Edge node: fetching, caching and sandboxing studio builds.
+  BUILD_FETCH_FAILED: { status: 502, message: 'The edge node could not download the game build. Try again in a moment.' },
+  BUILD_TOO_LARGE: { status: 507, message: 'The game build is larger than this edge node can cache.' },
+  BUILD_CACHE_FULL: { status: 507, message: 'The edge node cache is full of builds that running sessions use.' },
+  BUILD_RUNTIME_UNSUPPORTED: { status: 501, message: 'This edge node cannot run the runtime the game build asks for.' },
+  GAME_MEMORY_LIMIT: { status: 500, message: 'The game used more memory than it is allowed and was stopped. The session has ended.' },
+  GAME_PROCESS_LIMIT: { status: 500, message: 'The game started more processes than it is allowed and was stopped. The session has ended.' },
+  GAME_DISK_LIMIT: { status: 500, message: 'The game filled its scratch disk quota and was stopped. The session has ended.' },
+  SANDBOX_UNAVAILABLE: { status: 500, message: 'The edge node could not set up the sandbox games run in.' },
   // Studio builds: archives, manifests, uploads, versions, channels, API keys, downloads by nodes.
   ARCHIVE_UNREADABLE: { status: 422, message: 'The build archive is not a readable tar.gz or zip file.' },
   ARCHIVE_PATH_TRAVERSAL: { status: 422, message: 'The build archive has an entry whose path climbs out of the archive with "..".' },

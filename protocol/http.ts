@@ -156,6 +156,8 @@ export const SessionEndReason = Type.Union([
   Type.Literal('ticket_unused'),
   Type.Literal('node_shutdown'),
   Type.Literal('media_failed'),
+  /** The sandbox stopped the game for breaking a limit (memory, processes, scratch disk). */
+  Type.Literal('game_limit_exceeded'),
   /** The node stopped heartbeating, or restarted, without reporting the session's end. */
   Type.Literal('node_lost'),
   /** The node's heartbeats stopped listing the session, and no end report came. */

@@ -55,8 +55,17 @@ export interface SessionEndedNotice {
   message: string;
 }
 
+/** Before the join is answered: the node is fetching, unpacking or starting the game's build. */
+export interface SessionPreparing {
+  stage: 'downloading' | 'unpacking' | 'starting';
+  receivedBytes?: number;
+  /** Null until the node knows the build's size. */
+  totalBytes?: number | null;
+}
+
 export interface NodeToClientEvents {
   'session:ended': (notice: SessionEndedNotice) => void;
+  'session:preparing': (progress: SessionPreparing) => void;
 }
 
 /** Shapes checked on the node before anything reaches mediasoup. */

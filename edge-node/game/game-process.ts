@@ -7,6 +7,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { AudioChunkHeader, FrameHeader, GameCommand } from '../../protocol/game-protocol.js';
 import type { InputEvent } from '../../protocol/input.js';
+import type { LimitBreach } from '../sandbox/sandbox-limits.js';
 import { FrameReader } from './frame-reader.js';
 
 /**
@@ -40,6 +41,8 @@ export interface GameExit {
   signal: NodeJS.Signals | null;
   /** Non-zero exit, a signal we did not send, a start failure or a broken frame stream. */
   crashed: boolean;
+  /** Set when the sandbox stopped the game for breaking this limit. */
+  limit?: LimitBreach;
 }
 
 export interface GameProcessStats {

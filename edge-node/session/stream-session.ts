@@ -11,6 +11,7 @@ import type { SessionEndReason, SessionUsage } from '../../protocol/http.js';
 import type { SessionTicketClaims } from '../../protocol/ticket.js';
 import type { ConsumerOptions, TransportOptions } from '../../protocol/signalling.js';
 import { GameProcess } from '../game/game-process.js';
+import type { RunningGame } from '../game/running-game.js';
 import { InputGate } from '../input/input-gate.js';
 import { AudioSource } from '../media/audio-source.js';
 import { VideoSource } from '../media/video-source.js';
@@ -29,6 +30,8 @@ export interface GameLaunch {
   fps: number;
   /** The game's own settings, added to its environment. */
   env?: Record<string, string>;
+  /** Starts the game another way than as a plain frames process (a studio build in its sandbox, an X11 game). */
+  start?: (context: { latencyStrip: boolean }) => Promise<RunningGame>;
 }
 
 export interface StreamSessionOptions {
@@ -75,20 +78,26 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
   private lastPaceAt = -Infinity;
   private endedReason: SessionEndReason | undefined;
   private stopReportWatch: (() => void) | undefined;
+  /** Why the session ended, when that has a code of its own for the player (a limit the game broke). */
+  endError: AppError | undefined;
 
   private constructor(
     private readonly options: StreamSessionOptions,
     readonly router: types.Router,
     readonly video: VideoSource,
     readonly audio: AudioSource,
-    readonly game: GameProcess,
+    readonly game: RunningGame,
     private readonly logger: Logger,
   ) {
     super();
     this.id = options.claims.sid;
     game.on('frame', (header, pixels) => video.pushFrame(header, pixels));
     game.on('audio', (header, samples) => audio.pushChunk(header, samples));
-    game.on('exit', ({ crashed }) => this.end(crashed ? 'game_crashed' : 'game_exited'));
+    game.on('log', (line) => logger.debug({ line }, 'game log'));
+    game.on('exit', ({ crashed, limit }) => {
+      if (limit) this.end('game_limit_exceeded', new AppError(limit));
+      else this.end(crashed ? 'game_crashed' : 'game_exited');
+    });
     this.armIdleTimer(options.idleTimeoutMs);
     this.mediaConnectTimer = setTimeout(() => {
       this.logger.info('the player did not connect the video in time');
@@ -106,7 +115,9 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     try {
       video = await VideoSource.create({ router, width, height, fps, playoutDelay: options.lowLatency, latencyStrip: options.latencyStrip, encoder: options.encoder ?? {}, logger, onEncoded: options.onEncoded });
       audio = await AudioSource.create({ router, logger });
-      const game = GameProcess.start({ ...options.game, latencyStrip: options.latencyStrip, env: options.game.env ?? {} });
+      const game = options.game.start
+        ? await options.game.start({ latencyStrip: options.latencyStrip })
+        : GameProcess.start({ ...options.game, latencyStrip: options.latencyStrip, env: options.game.env ?? {} });
       logger.info({ gameId: options.claims.gameId, width, height, fps, lowLatency: options.lowLatency }, 'session started');
       return new StreamSession(options, router, video, audio, game, logger);
     } catch (error) {
@@ -114,7 +125,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
       audio?.close();
       router.close();
       logger.error({ err: error }, 'session could not start');
-      throw new AppError('GAME_START_FAILED');
+      throw error instanceof AppError ? error : new AppError('GAME_START_FAILED');
     }
   }
 
@@ -227,9 +238,10 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     dataConsumer.on('message', (message: Buffer) => this.onInput(message));
   }
 
-  end(reason: SessionEndReason): void {
+  end(reason: SessionEndReason, error?: AppError): void {
     if (this.endedReason) return;
     this.endedReason = reason;
+    this.endError = error;
     clearTimeout(this.idleTimer);
     this.stopReportWatch?.();
     clearTimeout(this.mediaConnectTimer);

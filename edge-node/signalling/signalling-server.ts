@@ -16,6 +16,7 @@ import {
   type ClientToNodeEvents,
   type JoinAccepted,
   type NodeToClientEvents,
+  type SessionPreparing,
 } from '../../protocol/signalling.js';
 import type { SessionTicketClaims } from '../../protocol/ticket.js';
 import { sendError, type ProbeEndpoint } from '../probe/probe-endpoint.js';
@@ -27,13 +28,15 @@ export interface SessionHost {
   admit(ticket: unknown): Promise<SessionTicketClaims>;
   /** The player left after their ticket was admitted and before a session opened: free its slot. */
   abandon(claims: SessionTicketClaims): void;
-  open(claims: SessionTicketClaims): Promise<{ session: StreamSession; accepted: Omit<JoinAccepted, 'routerRtpCapabilities'> }>;
+  /** `onPreparing` hears how fetching the game's build goes, when it is not on the node yet. */
+  open(claims: SessionTicketClaims, onPreparing?: (progress: SessionPreparing) => void): Promise<{ session: StreamSession; accepted: Omit<JoinAccepted, 'routerRtpCapabilities'> }>;
 }
 
 type EventName = keyof ClientToNodeEvents;
 type RequestOf<E extends EventName> = Parameters<ClientToNodeEvents[E]>[0];
 type ResponseOf<E extends EventName> = Parameters<ClientToNodeEvents[E]>[1] extends (r: Ack<infer R>) => void ? R : never;
 type PlayerSocket = Socket<ClientToNodeEvents, NodeToClientEvents>;
+const PREPARING_INTERVAL_MS = 250;
 type UntypedSocket = { on(event: string, listener: (request: unknown, ack: unknown) => void): void };
 
 export class SignallingServer {
@@ -147,14 +150,14 @@ function attach(socket: PlayerSocket, host: SessionHost, guard: ConnectionGuard,
         host.abandon(claims);
         throw new AppError('SESSION_ENDED', 'The player left before the join completed.');
       }
-      const opened = await host.open(claims);
+      const opened = await host.open(claims, throttledPreparing(socket));
       if (socket.disconnected) {
         opened.session.end('player_left');
         throw new AppError('SESSION_ENDED', 'The player left before the join completed.');
       }
       session = opened.session;
       session.once('ended', (reason) => {
-        const notice = reason === 'game_crashed' ? new AppError('GAME_CRASHED') : reason === 'idle_timeout' ? new AppError('SESSION_IDLE_TIMEOUT') : undefined;
+        const notice = opened.session.endError ?? (reason === 'game_crashed' ? new AppError('GAME_CRASHED') : reason === 'idle_timeout' ? new AppError('SESSION_IDLE_TIMEOUT') : undefined);
         socket.emit('session:ended', { reason, code: notice?.code, message: notice?.message ?? `The session ended (${reason.replaceAll('_', ' ')}).` });
       });
       logger.info({ sessionId: claims.sid, playerId: claims.sub }, 'player joined');
@@ -187,6 +190,19 @@ function attach(socket: PlayerSocket, host: SessionHost, guard: ConnectionGuard,
   });
 
   socket.on('disconnect', () => session?.end('player_left'));
+}
+
+/** Download progress comes per chunk; the page needs a few updates a second, and every change of stage. */
+function throttledPreparing(socket: PlayerSocket): (progress: SessionPreparing) => void {
+  let lastAt = 0;
+  let lastStage: SessionPreparing['stage'] | undefined;
+  return (progress) => {
+    const now = Date.now();
+    if (progress.stage === lastStage && now - lastAt < PREPARING_INTERVAL_MS) return;
+    lastAt = now;
+    lastStage = progress.stage;
+    socket.emit('session:preparing', progress);
+  };
 }
 
 /** Admits the ticket, and tells the guard whether it was refused. */

@@ -14,7 +14,7 @@ import { measureCandidates } from './rtt-prober.js';
 import { StatsMonitor, type StreamStats } from './stats-monitor.js';
 import { STREAM_LOST, StreamClient } from './stream-client.js';
 import type { StreamView } from './view-choice.js';
-import type { SessionEndedNotice } from '../../../protocol/signalling.js';
+import type { SessionEndedNotice, SessionPreparing } from '../../../protocol/signalling.js';
 import type { GeoPoint, SessionCreated } from '../../../protocol/http.js';
 import type { RttMeasurement } from '../../../protocol/placement.js';
 import type { PlayerUsageKey, UsageAccepted } from '../../../protocol/metering.js';
@@ -56,6 +56,8 @@ export interface LaunchOptions {
   onProgress?: (progress: PlacementProgress) => void;
   /** Default 'video'; 'canvas' needs DecodedView.supported(). */
   view?: StreamView;
+  /** Once placed: the node getting the game ready (fetching its build the first time). */
+  onPreparing?: (progress: SessionPreparing) => void;
 }
 
 const LEFT: SessionEndedNotice = { reason: 'player_left', message: 'You left the game.' };
@@ -76,6 +78,8 @@ export class PlayerSession {
   private capture: InputCapture | undefined;
   private meter: DisplayMeter | undefined;
   private view: StreamView = 'video';
+  /** Told, on every stream (a failover's too), while the node gets the game ready. */
+  private onPreparing: ((progress: SessionPreparing) => void) | undefined;
   private readonly pacer = new FramePacer((shiftMs) => void this.stream.pace(shiftMs));
   private statsTimer: number | undefined;
   private created: SessionCreated | undefined;
@@ -114,6 +118,7 @@ export class PlayerSession {
   async launch(gameId: string, options: LaunchOptions = {}): Promise<void> {
     this.launchOptions = { location: options.location };
     this.view = options.view ?? 'video';
+    this.onPreparing = options.onPreparing;
     await this.join(await this.place(gameId, options));
   }
 
@@ -147,6 +152,7 @@ export class PlayerSession {
   private async connect(): Promise<void> {
     const stream = this.stream;
     const inputAt = this.capture!.inputAt;
+    if (this.onPreparing) stream.onPreparing(this.onPreparing);
     stream.onEnded((notice) => {
       if (notice.code === STREAM_LOST && !this.leaving) void this.streamLost(stream);
       // The node confirms a leave with its own notice; the player should read that they left.

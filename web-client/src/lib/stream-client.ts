@@ -4,9 +4,13 @@
  */
 import { Device, type types } from 'mediasoup-client';
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, ClientToNodeEvents, JoinAccepted, NodeToClientEvents, SessionEndedNotice } from '../../../protocol/signalling.js';
+import type { Ack, ClientToNodeEvents, JoinAccepted, NodeToClientEvents, SessionEndedNotice, SessionPreparing } from '../../../protocol/signalling.js';
 import { INPUT_CHANNEL_LABEL, type InputEvent } from '../../../protocol/input.js';
 import type { SessionCreated } from '../../../protocol/http.js';
+
+const REQUEST_TIMEOUT_MS = 10_000;
+/** A join waits while the node fetches and unpacks the game's build the first time (it reports progress meanwhile). */
+const JOIN_TIMEOUT_MS = 5 * 60_000;
 
 export class StreamError extends Error {
   override name = 'StreamError';
@@ -39,10 +43,16 @@ export class StreamClient {
   private consumer: types.Consumer | undefined;
   private audioConsumer: types.Consumer | undefined;
   private endedListeners: ((notice: SessionEndedNotice) => void)[] = [];
+  private preparingListeners: ((progress: SessionPreparing) => void)[] = [];
   joined: JoinAccepted | undefined;
 
   onEnded(listener: (notice: SessionEndedNotice) => void): void {
     this.endedListeners.push(listener);
+  }
+
+  /** Hears the node get the game ready while the join waits (fetching its build the first time). */
+  onPreparing(listener: (progress: SessionPreparing) => void): void {
+    this.preparingListeners.push(listener);
   }
 
   /**
@@ -58,6 +68,9 @@ export class StreamClient {
     const socket: NodeSocket = io(session.signallingUrl, { transports: ['websocket'], reconnection: false, timeout: 5000 });
     this.socket = socket;
     socket.on('session:ended', (notice) => this.emitEnded(notice));
+    socket.on('session:preparing', (progress) => {
+      for (const listener of this.preparingListeners) listener(progress);
+    });
     socket.on('disconnect', (reason) => {
       if (reason !== 'io client disconnect') this.emitEnded(LOST);
     });
@@ -149,7 +162,7 @@ export class StreamClient {
     if (!socket) return Promise.reject(new StreamError('NOT_CONNECTED', 'Not connected to a game server.'));
     return new Promise((resolve, reject) => {
       // The typed emit cannot express a generic event name; the ack shape is checked by Ack below.
-      const timed = socket.timeout(10_000) as unknown as { emit(event: string, payload: unknown, ack: (err: Error | null, response: Ack<never>) => void): void };
+      const timed = socket.timeout(event === 'session:join' ? JOIN_TIMEOUT_MS : REQUEST_TIMEOUT_MS) as unknown as { emit(event: string, payload: unknown, ack: (err: Error | null, response: Ack<never>) => void): void };
       timed.emit(event, payload, (err, response) => {
         if (err) reject(new StreamError('SIGNALLING_TIMEOUT', 'The game server did not answer in time.'));
         else if (response.ok) resolve(response.data);

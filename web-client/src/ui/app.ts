@@ -4,6 +4,7 @@ import { browserLocation, locationFromQuery } from '../lib/page-location.js';
 import type { PlacementProgress } from '../lib/placement-flow.js';
 import { failureMessage, progressDetail, progressLabel } from '../lib/placement-messages.js';
 import { PlayerSession, type PlayerSnapshot } from '../lib/player-session.js';
+import { preparingDetail, preparingLabel } from '../lib/preparing-messages.js';
 import { insecureContextMessage } from '../lib/secure-context.js';
 import { chooseView } from '../lib/view-choice.js';
 import { StreamError } from '../lib/stream-client.js';
@@ -11,6 +12,7 @@ import { OperatorPage } from './operator-page.js';
 import { renderOverlay } from './overlay.js';
 import type { GeoPoint, Game, GuestToken, SessionCreated } from '../../../protocol/http.js';
 import type { PlayerUsageKey, UsageAccepted } from '../../../protocol/metering.js';
+import type { SessionPreparing } from '../../../protocol/signalling.js';
 
 declare global {
   interface Window {
@@ -112,7 +114,13 @@ export class App {
     const session = this.newSession();
     this.session = session;
     const launch = (location: GeoPoint | undefined): Promise<void> =>
-      session.launch(game.id, { location, signal: launching.signal, view: chooseView(window.location.search), onProgress: (progress) => this.showProgress(button, progress) });
+      session.launch(game.id, {
+        location,
+        signal: launching.signal,
+        view: chooseView(window.location.search),
+        onProgress: (progress) => this.showProgress(button, progress),
+        onPreparing: (progress) => this.showPreparing(button, progress),
+      });
     try {
       const given = locationFromQuery(window.location.search);
       try {
@@ -183,6 +191,11 @@ export class App {
     $('placement').hidden = false;
     // Once placed, the slot is the player's; leaving goes through the player view.
     $('cancel-placement').hidden = progress.stage === 'placed';
+  }
+
+  private showPreparing(button: HTMLButtonElement, progress: SessionPreparing): void {
+    button.textContent = preparingLabel(progress);
+    $('placement-status').textContent = preparingDetail(progress);
   }
 
   private setPlayEnabled(enabled: boolean): void {

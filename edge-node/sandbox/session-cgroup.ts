@@ -1,0 +1,98 @@
+/**
+ * A control group of its own for one game: memory, process-count and CPU limits the kernel
+ * enforces on every process the game starts, and the counters that say which limit it broke.
+ * cgroups v2 where the unified hierarchy has the controllers, the v1 controllers otherwise;
+ * null where neither is writable (not root), and the sandbox falls back to rlimits.
+ */
+import { access, mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { LimitBreach, SandboxLimits } from './sandbox-limits.js';
+
+const CGROUP_ROOT = '/sys/fs/cgroup';
+const CPU_PERIOD_US = 100_000;
+
+export interface SessionCgroup {
+  /** The cgroup.procs files a process writes its pid to, to join (one per v1 hierarchy). */
+  readonly procsFiles: string[];
+  /** The limit broken so far, if any. */
+  breach(): Promise<LimitBreach | null>;
+  remove(): Promise<void>;
+}
+
+export async function createSessionCgroup(name: string, limits: SandboxLimits): Promise<SessionCgroup | null> {
+  try {
+    const controllers = await readFile(join(CGROUP_ROOT, 'cgroup.controllers'), 'utf8').catch(() => '');
+    if (['memory', 'pids', 'cpu'].every((c) => controllers.split(/\s+/).includes(c))) return await createV2(name, limits);
+    await access(join(CGROUP_ROOT, 'pids', 'cgroup.procs'));
+    return await createV1(name, limits);
+  } catch {
+    return null;
+  }
+}
+
+async function createV2(name: string, limits: SandboxLimits): Promise<SessionCgroup> {
+  const parent = join(CGROUP_ROOT, 'edgeplay');
+  await mkdir(parent, { recursive: true });
+  await writeFile(join(CGROUP_ROOT, 'cgroup.subtree_control'), '+memory +pids +cpu').catch(() => {});
+  await writeFile(join(parent, 'cgroup.subtree_control'), '+memory +pids +cpu');
+  const dir = join(parent, name);
+  await mkdir(dir);
+  await writeFile(join(dir, 'memory.max'), String(limits.memoryBytes));
+  await writeFile(join(dir, 'memory.swap.max'), '0').catch(() => {});
+  await writeFile(join(dir, 'pids.max'), String(limits.maxProcesses));
+  await writeFile(join(dir, 'cpu.max'), `${Math.round(limits.cpuCores * CPU_PERIOD_US)} ${CPU_PERIOD_US}`);
+  return {
+    procsFiles: [join(dir, 'cgroup.procs')],
+    breach: async () => {
+      if ((await counter(join(dir, 'memory.events'), 'oom_kill')) > 0) return 'GAME_MEMORY_LIMIT';
+      if ((await counter(join(dir, 'pids.events'), 'max')) > 0) return 'GAME_PROCESS_LIMIT';
+      return null;
+    },
+    remove: async () => {
+      await writeFile(join(dir, 'cgroup.kill'), '1').catch(() => {});
+      await removeWhenEmpty(dir);
+    },
+  };
+}
+
+async function createV1(name: string, limits: SandboxLimits): Promise<SessionCgroup> {
+  const dirs = { memory: join(CGROUP_ROOT, 'memory', 'edgeplay', name), pids: join(CGROUP_ROOT, 'pids', 'edgeplay', name), cpu: join(CGROUP_ROOT, 'cpu', 'edgeplay', name) };
+  for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true });
+  await writeFile(join(dirs.memory, 'memory.limit_in_bytes'), String(limits.memoryBytes));
+  // Without swap in the limit a game could page its excess out instead of meeting the bound.
+  await writeFile(join(dirs.memory, 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes)).catch(() => {});
+  await writeFile(join(dirs.pids, 'pids.max'), String(limits.maxProcesses));
+  await writeFile(join(dirs.cpu, 'cpu.cfs_period_us'), String(CPU_PERIOD_US));
+  await writeFile(join(dirs.cpu, 'cpu.cfs_quota_us'), String(Math.round(limits.cpuCores * CPU_PERIOD_US)));
+  return {
+    procsFiles: Object.values(dirs).map((dir) => join(dir, 'cgroup.procs')),
+    breach: async () => {
+      if ((await counter(join(dirs.memory, 'memory.oom_control'), 'oom_kill')) > 0) return 'GAME_MEMORY_LIMIT';
+      if ((await counter(join(dirs.pids, 'pids.events'), 'max')) > 0) return 'GAME_PROCESS_LIMIT';
+      return null;
+    },
+    remove: async () => {
+      for (const dir of Object.values(dirs)) await removeWhenEmpty(dir);
+    },
+  };
+}
+
+/** A "name value" line's value in a cgroup key-value file; 0 when absent. */
+async function counter(file: string, key: string): Promise<number> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const line = text.split('\n').find((l) => l.startsWith(`${key} `));
+  return line ? Number(line.split(' ')[1]) : 0;
+}
+
+/** The game's processes are killed with its sandbox; their exit reaches the cgroup a moment later. */
+async function removeWhenEmpty(dir: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      await rmdir(dir);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
