@@ -54,6 +54,8 @@ const LEFT: SessionEndedNotice = { reason: 'player_left', message: 'You left the
 const MAX_FRUITLESS_FAILOVERS = 3;
 /** A node that failed is not asked for again for this long (a restarted rig may be fine after). */
 const EXCLUDE_FAILED_MS = 20_000;
+/** How long a node whose frames stopped has to answer on signalling before the page moves on. */
+const STALL_CONFIRM_MS = 1_000;
 export const FAILOVER_NOTICE = 'The game server stopped answering. Moving you to another one…';
 
 export class PlayerSession {
@@ -87,7 +89,7 @@ export class PlayerSession {
     private readonly onEnded: (notice: SessionEndedNotice) => void,
     private readonly onNotice: (text: string | null) => void = () => undefined,
   ) {
-    this.watchdog = new FrameWatchdog(video, () => void this.streamLost(this.stream));
+    this.watchdog = new FrameWatchdog(video, () => void this.stalled());
   }
 
   async launch(gameId: string, options: LaunchOptions = {}): Promise<void> {
@@ -133,6 +135,19 @@ export class PlayerSession {
     await this.video.play().catch(() => undefined);
     // Allowed: the player clicked Play. Were it refused, the game would still play, silently.
     await this.speaker.play().catch(() => undefined);
+  }
+
+  /**
+   * Frames stopped: a node that still answers is only slow (a loaded machine, a congested link),
+   * and moving the player would cost them their game; one that does not is gone.
+   */
+  private async stalled(): Promise<void> {
+    const stream = this.stream;
+    if (await stream.answers(STALL_CONFIRM_MS)) {
+      if (stream === this.stream) this.watchdog.resume();
+      return;
+    }
+    await this.streamLost(stream);
   }
 
   /**
