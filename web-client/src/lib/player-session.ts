@@ -52,8 +52,12 @@ const LEFT: SessionEndedNotice = { reason: 'player_left', message: 'You left the
 
 /** A session gives up after this many failovers in a row that never showed a frame. */
 const MAX_FRUITLESS_FAILOVERS = 3;
-/** A node that failed is not asked for again for this long (a restarted rig may be fine after). */
-const EXCLUDE_FAILED_MS = 20_000;
+/**
+ * A node that failed is not asked for again for this long: long enough for the control plane to
+ * drop a dead node (its TTL, 6 s by default), short enough that a rig restarted meanwhile is
+ * offered again.
+ */
+const EXCLUDE_FAILED_MS = 10_000;
 /** How long a node whose frames stopped has to answer on signalling before the page moves on. */
 const STALL_CONFIRM_MS = 1_000;
 export const FAILOVER_NOTICE = 'The game server stopped answering. Moving you to another one…';
