@@ -105,10 +105,11 @@ export class Matchmaker {
     const game = catalogue.get(request.gameId);
     const location = await geoLocator.locate({ coordinates: request.location, ip: clientIp });
     const placementId = `pl${randomBytes(12).toString('hex')}`;
-    await this.#options.sessions.claims.claim(playerId, placementId, offerTtlMs + CLAIM_MARGIN_MS, request.excludeNodes);
+    // A page failing over from a node that died asks to be placed anywhere but there; its session
+    // there, which the node's TTL has not ended yet, does not hold the player.
+    const excluded = request.excludeNodes ?? [];
+    await this.#options.sessions.claims.claim(playerId, placementId, offerTtlMs + CLAIM_MARGIN_MS, excluded);
     try {
-      // A page failing over from a node that died asks to be placed anywhere but there.
-      const excluded = request.excludeNodes ?? [];
       const found = await this.findCandidates({ location, game, k: candidateCount + excluded.length });
       // Full nodes are offered after the free ones: should the player queue, their measured RTTs
       // are what the queue places them by once one of those nodes frees a slot.

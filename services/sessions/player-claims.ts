@@ -7,10 +7,9 @@
  *
  * A session can stop holding its player without anyone saying so (its node died, or the player
  * never joined and the reservation lapsed): such a claim is taken over when the player next asks,
- * again in one atomic step. A page failing over names the node that failed it before the node's
- * TTL runs out; its session there no longer holds the player either. (A player who names a node
- * that is in fact serving them keeps that stream only until its node ends it; rate limits bound
- * how often they can.)
+ * again in one atomic step, so it never blocks them for longer than the node's TTL. A page failing
+ * over from a node that died names it (`abandonedNodes`) and need not wait for that TTL: its
+ * session there no longer holds the player.
  */
 import { AppError } from '../../protocol/errors.js';
 import type { Store } from '../store/store.js';
@@ -23,13 +22,13 @@ export class PlayerClaims {
 
   /**
    * Claims the player for `holderId` (a placement or a session) for `ttlMs`, or says what holds
-   * them. A session on one of `failedNodes` (nodes the player's page saw fail) does not hold them.
+   * them; a session on one of `abandonedNodes` (the player's page saw it fail) does not.
    */
-  async claim(playerId: string, holderId: string, ttlMs: number, failedNodes: readonly string[] = []): Promise<void> {
+  async claim(playerId: string, holderId: string, ttlMs: number, abandonedNodes: readonly string[] = []): Promise<void> {
     const holder = await this.store.claimPlayer(playerId, holderId, ttlMs);
     if (holder === null) return;
     if (holder.startsWith(PLACEMENT_ID_PREFIX)) throw new AppError('PLACEMENT_IN_PROGRESS', undefined, { placementId: holder });
-    if (!(await this.#sessionHoldsPlayer(holder, failedNodes)) && (await this.store.claimPlayer(playerId, holderId, ttlMs, holder)) === null) return;
+    if (!(await this.#sessionHoldsPlayer(holder, abandonedNodes)) && (await this.store.claimPlayer(playerId, holderId, ttlMs, holder)) === null) return;
     throw new AppError('SESSION_IN_PROGRESS', `You already have a game session (${holder}); end it before starting another.`, { sessionId: holder });
   }
 
@@ -52,10 +51,10 @@ export class PlayerClaims {
    * one whose reservation lapsed unused, one on a node the player saw fail, and one whose node is
    * no longer live do not.
    */
-  async #sessionHoldsPlayer(sessionId: string, failedNodes: readonly string[]): Promise<boolean> {
+  async #sessionHoldsPlayer(sessionId: string, abandonedNodes: readonly string[]): Promise<boolean> {
     const record = await this.store.getSession(sessionId);
     if (record === null) return true;
-    if (record.state === 'ended' || failedNodes.includes(record.nodeId)) return false;
+    if (record.state === 'ended' || abandonedNodes.includes(record.nodeId)) return false;
     if (record.state === 'reserved' && record.reservationExpiresAt <= Date.now()) return false;
     return (await this.store.getNode(record.nodeId)) !== null;
   }

@@ -10,7 +10,7 @@ import { createControlPlane, type ControlPlane } from '../../../services/app.js'
 import { useBackends } from './helpers/backends.js';
 import { api } from './helpers/http.js';
 import { expectSlotsBalanced } from './helpers/invariants.js';
-import { BERLIN, TestPlayer } from './helpers/players.js';
+import { BERLIN, errorCode, TestPlayer } from './helpers/players.js';
 import { TestEdgeNode } from './helpers/test-edge-node.js';
 
 const backends = useBackends();
@@ -52,6 +52,27 @@ describe.each(backends)('placement failover ($name store)', (backend) => {
     expect(body.candidates.map((candidate) => candidate.nodeId)).toEqual([alive.nodeId]);
     const chosen = await player.choose(body.placementId, [{ nodeId: alive.nodeId, rttMs: 5 }]);
     expect((chosen.body as Placed).session.nodeId).toBe(alive.nodeId);
+  });
+
+  it('lets a player whose node failed be placed again at once, while that node has not expired yet', async () => {
+    const controlPlane = await start();
+    const dead = await liveNode(controlPlane, 7305);
+    const alive = await liveNode(controlPlane, 7306);
+    const player = await TestPlayer.join(controlPlane.url);
+    const { result } = await player.place({ [dead.nodeId]: 5, [alive.nodeId]: 50 });
+    expect((result as Placed).session.nodeId).toBe(dead.nodeId);
+    expect((await dead.reportStart((result as Placed).session.sessionId)).status).toBe(200);
+
+    // Without naming the failed node, the session there still holds the player.
+    expect(errorCode(await player.requestOffer())).toBe('SESSION_IN_PROGRESS');
+    const { status, body } = await api<PlacementOffer>(controlPlane.url, '/v1/placements', {
+      body: { gameId: 'demo-arena', location: BERLIN, excludeNodes: [dead.nodeId] },
+      token: player.guest.token,
+    });
+    expect(status).toBe(201);
+    const chosen = await player.choose(body.placementId, [{ nodeId: alive.nodeId, rttMs: 5 }]);
+    expect((chosen.body as Placed).session.nodeId).toBe(alive.nodeId);
+    expect((await dead.reportEnd((result as Placed).session.sessionId)).status).toBe(200);
   });
 
   it('refuses an exclusion list that is not a short list of node ids', async () => {

@@ -38,6 +38,12 @@ export class FrameWatchdog {
     this.timer = window.setInterval(() => this.check(), CHECK_INTERVAL_MS);
   }
 
+  /** Watches the same stream again after a stall that turned out to be no failure. */
+  resume(): void {
+    this.lastFrameAt = Date.now();
+    this.armed = true;
+  }
+
   /** No stall is reported until the next stream is armed. */
   disarm(): void {
     this.firstFrameAt = null;

@@ -64,8 +64,14 @@ const LEFT: SessionEndedNotice = { reason: 'player_left', message: 'You left the
 
 /** A session gives up after this many failovers in a row that never showed a frame. */
 const MAX_FRUITLESS_FAILOVERS = 3;
-/** A node that failed is not asked for again for this long (a restarted rig may be fine after). */
-const EXCLUDE_FAILED_MS = 20_000;
+/**
+ * A node that failed is not asked for again for this long: long enough for the control plane to
+ * drop a dead node (its TTL, 6 s by default), short enough that a rig restarted meanwhile is
+ * offered again.
+ */
+const EXCLUDE_FAILED_MS = 10_000;
+/** How long a node whose frames stopped has to answer on signalling before the page moves on. */
+const STALL_CONFIRM_MS = 1_000;
 export const FAILOVER_NOTICE = 'The game server stopped answering. Moving you to another one…';
 
 export class PlayerSession {
@@ -106,7 +112,7 @@ export class PlayerSession {
     private readonly onEnded: (notice: SessionEndedNotice) => void,
     private readonly onNotice: (text: string | null) => void = () => undefined,
   ) {
-    this.watchdog = new FrameWatchdog(video, () => void this.streamLost(this.stream));
+    this.watchdog = new FrameWatchdog(video, () => void this.stalled());
   }
 
   /** The public half of this session's usage key, made before placement so the control plane binds it. */
@@ -180,6 +186,19 @@ export class PlayerSession {
     }
     // Allowed: the player clicked Play. Were it refused, the game would still play, silently.
     await this.speaker.play().catch(() => undefined);
+  }
+
+  /**
+   * Frames stopped: a node that still answers is only slow (a loaded machine, a congested link),
+   * and moving the player would cost them their game; one that does not is gone.
+   */
+  private async stalled(): Promise<void> {
+    const stream = this.stream;
+    if (await stream.answers(STALL_CONFIRM_MS)) {
+      if (stream === this.stream) this.watchdog.resume();
+      return;
+    }
+    await this.streamLost(stream);
   }
 
   /**

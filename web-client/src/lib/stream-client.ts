@@ -122,6 +122,19 @@ export class StreamClient {
     if (this.socket?.connected) await this.request('video:pace', { shiftMs }).catch(() => undefined);
   }
 
+  /**
+   * Whether the node still answers on the signalling connection within `timeoutMs`: any answer
+   * counts, a refusal too. Asks for a zero pacing shift, which changes nothing.
+   */
+  answers(timeoutMs: number): Promise<boolean> {
+    const socket = this.socket;
+    if (!socket?.connected) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timed = socket.timeout(timeoutMs) as unknown as { emit(event: string, payload: unknown, ack: (err: Error | null) => void): void };
+      timed.emit('video:pace', { shiftMs: 0 }, (err) => resolve(err === null));
+    });
+  }
+
   async stats(): Promise<{ video?: RTCStatsReport; audio?: RTCStatsReport; transport?: RTCStatsReport }> {
     return { video: await this.consumer?.getStats(), audio: await this.audioConsumer?.getStats(), transport: await this.recvTransport?.getStats() };
   }
