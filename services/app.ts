@@ -188,7 +188,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     const limits = playerRateLimits(app, rateLimits);
     await app.register(authRoutes, { guestAuth, limits });
     await app.register(catalogueRoutes, { catalogue });
-    await app.register(nodeRoutes, { registry, sessions, operatorTokens: operatorAccounts });
+    await app.register(nodeRoutes, { registry, sessions, operatorTokens: operatorAccounts, admin });
     await app.register(operatorRoutes, { accounts: operatorAccounts, admin, registry });
     await app.register(addressRoutes);
     await app.register(sessionRoutes, { sessions, matchmaker, guestAuth, limits });
