@@ -230,7 +230,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     const limits = playerRateLimits(app, rateLimits);
     await app.register(authRoutes, { guestAuth, limits });
     await app.register(catalogueRoutes, { catalogue });
-    await app.register(nodeRoutes, { registry, sessions, operatorTokens: operatorAccounts, metering, admission });
+    await app.register(nodeRoutes, { registry, sessions, operatorTokens: operatorAccounts, metering, admission, admin });
     await app.register(operatorRoutes, { accounts: operatorAccounts, admin, registry });
     await app.register(addressRoutes);
     await app.register(playerUsageRoutes, { metering, guestAuth, limits });

@@ -18,9 +18,10 @@ import { bearerToken } from '../http/bearer.js';
 import { errorResponses } from '../http/error-handling.js';
 import type { MeteringService } from '../metering/metering-service.js';
 import type { SessionService } from '../sessions/session-service.js';
+import type { AdminAuth } from '../operators/admin-auth.js';
 import type { NodeAdmission } from './node-admission.js';
 import { nodeIdForPublicKey } from './node-id.js';
-import type { NodeRegistry } from './node-registry.js';
+import { ADMIN_VIEWER, type NodeRegistry } from './node-registry.js';
 
 export interface NodeRoutesOptions {
   registry: NodeRegistry;
@@ -30,6 +31,8 @@ export interface NodeRoutesOptions {
   metering?: MeteringService;
   /** Caps node keys per address and per operator. */
   admission?: NodeAdmission;
+  /** The admin sees every node in full on GET /v1/nodes. */
+  admin?: Pick<AdminAuth, 'isAdmin'>;
 }
 
 declare module 'fastify' {
@@ -42,7 +45,7 @@ declare module 'fastify' {
 const NodeParams = Type.Object({ nodeId: Id });
 const NodeSessionParams = Type.Object({ nodeId: Id, sessionId: Id });
 
-export const nodeRoutes: FastifyPluginAsyncTypebox<NodeRoutesOptions> = async (app, { registry, sessions, operatorTokens, metering, admission }) => {
+export const nodeRoutes: FastifyPluginAsyncTypebox<NodeRoutesOptions> = async (app, { registry, sessions, operatorTokens, metering, admission, admin }) => {
   app.decorateRequest('operatorId', '');
   app.post(
     '/v1/nodes/register',
@@ -67,7 +70,8 @@ export const nodeRoutes: FastifyPluginAsyncTypebox<NodeRoutesOptions> = async (a
   // A token, when sent, must be valid: a wrong one is refused rather than quietly shown less.
   app.get('/v1/nodes', { schema: { response: { 200: NodeList, ...errorResponses } } }, async (request) => {
     const token = bearerToken(request);
-    return registry.list(token === null ? null : await operatorTokens.authenticate(token));
+    if (token === null) return registry.list(null);
+    return registry.list(admin?.isAdmin(token) === true ? ADMIN_VIEWER : await operatorTokens.authenticate(token));
   });
 
   app.post(

@@ -260,7 +260,8 @@ describe.each(backends)('placements ($name store)', (backend) => {
     });
 
     it('answers a choice on an expired offer with 410 PLACEMENT_EXPIRED, and lets the player ask again', async () => {
-      const hasty = await start({ placementOfferTtlMs: 200 });
+      // The test polls far faster than a page would, past the per-player rate limit.
+      const hasty = await start({ placementOfferTtlMs: 200, rateLimits: false });
       const node = await liveNode(BERLIN, {}, hasty);
       const player = await join(hasty);
       const offer = await player.offer();
