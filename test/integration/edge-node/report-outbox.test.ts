@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { GuestToken, SessionCreated, SessionEndPayload } from '../../../protocol/http.js';
+import type { GuestToken, NodeRegistration, SessionCreated, SessionEndPayload } from '../../../protocol/http.js';
 import { ControlPlaneClient } from '../../../edge-node/control-plane/control-plane-client.js';
 import { ReportOutbox } from '../../../edge-node/control-plane/report-outbox.js';
 import { loadOrCreateIdentity } from '../../../edge-node/identity.js';
@@ -24,6 +24,18 @@ import { pollUntil } from '../services/helpers/poll.js';
 const [redis] = useBackends(['redis']);
 const logger = pino({ level: 'silent' });
 const OPERATOR_TOKEN = 'operator-token-for-the-outbox-test-0123456789';
+
+const registration = (publicKey: string, name: string): NodeRegistration => ({
+  publicKey,
+  name,
+  location: { lat: 52.52, lng: 13.4 },
+  gpu: { model: 'software', vramMb: 0 },
+  encoders: ['h264'],
+  slots: 1,
+  pricePerHour: 0.1,
+  signallingUrl: 'http://127.0.0.1:9/',
+  builds: [],
+});
 
 describe('report outbox', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -47,17 +59,7 @@ describe('report outbox', () => {
     const client = new ControlPlaneClient(controlPlane.url, identity, logger);
     const { nodeId } = await client.register(
       OPERATOR_TOKEN,
-      {
-        publicKey: identity.publicKey,
-        name: 'outbox-rig',
-        location: { lat: 52.52, lng: 13.4 },
-        gpu: { model: 'software', vramMb: 0 },
-        encoders: ['h264'],
-        slots: 1,
-        pricePerHour: 0.1,
-        signallingUrl: 'http://127.0.0.1:9/',
-        builds: [],
-      },
+      registration(identity.publicKey, 'outbox-rig'),
       [],
     );
     const player = (await api<GuestToken>(controlPlane.url, '/v1/auth/guest', { method: 'POST' })).body;
@@ -113,17 +115,7 @@ describe('report outbox', () => {
     const other = new ControlPlaneClient(controlPlane.url, otherIdentity, logger);
     const { nodeId } = await other.register(
       OPERATOR_TOKEN,
-      {
-        publicKey: otherIdentity.publicKey,
-        name: 'someone-else',
-        location: { lat: 52.52, lng: 13.4 },
-        gpu: { model: 'software', vramMb: 0 },
-        encoders: ['h264'],
-        slots: 1,
-        pricePerHour: 0.1,
-        signallingUrl: 'http://127.0.0.1:9/',
-        builds: [],
-      },
+      registration(otherIdentity.publicKey, 'someone-else'),
       [],
     );
     await outbox.add({ nodeId, sessionId: 'sforged', reason: 'player_left', startedAt: 0, endedAt: 1, framesSent: 1, bytesSent: 1, width: 1, height: 1 });
