@@ -12,6 +12,7 @@ import type { PlacementOffer, PlacementResult } from '../../protocol/placement.j
 import type { Ack } from '../../protocol/signalling.js';
 import { DEFAULT_SESSION_CAPS } from '../../edge-node/session/session-caps.js';
 import { DEFAULT_CONNECTION_LIMITS } from '../../edge-node/signalling/connection-guard.js';
+import { DEFAULT_RATE_LIMITS } from '../../services/http/rate-limits.js';
 import type { SessionRecord } from '../../services/store/store.js';
 import { postJson } from '../support/api.js';
 import { loadForgedJoinFlood } from '../support/forged-join-flood-process.js';
@@ -115,7 +116,7 @@ async function guestTokenBurst(target: AbuseTarget): Promise<AbuseOutcome> {
   const statuses = await Promise.all(Array.from({ length: TOKEN_BURST }, ask));
   const granted = statuses.filter((status) => status === 201).length;
   const limited = statuses.filter((status) => status === 429).length;
-  return { name: 'guest-token burst', outcome: `${TOKEN_BURST} asked: ${granted} granted, ${limited} refused 429`, contained: granted <= 20 && granted + limited === TOKEN_BURST };
+  return { name: 'guest-token burst', outcome: `${TOKEN_BURST} asked: ${granted} granted, ${limited} refused 429`, contained: granted <= DEFAULT_RATE_LIMITS.guestTokensPerAddress && granted + limited === TOKEN_BURST };
 }
 
 /** A join sent, and the player gone before it is answered. */
