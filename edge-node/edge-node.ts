@@ -336,6 +336,16 @@ export class EdgeNode implements SessionHost {
     this.keepEndReport({ nodeId: this.nodeId, sessionId: session.id, reason, ...usage });
   }
 
+  /** The control plane ended these (their player was placed elsewhere): only sessions this node runs are touched. */
+  private endSuperseded(sessionIds: readonly string[] = []): void {
+    for (const sessionId of sessionIds) {
+      const session = this.sessions.get(sessionId);
+      if (session === undefined) continue;
+      this.logger.info({ sessionId }, 'the control plane ended this session; ending it');
+      session.end('superseded');
+    }
+  }
+
   private keepEndReport(report: SessionEndPayload): void {
     this.outbox.add(report).catch((error: unknown) => this.logger.error({ err: error, sessionId: report.sessionId }, 'could not keep the end report'));
   }
@@ -356,6 +366,7 @@ export class EdgeNode implements SessionHost {
     this.verifier = await TicketVerifier.create(registered.ticketPublicJwk, registered.nodeId);
     this.probe.useVerifier(await ProbeTokenVerifier.create(registered.ticketPublicJwk, registered.nodeId));
     this.logger.info({ nodeId: registered.nodeId, signallingUrl: this.signallingUrl }, 'registered with the control plane');
+    this.endSuperseded(registered.endSessions);
     clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = setInterval(() => void this.beat(), registered.heartbeatIntervalMs);
     this.heartbeatTimer.unref();
@@ -372,8 +383,9 @@ export class EdgeNode implements SessionHost {
       return;
     }
     try {
-      await this.client.heartbeat(this.nodeId, [...this.sessions.keys()]);
+      const ack = await this.client.heartbeat(this.nodeId, [...this.sessions.keys()]);
       this.metrics.heartbeats.inc({ outcome: 'ok' });
+      this.endSuperseded(ack.endSessions);
     } catch (error) {
       this.metrics.heartbeats.inc({ outcome: error instanceof ControlPlaneError ? error.code.toLowerCase() : 'unreachable' });
       // The control plane forgot us (it restarted, or we were silent past the TTL): join again.

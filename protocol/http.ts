@@ -93,6 +93,8 @@ export const NodeRegistered = Type.Object({
   ticketIssuer: Type.String(),
   /** This node's own HMAC-SHA256 key for its heartbeats (protocol/heartbeat-mac.ts), new at each registration. */
   heartbeatKey: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }),
+  /** As in a heartbeat's ack: sessions the node listed that it must end. */
+  endSessions: Type.Optional(Type.Array(Id)),
 });
 export type NodeRegistered = Static<typeof NodeRegistered>;
 
@@ -145,7 +147,12 @@ export type MacHeartbeat = Static<typeof MacHeartbeat>;
 export const NodeHeartbeat = Type.Union([MacHeartbeat, SignedHeartbeat]);
 export type NodeHeartbeat = Static<typeof NodeHeartbeat>;
 
-export const HeartbeatAck = Type.Object({ nodeId: Id, seq: Type.Integer() });
+export const HeartbeatAck = Type.Object({
+  nodeId: Id,
+  seq: Type.Integer(),
+  /** Sessions the node listed that the control plane has ended (their player moved on): the node ends them (`superseded`). */
+  endSessions: Type.Optional(Type.Array(Id)),
+});
 export type HeartbeatAck = Static<typeof HeartbeatAck>;
 
 export const SessionEndReason = Type.Union([
@@ -162,6 +169,8 @@ export const SessionEndReason = Type.Union([
   Type.Literal('node_lost'),
   /** The node's heartbeats stopped listing the session, and no end report came. */
   Type.Literal('unreported'),
+  /** Its player was placed elsewhere (failing over from this node); the control plane had the node end it. */
+  Type.Literal('superseded'),
 ]);
 export type SessionEndReason = Static<typeof SessionEndReason>;
 

@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import type {
   ErrorResponse,
+  HeartbeatAck,
   HeartbeatPayload,
   NodeRegistered,
   NodeRegistration,
@@ -49,19 +50,16 @@ export class ControlPlaneClient {
    * MAC'd with the key from registration, on the heartbeat channel (a WebSocket), which costs the
    * control plane a fraction of a signed HTTP heartbeat; over HTTP when the channel fails.
    */
-  async heartbeat(nodeId: string, activeSessions: string[]): Promise<void> {
+  async heartbeat(nodeId: string, activeSessions: string[]): Promise<HeartbeatAck> {
     const payload: HeartbeatPayload = { nodeId, seq: ++this.heartbeatSeq, sentAt: Date.now(), activeSessions };
-    if (this.heartbeatKey === undefined) {
-      await this.post(`/v1/nodes/${nodeId}/heartbeat`, this.signed(payload));
-      return;
-    }
+    if (this.heartbeatKey === undefined) return this.post<HeartbeatAck>(`/v1/nodes/${nodeId}/heartbeat`, this.signed(payload));
     const body = { payload, mac: heartbeatMac(payload, this.heartbeatKey) };
     try {
-      await this.heartbeatChannel.send(body);
+      return await this.heartbeatChannel.send(body);
     } catch (error) {
       if (error instanceof ControlPlaneError) throw error;
       this.logger.debug({ err: error }, 'heartbeat channel unavailable; heartbeating over HTTP');
-      await this.post(`/v1/nodes/${nodeId}/heartbeat`, body);
+      return this.post<HeartbeatAck>(`/v1/nodes/${nodeId}/heartbeat`, body);
     }
   }
 

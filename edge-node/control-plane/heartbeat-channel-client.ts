@@ -5,7 +5,7 @@
  */
 import WebSocket from 'ws';
 import { HEARTBEAT_CHANNEL_PATH, type HeartbeatChannelReply } from '../../protocol/heartbeat-channel.js';
-import type { MacHeartbeat } from '../../protocol/http.js';
+import type { HeartbeatAck, MacHeartbeat } from '../../protocol/http.js';
 import { ControlPlaneError } from './control-plane-error.js';
 
 const REPLY_TIMEOUT_MS = 5_000;
@@ -14,7 +14,7 @@ export class HeartbeatChannelClient {
   readonly #url: string;
   #socket: Promise<WebSocket> | undefined;
   /** Replies come in the order the heartbeats went out. */
-  readonly #waiting: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  readonly #waiting: { resolve: (ack: HeartbeatAck) => void; reject: (error: Error) => void }[] = [];
 
   constructor(controlPlaneUrl: string) {
     const url = new URL(HEARTBEAT_CHANNEL_PATH, controlPlaneUrl);
@@ -22,9 +22,9 @@ export class HeartbeatChannelClient {
     this.#url = url.href;
   }
 
-  async send(heartbeat: MacHeartbeat): Promise<void> {
+  async send(heartbeat: MacHeartbeat): Promise<HeartbeatAck> {
     const socket = await this.#open();
-    const replied = new Promise<void>((resolve, reject) => this.#waiting.push({ resolve, reject }));
+    const replied = new Promise<HeartbeatAck>((resolve, reject) => this.#waiting.push({ resolve, reject }));
     socket.send(JSON.stringify(heartbeat));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -35,7 +35,7 @@ export class HeartbeatChannelClient {
       }, REPLY_TIMEOUT_MS);
     });
     try {
-      await Promise.race([replied, timeout]);
+      return await Promise.race([replied, timeout]);
     } finally {
       clearTimeout(timer);
     }
@@ -65,7 +65,7 @@ export class HeartbeatChannelClient {
     const waiting = this.#waiting.shift();
     if (waiting === undefined) return;
     const reply = JSON.parse(text) as HeartbeatChannelReply;
-    if (reply.ok) waiting.resolve();
+    if (reply.ok) waiting.resolve(reply.ack);
     else waiting.reject(new ControlPlaneError(reply.error.status, reply.error.code, reply.error.message));
   }
 }

@@ -108,9 +108,9 @@ export class NodeRegistry {
     await this.#options.nodeKeys.recordNodeOwner(nodeId, operatorId);
     this.#keys.set(nodeId, key);
     this.#heartbeatKeys.set(nodeId, Buffer.from(heartbeatKey, 'base64url'));
-    if (activeSessions !== undefined) await this.#options.reconciler.reconcile(nodeId, activeSessions, true);
+    const endSessions = activeSessions === undefined ? [] : await this.#options.reconciler.reconcile(nodeId, activeSessions, true);
     log.info({ outcome, name: registration.name, slots: registration.slots, signallingUrl: registration.signallingUrl }, 'node registered');
-    return { nodeId, heartbeatIntervalMs, nodeTtlMs, ticketPublicJwk: tickets.publicJwk, ticketIssuer: TICKET_ISSUER, heartbeatKey };
+    return { nodeId, heartbeatIntervalMs, nodeTtlMs, ticketPublicJwk: tickets.publicJwk, ticketIssuer: TICKET_ISSUER, heartbeatKey, ...endList(endSessions) };
   }
 
   async heartbeat(nodeId: string, heartbeat: NodeHeartbeat): Promise<HeartbeatAck> {
@@ -229,11 +229,16 @@ export class NodeRegistry {
       throw new AppError('HEARTBEAT_REPLAYED');
     }
     if (outcome === 'unknown_node') throw nodeNotFound();
-    await this.#options.reconciler.reconcile(nodeId, payload.activeSessions, false);
+    const endSessions = await this.#options.reconciler.reconcile(nodeId, payload.activeSessions, false);
     // No child logger per heartbeat: every node sends one every few seconds.
     this.#log.debug({ nodeId, seq: payload.seq }, 'heartbeat accepted');
-    return { nodeId, seq: payload.seq };
+    return { nodeId, seq: payload.seq, ...endList(endSessions) };
   }
+}
+
+/** Answers carry `endSessions` only when there is something to end. */
+function endList(endSessions: readonly string[]): { endSessions?: string[] } {
+  return endSessions.length > 0 ? { endSessions: [...endSessions] } : {};
 }
 
 /** The signature covers the payload, not the URL: the payload must name the node the URL names. */

@@ -9,7 +9,10 @@
  * never joined and the reservation lapsed): such a claim is taken over when the player next asks,
  * again in one atomic step, so it never blocks them for longer than the node's TTL. A page failing
  * over from a node that died names it (`abandonedNodes`) and need not wait for that TTL: its
- * session there no longer holds the player.
+ * session there no longer holds the player, and is ended (`superseded`) as the claim passes on, so
+ * naming a node that still streams to the player cannot win them a second session: the node is
+ * told to end it with its next heartbeat (session-reconciler.ts). Only the player's own session
+ * can be ended so: a claim names the one session of the player whose token asks.
  */
 import { AppError } from '../../protocol/errors.js';
 import type { Store } from '../store/store.js';
@@ -18,7 +21,11 @@ import type { Store } from '../store/store.js';
 const PLACEMENT_ID_PREFIX = 'pl';
 
 export class PlayerClaims {
-  constructor(private readonly store: Store) {}
+  /** `supersede` ends a session whose player was let go from it to be placed elsewhere. */
+  constructor(
+    private readonly store: Store,
+    private readonly supersede: (sessionId: string) => Promise<void>,
+  ) {}
 
   /**
    * Claims the player for `holderId` (a placement or a session) for `ttlMs`, or says what holds
@@ -28,7 +35,11 @@ export class PlayerClaims {
     const holder = await this.store.claimPlayer(playerId, holderId, ttlMs);
     if (holder === null) return;
     if (holder.startsWith(PLACEMENT_ID_PREFIX)) throw new AppError('PLACEMENT_IN_PROGRESS', undefined, { placementId: holder });
-    if (!(await this.#sessionHoldsPlayer(holder, abandonedNodes)) && (await this.store.claimPlayer(playerId, holderId, ttlMs, holder)) === null) return;
+    const hold = await this.#sessionHold(holder, abandonedNodes);
+    if (hold !== 'holds' && (await this.store.claimPlayer(playerId, holderId, ttlMs, holder)) === null) {
+      if (hold === 'abandoned') await this.supersede(holder);
+      return;
+    }
     throw new AppError('SESSION_IN_PROGRESS', `You already have a game session (${holder}); end it before starting another.`, { sessionId: holder });
   }
 
@@ -47,15 +58,16 @@ export class PlayerClaims {
   }
 
   /**
-   * Whether a session still holds its player: one being opened (no record yet) does, one ended,
-   * one whose reservation lapsed unused, one on a node the player saw fail, and one whose node is
-   * no longer live do not.
+   * Whether a session still holds its player: one being opened (no record yet) does; one on a node
+   * the player saw fail is `abandoned`; one ended, one whose reservation lapsed unused, and one
+   * whose node is no longer live are `gone`.
    */
-  async #sessionHoldsPlayer(sessionId: string, abandonedNodes: readonly string[]): Promise<boolean> {
+  async #sessionHold(sessionId: string, abandonedNodes: readonly string[]): Promise<'holds' | 'abandoned' | 'gone'> {
     const record = await this.store.getSession(sessionId);
-    if (record === null) return true;
-    if (record.state === 'ended' || abandonedNodes.includes(record.nodeId)) return false;
-    if (record.state === 'reserved' && record.reservationExpiresAt <= Date.now()) return false;
-    return (await this.store.getNode(record.nodeId)) !== null;
+    if (record === null) return 'holds';
+    if (record.state === 'ended') return 'gone';
+    if (abandonedNodes.includes(record.nodeId)) return 'abandoned';
+    if (record.state === 'reserved' && record.reservationExpiresAt <= Date.now()) return 'gone';
+    return (await this.store.getNode(record.nodeId)) === null ? 'gone' : 'holds';
   }
 }

@@ -33,12 +33,13 @@ export class SessionReconciler {
 
   /**
    * Squares the node's books with the sessions it runs: from a heartbeat, or (`registration`) from
-   * a registration, after which the node runs nothing it did not list.
+   * a registration, after which the node runs nothing it did not list. Returns the sessions the
+   * node runs that it must end: the control plane ended them for good, or their player moved on.
    */
-  async reconcile(nodeId: string, running: readonly string[], registration: boolean): Promise<void> {
+  async reconcile(nodeId: string, running: readonly string[], registration: boolean): Promise<string[]> {
     const { released, unknown } = await this.#store.reconcileNodeSessions(nodeId, running, registration);
     await Promise.all(released.map((sessionId) => this.#end(nodeId, sessionId, registration ? 'node_lost' : 'unreported')));
-    if (unknown.length > 0) await this.#adopt(nodeId, unknown);
+    return unknown.length > 0 ? this.#adopt(nodeId, unknown) : [];
   }
 
   /** Ends the records of the sessions that were on nodes now gone; returns how many it ended. */
@@ -64,18 +65,18 @@ export class SessionReconciler {
 
   /**
    * Counts busy the sessions the node runs that were placed on it, and makes their records active
-   * again where they had been given up. A session with no record (the embedded store restarted)
-   * still occupies a slot: it is running.
+   * again where they had been given up; returns the others, which the node must end. A session
+   * with no record (the embedded store restarted) still occupies a slot: it is running.
    */
-  async #adopt(nodeId: string, sessionIds: readonly string[]): Promise<void> {
+  async #adopt(nodeId: string, sessionIds: readonly string[]): Promise<string[]> {
     const records = await Promise.all(sessionIds.map((sessionId) => this.#store.getSession(sessionId)));
-    const adoptable = sessionIds.filter((_, i) => {
-      const record = records[i];
-      return record === null || record === undefined || (record.nodeId === nodeId && revivable(record));
-    });
-    const refused = sessionIds.filter((sessionId) => !adoptable.includes(sessionId));
-    if (refused.length > 0) this.#log.warn({ nodeId, sessionIds: refused }, 'node reports sessions that were not placed on it, or ended');
-    if (adoptable.length === 0) return;
+    const verdicts = await Promise.all(
+      records.map(async (record) => record === null || (record.nodeId === nodeId && revivable(record) && (await this.#stillHoldsPlayer(record)))),
+    );
+    const adoptable = sessionIds.filter((_, i) => verdicts[i]);
+    const refused = sessionIds.filter((_, i) => !verdicts[i]);
+    if (refused.length > 0) this.#log.warn({ nodeId, sessionIds: refused }, 'node runs sessions that were not placed on it, were ended for good, or whose player moved on; telling it to end them');
+    if (adoptable.length === 0) return refused;
     await this.#store.adoptSessions(nodeId, adoptable);
     await Promise.all(
       records
@@ -85,10 +86,20 @@ export class SessionReconciler {
           this.#log.info({ nodeId, sessionId: record.sessionId, was: record.state }, 'session the node still runs is active again');
         }),
     );
+    return refused;
+  }
+
+  /**
+   * A session brought back must still be its player's one session: one whose player has since been
+   * placed elsewhere (they failed over, or took over the claim once the node went silent) is not,
+   * or reconciliation would hand that player a second stream. Claiming again keeps the claim.
+   */
+  async #stillHoldsPlayer(record: SessionRecord): Promise<boolean> {
+    return (await this.#store.claimPlayer(record.playerId, record.sessionId, SESSION_RECORD_TTL_MS)) === null;
   }
 }
 
-/** A record the node may claim as running: not ended, or ended only by the control plane's inference. */
+/** A record the node may claim as running: not ended, or ended only by the control plane's inference (never `superseded`). */
 function revivable(record: SessionRecord): boolean {
   if (record.state !== 'ended') return true;
   return record.usage === undefined && record.endReason !== undefined && INFERRED_END_REASONS.has(record.endReason);

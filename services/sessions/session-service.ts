@@ -65,7 +65,7 @@ export class SessionService {
   constructor(options: SessionServiceOptions) {
     this.#options = options;
     this.#log = options.log.child({ component: 'sessions' });
-    this.claims = new PlayerClaims(options.store);
+    this.claims = new PlayerClaims(options.store, (sessionId) => this.supersede(sessionId));
   }
 
   /** Records the session on its reserved slot and issues its ticket; the slot is freed if that fails. */
@@ -152,7 +152,9 @@ export class SessionService {
       const current = (await store.getSession(report.sessionId)) ?? record;
       // Reconciliation ended it before this report came (the node was cut off, say): the node's own account stands.
       const inferred = current.state === 'ended' && current.usage === undefined && current.endReason !== undefined && INFERRED_END_REASONS.has(current.endReason);
-      const corrected = inferred ? await store.transitionSession(report.sessionId, ['ended'], patch) : null;
+      // A superseded session keeps its reason, but the node streamed until told to stop: its usage counts.
+      const superseded = current.state === 'ended' && current.usage === undefined && current.endReason === 'superseded';
+      const corrected = inferred || superseded ? await store.transitionSession(report.sessionId, ['ended'], superseded ? { ...patch, endReason: 'superseded' } : patch) : null;
       return toView(corrected ?? current);
     }
     metrics.sessionsEnded.inc({ reason: report.reason });
@@ -171,6 +173,20 @@ export class SessionService {
     if (ended === null) return;
     await store.releaseSlot(nodeId, sessionId);
     this.#log.info({ nodeId, sessionId }, 'session given up before it was joined; slot freed');
+  }
+
+  /**
+   * Ends a session its player left to be placed elsewhere, and frees its slot: if its node still
+   * runs it, reconciliation refuses to take it back and tells the node to end it. Ending a record
+   * already ended changes nothing.
+   */
+  async supersede(sessionId: string): Promise<void> {
+    const { store, metrics } = this.#options;
+    const ended = await store.transitionSession(sessionId, ['reserved', 'active'], { state: 'ended', endedAt: Date.now(), endReason: 'superseded' });
+    if (ended === null) return;
+    await store.releaseSlot(ended.nodeId, sessionId);
+    metrics.sessionsEnded.inc({ reason: 'superseded' });
+    this.#log.info({ nodeId: ended.nodeId, sessionId, playerId: ended.playerId }, 'session superseded: its player is being placed elsewhere');
   }
 
   /** Only the node a session was placed on may report on it. */

@@ -6,6 +6,7 @@
  *     key, within its TTL;
  *   - Redis stopped and started again during play, then the control plane (same port and data
  *     directory), each checked to leave the stream running and the session record in place;
+ *   - the abuse cases of issue 15 (resilience-abuse.ts), each once, while the page streams on;
  *   - at the end, with every player gone and the books given a TTL and a few heartbeats to settle:
  *     slots still booked on a node (slots_leaked) and session records still active (records_stuck).
  * Prints a table against the goals and writes test/bench/results/resilience.json.
@@ -25,6 +26,7 @@ import { startControlPlaneProcess, type ControlPlaneProcess } from '../support/c
 import { startEdgeNodeProcess, type EdgeNodeProcess } from '../support/edge-node-process.js';
 import { freePort } from '../support/ports.js';
 import { startPersistentRedis, type RedisServer } from '../support/redis.js';
+import { runAbuseCases, type AbuseOutcome } from './resilience-abuse.js';
 
 const KILLS = 5;
 const NODES = 4;
@@ -70,6 +72,7 @@ const streaming = async (page: Page, frames = 30): Promise<void> => {
 
 const failovers: number[] = [];
 const checks: Record<string, string> = {};
+const abuses: AbuseOutcome[] = [];
 try {
   const page = await browser.context.newPage();
   await page.goto(`${controlPlane.url}/?lat=${LOCAL_SITE.lat}&lng=${LOCAL_SITE.lng}`);
@@ -121,6 +124,15 @@ try {
   const afterControlPlane = await store.getSession(playing.sessionId ?? '');
   checks['control-plane restart'] = `stream kept, record ${afterControlPlane?.state ?? 'lost'}, node slots ${JSON.stringify(await store.nodeSlots(playing.nodeId ?? ''))}`;
 
+  const honestNode = nodes.get((await snapshot(page)).nodeId ?? '');
+  if (honestNode === undefined) throw new Error('the page plays on an unknown node');
+  abuses.push(...(await runAbuseCases({
+    controlPlaneUrl: controlPlane.url,
+    honestNodeSignallingUrl: honestNode.process.signallingUrl,
+    getSession: (sessionId) => store.getSession(sessionId),
+    stillStreaming: () => streaming(page),
+  })));
+
   await page.close();
 } finally {
   await browser.close();
@@ -150,8 +162,10 @@ const result = {
   failover_runs: failovers.length,
   slots_leaked: slotsLeaked,
   records_stuck: recordsStuck,
+  abuse_cases_run: abuses.length,
+  abuse_cases_contained: abuses.filter((abuse) => abuse.contained).length,
 };
-console.log('\nresilience: SIGKILLed nodes, Redis and control-plane restarts during play (headless Chromium, loopback)');
+console.log('\nresilience: SIGKILLed nodes, Redis and control-plane restarts, and abuse during play (headless Chromium, loopback)');
 console.table(
   Object.fromEntries(
     Object.entries(GOALS).map(([name, goal]) => {
@@ -160,6 +174,7 @@ console.table(
     }),
   ),
 );
+console.table(Object.fromEntries(abuses.map(({ name, contained, outcome }) => [name, { contained, outcome }])));
 console.log(`failovers (ms): ${failovers.join(', ')}`);
 for (const [name, outcome] of Object.entries(checks)) console.log(`${name}: ${outcome}`);
 const out = fileURLToPath(new URL('./results/resilience.json', import.meta.url));

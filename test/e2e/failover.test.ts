@@ -81,7 +81,8 @@ describe('a node dying mid-game, in Chromium', () => {
     expect(await page.locator('#player').isVisible()).toBe(true);
 
     const lost = await pollUntil(() => controlPlane.store.getSession(before.sessionId!), (record) => record?.state === 'ended');
-    expect(lost?.endReason).toBe('node_lost');
+    // The page named the dead node as it failed over: its session there ended then, for that reason.
+    expect(lost?.endReason).toBe('superseded');
     expect(await controlPlane.store.nodeSlots(other.nodeId)).toMatchObject({ busy: 1 });
 
     await page.close();

@@ -4,17 +4,16 @@
  * requests too fast, and join and vanish. Each abuse is refused or contained with a code, the
  * page's frames keep coming, and under the heaviest abuse its frame rate stays near its rate without.
  */
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import pino from 'pino';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, startLocalSystem, type LocalSystem } from '../../../infra/local/system.js';
+import { startLocalSystem, type LocalSystem } from '../../../infra/local/system.js';
 import type { Ack } from '../../../protocol/signalling.js';
 import { DEFAULT_CONNECTION_LIMITS } from '../../../edge-node/signalling/connection-guard.js';
 import { DEFAULT_SESSION_CAPS } from '../../../edge-node/session/session-caps.js';
 import { createSession, nodeSlots } from '../../support/api.js';
 import { launchBrowser, type Browser } from '../../support/browser.js';
+import { loadForgedJoinFlood } from '../../support/forged-join-flood-process.js';
 import { connectSignalling } from '../../support/signalling-client.js';
 
 const logger = pino({ level: 'silent' });
@@ -76,35 +75,6 @@ async function expectFramesKeepArriving<T>(page: Page, abuse: Promise<T>): Promi
   }
 }
 
-/** Loads test/support/forged-join-flood.ts as a low-priority process of its own, as an attacker on another host would be. */
-async function loadForgedJoinFlood(url: string, ticket: string, sockets: number): Promise<{ flood(on: boolean): void; end(): Promise<FloodResult> }> {
-  const script = `${repoRoot}test/support/forged-join-flood.ts`;
-  const child = spawn('nice', ['-n', '19', process.execPath, '--import', 'tsx', script, url, ticket, ATTACKER_ADDRESS, String(sockets)], {
-    cwd: repoRoot,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout });
-  const next = (): Promise<string> =>
-    new Promise((resolve, reject) => {
-      lines.once('line', resolve);
-      child.once('exit', (code) => reject(new Error(`the flood exited with ${code}`)));
-    });
-  expect(await next()).toBe('ready');
-  return {
-    flood: (on) => child.stdin.write(on ? 'go\n' : 'pause\n'),
-    end: async () => {
-      child.stdin.write('end\n');
-      return JSON.parse(await next()) as FloodResult;
-    },
-  };
-}
-
-interface FloodResult {
-  sent: number;
-  answers: Record<string, number>;
-  refusedConnections: number;
-}
-
 describe('an edge node under attack', () => {
   let system: LocalSystem;
   let browser: Browser;
@@ -130,7 +100,7 @@ describe('an edge node under attack', () => {
   // Longer than the default: the attacker's process loads tsx on a shared machine, then the page is watched for twelve seconds.
   it('checks forged tickets from one address only until its failures are spent, and the honest stream keeps its rate', { timeout: 60_000 }, async () => {
     const real = await createSession(system.url);
-    const attacker = await loadForgedJoinFlood(real.signallingUrl, real.ticket, 50);
+    const attacker = await loadForgedJoinFlood(real.signallingUrl, real.ticket, ATTACKER_ADDRESS, 50);
     const fps = await interleaved(honest, (on) => attacker.flood(on));
     const flood = await attacker.end();
     expect(fps.abused.fps, JSON.stringify(fps)).toBeGreaterThan(fps.quiet.fps * MIN_FPS_RATIO);
