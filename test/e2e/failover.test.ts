@@ -1,7 +1,8 @@
 /**
- * A node dies mid-game (issue 15): killed with SIGKILL, as a crash or a pulled plug would. The
- * page, real Chromium on the real flow, notices, is placed on another node that excludes the dead
- * one, and streams again by itself; the control plane ends the dead node's session with a reason.
+ * A node dies mid-game (issue 15): killed with SIGKILL, as a crash would (its connections close),
+ * or frozen with SIGSTOP, as a pulled plug would (nothing closes, nothing answers). The page, real
+ * Chromium on the real flow, notices, is placed on another node that excludes the dead one, and
+ * streams again by itself; the control plane ends the dead node's session with a reason.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -34,7 +35,7 @@ describe('a node dying mid-game, in Chromium', () => {
     });
     keys = await mkdtemp(join(tmpdir(), 'edgeplay-failover-'));
     const started = await Promise.all(
-      ['rig-a', 'rig-b'].map((name) =>
+      ['rig-a', 'rig-b', 'rig-c'].map((name) =>
         startEdgeNodeProcess({ controlPlaneUrl: controlPlane.url, operatorToken: controlPlane.operatorToken, keyPath: join(keys, `${name}.pem`), name }),
       ),
     );
@@ -56,7 +57,6 @@ describe('a node dying mid-game, in Chromium', () => {
     await page.waitForFunction(() => (window.edgeplay?.snapshot()?.framesSeen ?? 0) > 30, null, { timeout: 30_000 });
     const before = (await snapshot(page))!;
     const dead = nodes.find((node) => node.nodeId === before.nodeId)!;
-    const other = nodes.find((node) => node !== dead)!;
 
     const notice = page.locator('#notice');
     const noticeShown = notice.waitFor({ state: 'visible', timeout: 10_000 });
@@ -72,7 +72,8 @@ describe('a node dying mid-game, in Chromium', () => {
       { timeout: 20_000 },
     );
     const after = (await snapshot(page))!;
-    expect(after.nodeId).toBe(other.nodeId);
+    const other = nodes.find((node) => node.nodeId === after.nodeId)!;
+    expect(other).toBeDefined();
     expect(after.failedNodes).toEqual([dead.nodeId]);
     expect(after.ended).toBeNull();
     expect(after.sessionId).not.toBe(before.sessionId);
@@ -89,5 +90,32 @@ describe('a node dying mid-game, in Chromium', () => {
     await pollUntil(() => controlPlane.store.nodeSlots(other.nodeId), (slots) => slots.busy === 0 && slots.reserved === 0);
     const moved = await pollUntil(() => controlPlane.store.getSession(after.sessionId!), (record) => record?.state === 'ended');
     expect(moved?.usage?.framesSent).toBeGreaterThan(0);
+  });
+
+  it('moves on by itself from a node that goes silent without closing anything (a pulled plug)', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${controlPlane.url}/`);
+    await page.locator('[data-game-id="demo-arena"]').getByRole('button', { name: 'Play' }).click();
+    await page.waitForFunction(() => (window.edgeplay?.snapshot()?.framesSeen ?? 0) > 30, null, { timeout: 30_000 });
+    const before = (await snapshot(page))!;
+    const frozen = nodes.find((node) => node.nodeId === before.nodeId)!;
+    process.kill(frozen.pid, 'SIGSTOP');
+    try {
+      await page.waitForFunction(
+        (frozenId) => {
+          const now = window.edgeplay?.snapshot();
+          return now !== null && now !== undefined && now.nodeId !== frozenId && now.firstFrameAt !== null;
+        },
+        frozen.nodeId,
+        { timeout: 20_000 },
+      );
+      const after = (await snapshot(page))!;
+      expect(after.failedNodes).toEqual([frozen.nodeId]);
+      expect(after.ended).toBeNull();
+      await expect.poll(async () => (await snapshot(page))!.framesSeen, { timeout: 10_000 }).toBeGreaterThan(after.framesSeen + 30);
+    } finally {
+      await frozen.kill();
+      await page.close();
+    }
   });
 });

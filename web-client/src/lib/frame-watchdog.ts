@@ -24,7 +24,7 @@ export class FrameWatchdog {
   constructor(
     private readonly video: HTMLVideoElement,
     private readonly onStall: () => void,
-    private readonly stallMs = 2000,
+    private readonly stallMs: number,
   ) {}
 
   /** Starts watching a new stream: the stall clock runs from its first frame. */

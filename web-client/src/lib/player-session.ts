@@ -70,8 +70,13 @@ const MAX_FRUITLESS_FAILOVERS = 3;
  * offered again.
  */
 const EXCLUDE_FAILED_MS = 10_000;
-/** How long a node whose frames stopped has to answer on signalling before the page moves on. */
-const STALL_CONFIRM_MS = 1_000;
+/**
+ * Frames stopped for this long make the page ask the node whether it is still there, and it has
+ * STALL_CONFIRM_MS to answer on signalling before the page moves on: together (with the watchdog's
+ * check interval) within 2 s of a silent failure such as a pulled plug.
+ */
+const STALL_MS = 1_000;
+const STALL_CONFIRM_MS = 600;
 export const FAILOVER_NOTICE = 'The game server stopped answering. Moving you to another one…';
 
 export class PlayerSession {
@@ -112,7 +117,7 @@ export class PlayerSession {
     private readonly onEnded: (notice: SessionEndedNotice) => void,
     private readonly onNotice: (text: string | null) => void = () => undefined,
   ) {
-    this.watchdog = new FrameWatchdog(video, () => void this.stalled());
+    this.watchdog = new FrameWatchdog(video, () => void this.stalled(), STALL_MS);
   }
 
   /** The public half of this session's usage key, made before placement so the control plane binds it. */
