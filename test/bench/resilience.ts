@@ -3,7 +3,7 @@
  * control plane and edge nodes in processes of their own over Redis with its append-only file on:
  *   - five SIGKILLs of the node the player is on, each timed from the kill to the first frame the
  *     page shows from another node (the failover), the killed node restarted each time with its
- *     key, within its TTL;
+ *     key, within its TTL; then two pulled plugs (SIGSTOP: nothing closes), timed the same way;
  *   - Redis stopped and started again during play, then the control plane (same port and data
  *     directory), each checked to leave the stream running and the session record in place;
  *   - the abuse cases of issue 15 (resilience-abuse.ts), each once, while the page streams on;
@@ -29,7 +29,10 @@ import { startPersistentRedis, type RedisServer } from '../support/redis.js';
 import { runAbuseCases, type AbuseOutcome } from './resilience-abuse.js';
 
 const KILLS = 5;
-const NODES = 4;
+const UNPLUGS = 2;
+
+// The page leaves out a node that failed it for a while, restarted or not: one spare rig per failure.
+const NODES = KILLS + UNPLUGS + 1;
 const HEARTBEAT_MS = 1_000;
 const NODE_TTL_MS = 3_000;
 const OPERATOR_TOKEN = `ept_bench_${'r'.repeat(40)}`;
@@ -71,6 +74,7 @@ const streaming = async (page: Page, frames = 30): Promise<void> => {
 };
 
 const failovers: number[] = [];
+const unplugged: number[] = [];
 const checks: Record<string, string> = {};
 const abuses: AbuseOutcome[] = [];
 try {
@@ -79,12 +83,17 @@ try {
   await page.locator('[data-game-id="demo-arena"]').getByRole('button', { name: 'Play' }).click();
   await page.waitForFunction(() => (window.edgeplay?.snapshot()?.framesSeen ?? 0) > 60, null, { timeout: 60_000 });
 
-  for (let kill = 1; kill <= KILLS; kill++) {
+  /**
+   * Fails the page's node the way `fail` does, times the failover from then to the first frame
+   * from another node, and brings the same rig back with its key, within its TTL (it registers
+   * listing no sessions).
+   */
+  const failOver = async (label: string, fail: (node: EdgeNodeProcess) => Promise<void>): Promise<number> => {
     const before = await snapshot(page);
     const victim = nodes.get(before.nodeId ?? '');
     if (victim === undefined) throw new Error(`the page plays on an unknown node ${before.nodeId}`);
-    const killedAt = Date.now();
-    await victim.process.kill();
+    const failedAt = Date.now();
+    await fail(victim.process);
     await page.waitForFunction(
       (dead) => {
         const now = window.edgeplay?.snapshot();
@@ -95,12 +104,18 @@ try {
       { timeout: 30_000 },
     );
     const after = await snapshot(page);
-    failovers.push((after.firstFrameAt ?? NaN) - killedAt);
-    console.log(`kill ${kill}: ${victim.name} -> ${nodes.get(after.nodeId ?? '')?.name}, first frame after ${failovers.at(-1)} ms`);
-    // The same rig back with its key, within its TTL: it registers listing no sessions.
+    const tookMs = (after.firstFrameAt ?? NaN) - failedAt;
+    console.log(`${label}: ${victim.name} -> ${nodes.get(after.nodeId ?? '')?.name}, first frame after ${tookMs} ms`);
+    await victim.process.kill();
     nodes.delete(victim.process.nodeId);
     await startNode(victim.name);
     await streaming(page);
+    return tookMs;
+  };
+  for (let kill = 1; kill <= KILLS; kill++) failovers.push(await failOver(`kill ${kill}`, (node) => node.kill()));
+  // A pulled plug closes nothing: the page has only the stalled frames and a silent signalling socket to go by.
+  for (let unplug = 1; unplug <= UNPLUGS; unplug++) {
+    unplugged.push(await failOver(`unplug ${unplug}`, async (node) => void process.kill(node.pid, 'SIGSTOP')));
   }
 
   const playing = await snapshot(page);
@@ -160,6 +175,7 @@ const result = {
   failover_ms_p50: sorted[Math.floor((sorted.length - 1) / 2)] ?? null,
   failover_ms_max: sorted.at(-1) ?? null,
   failover_runs: failovers.length,
+  unplugged_failover_ms_max: unplugged.length === 0 ? null : Math.max(...unplugged),
   slots_leaked: slotsLeaked,
   records_stuck: recordsStuck,
   abuse_cases_run: abuses.length,
@@ -175,7 +191,7 @@ console.table(
   ),
 );
 console.table(Object.fromEntries(abuses.map(({ name, contained, outcome }) => [name, { contained, outcome }])));
-console.log(`failovers (ms): ${failovers.join(', ')}`);
+console.log(`failovers after SIGKILL (ms): ${failovers.join(', ')}; after a pulled plug (SIGSTOP): ${unplugged.join(', ')}`);
 for (const [name, outcome] of Object.entries(checks)) console.log(`${name}: ${outcome}`);
 const out = fileURLToPath(new URL('./results/resilience.json', import.meta.url));
 await mkdir(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });

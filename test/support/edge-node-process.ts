@@ -2,12 +2,18 @@
  * An edge node's command line (edge-node/main.ts) in a process of its own, for tests and
  * benchmarks that kill it as a crash or a pulled plug would (SIGKILL: no goodbye, no end reports).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../../edge-node/main.ts', import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
+
+/** Nodes still running when this process exits die with it: one exit listener for them all. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 export interface EdgeNodeProcessOptions {
   controlPlaneUrl: string;
@@ -43,9 +49,8 @@ export async function startEdgeNodeProcess(options: EdgeNodeProcessOptions): Pro
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } },
   );
-  const killOnExit = (): void => void child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  child.once('exit', () => process.off('exit', killOnExit));
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const ready = await new Promise<{ nodeId: string; signallingUrl: string }>((resolve, reject) => {
