@@ -23,7 +23,7 @@ apt_install g++ make python3 pkg-config
 # taskset, for the CPU priority test (util-linux, present on nearly every Debian system).
 [[ "${1:-}" == "--test" ]] && apt_install util-linux
 # The impaired-link harness (test/support/impaired-link): iptables loss, its NFQUEUE delay listener.
-[[ "${1:-}" == "--test" ]] && apt_install iptables gcc libnetfilter-queue-dev
+[[ "${1:-}" == "--test" ]] && apt_install iproute2 iptables gcc libnetfilter-queue-dev
 # The checker service (npm run checker) plays nodes through the player page in Debian's chromium.
 [[ "${1:-}" == "--checker" ]] && apt_install chromium
 # Edge node: the games' sandbox, and the x11 runtime (virtual display, capture, input, sound).
