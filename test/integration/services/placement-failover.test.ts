@@ -3,41 +3,20 @@
  * leaves out the node a session just died on, and a DELETE of a placed placement that frees its
  * slot at once. Real HTTP on each store backend.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SessionView } from '../../../protocol/http.js';
 import type { PlacementOffer, PlacementResult } from '../../../protocol/placement.js';
-import { createControlPlane, type ControlPlane } from '../../../services/app.js';
 import { useBackends } from './helpers/backends.js';
+import { useLiveControlPlanes } from './helpers/live-control-planes.js';
 import { api } from './helpers/http.js';
-import { expectSlotsBalanced } from './helpers/invariants.js';
 import { BERLIN, errorCode, TestPlayer } from './helpers/players.js';
-import { TestEdgeNode } from './helpers/test-edge-node.js';
 
 const backends = useBackends();
 
 type Placed = Extract<PlacementResult, { state: 'placed' }>;
 
 describe.each(backends)('placement failover ($name store)', (backend) => {
-  const controlPlanes: ControlPlane[] = [];
-
-  async function start(): Promise<ControlPlane> {
-    const controlPlane = await createControlPlane({ store: backend.store(), logger: { level: 'silent' }, nodeTtlMs: 60_000 });
-    controlPlanes.push(controlPlane);
-    return controlPlane;
-  }
-
-  async function liveNode(controlPlane: ControlPlane, port: number, slots = 1): Promise<TestEdgeNode> {
-    const node = new TestEdgeNode(controlPlane.url, controlPlane.operatorToken, { location: BERLIN, slots, signallingUrl: `http://127.0.0.1:${port}/` });
-    expect((await node.register()).status).toBe(200);
-    return node;
-  }
-
-  afterEach(async () => {
-    for (const controlPlane of controlPlanes.splice(0)) {
-      await expectSlotsBalanced(controlPlane);
-      await controlPlane.close();
-    }
-  });
+  const { start, liveNode } = useLiveControlPlanes(backend);
 
   it('leaves the nodes the page asks to exclude out of the offer, and out of the placement', async () => {
     const controlPlane = await start();
