@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { FramePacer, type SampledFrame } from '../../../web-client/src/lib/frame-pacer.js';
 
 const PERIOD = 1000 / 60;
+/** The lead the pacer aims for by default: three quarters of a period before the sampling refresh. */
+const TARGET = PERIOD * 0.75;
 
 /** `count` frames at 60 fps on a 60 Hz display, each arriving `lead(i)` ms before it is sampled. */
 function frames(count: number, lead: (i: number) => number, refreshMs = PERIOD, frameMs = PERIOD): SampledFrame[] {
@@ -16,17 +18,18 @@ function feed(pacer: FramePacer, sampled: SampledFrame[]): (number | null)[] {
 }
 
 describe('FramePacer', () => {
-  it('asks once a window to move frames that land just before the refresh to midway, later when they land early', () => {
+  it('asks once a window to move frames that land just before the refresh to the target lead, later when they land earlier', () => {
     const asked: number[] = [];
     const pacer = new FramePacer((shift) => asked.push(shift), { window: 60, gain: 1 });
-    // Arriving 1 ms before sampling: the clock should run earlier by (half a period - 1 ms).
+    // Arriving 1 ms before sampling, 11.5 ms short of the target: the shorter way round is to run
+    // the clock later, by a period less that, so frames land at the target before the refresh after.
     const results = feed(pacer, frames(60, () => 1));
     expect(results.slice(0, 59).every((result) => result === null)).toBe(true);
     expect(asked).toHaveLength(1);
-    expect(asked[0]).toBeCloseTo(1 - PERIOD / 2, 1);
-    // Arriving 15 ms before: later, by 15 ms - half a period.
+    expect(asked[0]).toBeCloseTo(1 - TARGET + PERIOD, 1);
+    // Arriving 15 ms before: later, by 15 ms - the target.
     feed(pacer, frames(60, () => 15));
-    expect(asked[1]).toBeCloseTo(15 - PERIOD / 2, 1);
+    expect(asked[1]).toBeCloseTo(15 - TARGET, 1);
   });
 
   it('averages leads on the circle: frames straddling the refresh are at the edge, not midway', () => {
@@ -34,15 +37,16 @@ describe('FramePacer', () => {
     const pacer = new FramePacer((shift) => asked.push(shift), { gain: 1 });
     // Half land 0.5 ms before the sampling, half 0.5 ms after it (a lead of period - 0.5).
     feed(pacer, frames(60, (i) => (i % 2 === 0 ? 0.5 : PERIOD - 0.5)));
-    expect(Math.abs(asked[0]!)).toBeCloseTo(PERIOD / 2, 0);
+    // A lead of 0 on the circle: later by a quarter period (a plain mean, half a period, would ask earlier).
+    expect(asked[0]).toBeCloseTo(PERIOD - TARGET, 0);
   });
 
-  it('corrects by its gain and leaves frames that land midway alone', () => {
+  it('corrects by its gain and leaves frames that land at the target alone', () => {
     const asked: number[] = [];
     const pacer = new FramePacer((shift) => asked.push(shift), { gain: 0.5, minShiftMs: 1 });
-    feed(pacer, frames(60, () => PERIOD / 2 + 4));
+    feed(pacer, frames(60, () => TARGET + 4));
     expect(asked[0]).toBeCloseTo(2, 1);
-    feed(pacer, frames(60, (i) => PERIOD / 2 + (i % 2 === 0 ? 1 : -1)));
+    feed(pacer, frames(60, (i) => TARGET + (i % 2 === 0 ? 1 : -1)));
     expect(asked).toHaveLength(1);
   });
 

@@ -1,6 +1,7 @@
 /**
  * Display-synchronised frame pacing: tells the node how to shift the game's frame clock so that
- * frames land midway between two of the page's display refreshes.
+ * frames land at a steady phase between two of the page's display refreshes, early enough to make
+ * the compositor's deadline for the next one.
  *
  * At 60 fps on a 60 Hz display each refresh shows the newest frame. A frame that lands next to a
  * refresh races it: a few milliseconds of jitter either way and two frames share one refresh
@@ -19,6 +20,15 @@ export interface FramePacerOptions {
   gain?: number;
   /** Shifts smaller than this are not asked for. */
   minShiftMs?: number;
+  /**
+   * How long before the refresh that samples it a frame should arrive, as a share of the refresh
+   * period. A frame must reach the compositor some milliseconds before the refresh, and a lead is
+   * only known modulo a period: one that just misses that deadline, shown a refresh late, looks
+   * like one that made it. Midway was past the deadline of this machine's Chromium (every frame a
+   * refresh late); three quarters makes it and still leaves a quarter period of jitter before the
+   * refresh before.
+   */
+  targetLead?: number;
 }
 
 export interface SampledFrame {
@@ -38,6 +48,7 @@ export class FramePacer {
   readonly #window: number;
   readonly #gain: number;
   readonly #minShiftMs: number;
+  readonly #targetLead: number;
   #frames: SampledFrame[] = [];
   #running = false;
 
@@ -48,6 +59,7 @@ export class FramePacer {
     this.#window = options.window ?? 60;
     this.#gain = options.gain ?? 0.6;
     this.#minShiftMs = options.minShiftMs ?? 1;
+    this.#targetLead = options.targetLead ?? 0.75;
   }
 
   /** Samples every frame `video` shows from now on. */
@@ -76,8 +88,8 @@ export class FramePacer {
     // Written to fail on NaN too: without RTP timestamps there is no frame period to lock to.
     if (!(Math.abs(refreshMs - frameMs) <= refreshMs * 0.05)) return null;
     const lead = circularMean(frames.map((f) => f.sampledAt - f.presentedAt), refreshMs);
-    // Landing earlier than midway (a longer lead) means the clock should run later.
-    const shiftMs = wrap(lead - refreshMs / 2, refreshMs) * this.#gain;
+    // Landing earlier than the target (a longer lead) means the clock should run later.
+    const shiftMs = wrap(lead - refreshMs * this.#targetLead, refreshMs) * this.#gain;
     if (Math.abs(shiftMs) < this.#minShiftMs) return null;
     this.requestShift(shiftMs);
     return shiftMs;
