@@ -165,6 +165,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       catalogue,
       log,
       dataDir: options.dataDir ?? join(tmpdir(), 'edgeplay-control-plane'),
+      ledger,
     });
     const operatorAccounts = new OperatorAccounts({
       store: store instanceof RedisStore ? new RedisOperatorStore(store.client, store.keyPrefix) : new MemoryOperatorStore(),
@@ -240,7 +241,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     await app.register(sessionRoutes, { sessions, matchmaker, guestAuth, limits });
     await app.register(placementRoutes, { matchmaker, guestAuth, limits });
     await app.register(metricsRoutes, { metrics });
-    await app.register(studioPlugin, { services: studios, registry, catalogue, guestAuth, limits, signupToken: options.studioSignupToken, maxUploadBytes: options.maxUploadBytes });
+    await app.register(studioPlugin, { services: studios, registry, catalogue, signupToken: options.studioSignupToken, maxUploadBytes: options.maxUploadBytes });
     if (options.webRoot !== undefined) {
       await app.register(fastifyStatic, { root: resolve(options.webRoot), index: 'index.html' });
     }

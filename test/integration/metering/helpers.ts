@@ -20,9 +20,9 @@ export class MeteredPlayer {
   }
 
   /** Places on `node` (the only one near) with this player's usage key. */
-  async place(node: TestEdgeNode): Promise<SessionCreated> {
+  async place(node: TestEdgeNode, gameId = 'demo-arena'): Promise<SessionCreated> {
     const { baseUrl, guest } = this.player;
-    const offer = await api<{ placementId: string }>(baseUrl, '/v1/placements', { body: { gameId: 'demo-arena', location: BERLIN, usageKey: this.signer.publicKey }, token: guest.token });
+    const offer = await api<{ placementId: string }>(baseUrl, '/v1/placements', { body: { gameId, location: BERLIN, usageKey: this.signer.publicKey }, token: guest.token });
     expect(offer.status, JSON.stringify(offer.body)).toBe(201);
     const choice = await api<PlacementResult>(baseUrl, `/v1/placements/${offer.body.placementId}/choice`, { body: { measurements: [{ nodeId: node.nodeId, rttMs: 5 }] }, token: guest.token });
     expect(choice.status, JSON.stringify(choice.body)).toBe(200);
