@@ -104,6 +104,9 @@ export const errorCatalogue = {
   CHECK_CONFLICT: { status: 409, message: 'A different result with this check id was already received.' },
   NODE_ADDRESS_LIMIT: { status: 409, message: 'Too many nodes are already registered from this address.' },
   NODE_OPERATOR_LIMIT: { status: 409, message: 'This operator already runs as many nodes as an operator may.' },
+  FLAGGED_RECORD_NOT_FOUND: { status: 404, message: 'There is no flagged usage record for that session.' },
+  FLAG_ALREADY_RESOLVED: { status: 409, message: 'This flagged usage record was already resolved differently; the first resolution stands.' },
+  RESOLUTION_OVER_CEILING: { status: 422, message: "The amount is more than the player's usage record is worth; it is the ceiling." },
   INTERNAL: { status: 500, message: 'Something went wrong on our side.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -53,6 +53,8 @@ import { VerificationService } from './checker/verification-service.js';
 import type { Ledger } from './metering/ledger.js';
 import { MemoryLedger } from './metering/memory-ledger.js';
 import { earningsRoutes, playerUsageRoutes } from './metering/metering-routes.js';
+import { FlagResolutions } from './metering/flag-resolutions.js';
+import { flagRoutes } from './metering/flag-routes.js';
 import { MeteringService } from './metering/metering-service.js';
 import { RedisLedger } from './metering/redis-ledger.js';
 import { OperatorOverviewService } from './operators/operator-overview.js';
@@ -236,6 +238,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     await app.register(addressRoutes);
     await app.register(playerUsageRoutes, { metering, guestAuth, limits });
     await app.register(earningsRoutes, { metering, operatorTokens: operatorAccounts });
+    await app.register(flagRoutes, { resolutions: new FlagResolutions(ledger, log), admin });
     await app.register(checkRoutes, { verification });
     await app.register(operatorOverviewRoutes, { overview: new OperatorOverviewService({ store, ledger, metering, verification }), operatorTokens: operatorAccounts });
     await app.register(sessionRoutes, { sessions, matchmaker, guestAuth, limits });
