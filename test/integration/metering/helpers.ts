@@ -19,10 +19,16 @@ export class MeteredPlayer {
     return new MeteredPlayer(await TestPlayer.join(baseUrl), await UsageSigner.create());
   }
 
-  /** Places on `node` (the only one near) with this player's usage key. */
-  async place(node: TestEdgeNode, gameId = 'demo-arena'): Promise<SessionCreated> {
+  /** The same player with a fresh usage key, as the page makes for each session it places (a failover's too). */
+  async withNewKey(): Promise<MeteredPlayer> {
+    return new MeteredPlayer(this.player, await UsageSigner.create());
+  }
+
+  /** Places on `node` (the only one near, or chosen by RTT) with this player's usage key, avoiding `excludeNodes` (a failover). */
+  async place(node: TestEdgeNode, gameId = 'demo-arena', excludeNodes: string[] = []): Promise<SessionCreated> {
     const { baseUrl, guest } = this.player;
-    const offer = await api<{ placementId: string }>(baseUrl, '/v1/placements', { body: { gameId, location: BERLIN, usageKey: this.signer.publicKey }, token: guest.token });
+    const body = { gameId, location: BERLIN, usageKey: this.signer.publicKey, ...(excludeNodes.length > 0 ? { excludeNodes } : {}) };
+    const offer = await api<{ placementId: string }>(baseUrl, '/v1/placements', { body, token: guest.token });
     expect(offer.status, JSON.stringify(offer.body)).toBe(201);
     const choice = await api<PlacementResult>(baseUrl, `/v1/placements/${offer.body.placementId}/choice`, { body: { measurements: [{ nodeId: node.nodeId, rttMs: 5 }] }, token: guest.token });
     expect(choice.status, JSON.stringify(choice.body)).toBe(200);
