@@ -232,6 +232,7 @@ export class EdgeNode implements SessionHost {
           manifest: lease.manifest,
           sandboxRoot: this.options.sandboxDir ?? join(tmpdir(), 'edgeplay-sandboxes'),
           maxLimits: { ...DEFAULT_SANDBOX_LIMITS, ...this.options.gameLimits },
+          cpuWeight: this.priority?.cgroupWeight ?? undefined,
           logger: this.logger.child({ sessionId: claims.sid }),
         });
       }
@@ -278,6 +279,7 @@ export class EdgeNode implements SessionHost {
       onEncoded: this.metrics.observeEncodeMs,
     });
     if (session.game.pid !== undefined) await this.priority?.applySession(session.game.pid, session.id);
+    for (const pid of session.game.helperPids ?? []) await this.priority?.applySession(pid, session.id);
     session.game.once('exit', () => void this.priority?.releaseSession(session.id));
     this.sessions.set(session.id, session);
     this.metrics.sessionsStarted.inc();

@@ -120,6 +120,12 @@ export class X11Game extends EventEmitter<GameProcessEvents> implements RunningG
     }
   }
 
+  /** The display server, capture, input injector and sound server: they serve the player as much as the game does. */
+  get helperPids(): number[] {
+    const { display, sound, capture, input } = this.parts;
+    return [...display.pids, ...capture.pids, ...input.pids, ...(sound?.pids ?? [])];
+  }
+
   sendInput(event: InputEvent): boolean {
     if (this.result || !this.parts.input.inject(event)) return false;
     this.lastInjectedSeq = event.seq;
