@@ -22,12 +22,12 @@ import { SandboxedGame } from '../../../edge-node/sandbox/sandboxed-game.js';
 import { X11Game } from '../../../edge-node/x11/x11-game.js';
 import { createSession } from '../../support/api.js';
 import { debianGameArchive } from '../../support/debian-game-build.js';
+import { cpuCgroupOf, threadNices } from '../../support/process-priority.js';
 import { connectSignalling, type TestSignallingClient } from '../../support/signalling-client.js';
 import { api } from '../services/helpers/http.js';
 import { signUp, upload, writeArchive } from '../services/helpers/studio.js';
 
 const logger = pino({ level: process.env['DEBUG_LOG'] ?? 'silent' });
-const CGROUP_ROOT = '/sys/fs/cgroup';
 const X11_HELPERS = ['Xvfb', 'ffmpeg', 'xdotool', 'pulseaudio'];
 
 interface Proc {
@@ -60,28 +60,13 @@ async function descendants(): Promise<Proc[]> {
   return found;
 }
 
-/** The cpu hierarchy's directory of a process: the v1 cpu controller's where it is mounted so, else v2's. */
-async function cpuCgroup(pid: number): Promise<{ dir: string; v1: boolean }> {
-  const lines = (await readFile(`/proc/${pid}/cgroup`, 'utf8')).split('\n');
-  const v1 = lines.find((line) => line.split(':')[1]?.split(',').includes('cpu'));
-  const path = (v1 ?? lines.find((line) => line.startsWith('0::')) ?? '').split(':')[2] ?? '/';
-  return v1 ? { dir: join(CGROUP_ROOT, v1.split(':')[1]!, path), v1: true } : { dir: join(CGROUP_ROOT, path), v1: false };
-}
-
 /** The weight of the process's top-level group (below the root): what it competes with the rig's other work by. */
 async function topLevelWeight(pid: number): Promise<{ value: number; v1: boolean; dir: string }> {
-  const { dir, v1 } = await cpuCgroup(pid);
-  const mount = v1 ? dir.split('/').slice(0, 5).join('/') : CGROUP_ROOT;
-  const top = dir.slice(mount.length).split('/').filter(Boolean)[0];
+  const { path, dir, v1 } = await cpuCgroupOf(pid);
+  const top = path.split('/').filter(Boolean)[0];
   if (top === undefined) return { value: v1 ? 1024 : 100, v1, dir };
+  const mount = dir.slice(0, dir.length - path.length);
   return { value: Number(await readFile(join(mount, top, v1 ? 'cpu.shares' : 'cpu.weight'), 'utf8')), v1, dir };
-}
-
-async function threadNices(pid: number): Promise<number[]> {
-  const tids = await readdir(`/proc/${pid}/task`).catch(() => []);
-  return (await Promise.all(tids.map((tid) => readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => null))))
-    .filter((stat): stat is string => stat !== null)
-    .map((stat) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
 }
 
 let dir: string;
@@ -142,7 +127,7 @@ async function startX11(cpuWeight: number | null): Promise<X11Game> {
 async function sessionProcesses(names: string[], sessionId: string): Promise<{ helpers: Proc[]; sandboxed: Proc[] }> {
   for (;;) {
     const all = await descendants();
-    const groups = await Promise.all(all.map(async (proc) => ({ proc, dir: (await cpuCgroup(proc.pid).catch(() => ({ dir: '' }))).dir })));
+    const groups = await Promise.all(all.map(async (proc) => ({ proc, dir: (await cpuCgroupOf(proc.pid).catch(() => ({ dir: '' }))).dir })));
     // The sandbox's own group (edge-node/sandbox/session-cgroup.ts), not the session's part of the node's group.
     const sandboxed = groups.filter((each) => /\/edgeplay(-prioritized)?$/.test(dirname(each.dir)) && each.dir.endsWith(`/session-${sessionId}`)).map((each) => each.proc);
     const helpers = all.filter((proc) => names.includes(proc.comm));
@@ -166,8 +151,8 @@ describe('CPU priority for the processes of sandboxed and x11 sessions', () => {
     const { helpers, sandboxed } = await sessionProcesses(X11_HELPERS, session.sessionId);
     for (const proc of [...helpers, ...sandboxed]) expect((await topLevelWeight(proc.pid)).value, `${proc.comm} (${proc.pid})`).toBe(node.value);
     // The helpers in their session's part of the node's group, beside the node and other sessions, not in the node's own part.
-    for (const proc of helpers) expect((await cpuCgroup(proc.pid)).dir, proc.comm).toBe(node.dir.replace(/\/node$/, `/session-${session.sessionId}`));
-    const gameGroup = (await cpuCgroup(sandboxed[0]!.pid)).dir;
+    for (const proc of helpers) expect((await cpuCgroupOf(proc.pid)).dir, proc.comm).toBe(node.dir.replace(/\/node$/, `/session-${session.sessionId}`));
+    const gameGroup = (await cpuCgroupOf(sandboxed[0]!.pid)).dir;
     expect(gameGroup).not.toContain('edgeplay-node-');
     const limit = (await readFile(join(gameGroup, node.v1 ? 'cpu.cfs_quota_us' : 'cpu.max'), 'utf8')).trim();
     expect(Number(limit.split(' ')[0])).toBeGreaterThan(0);
