@@ -35,6 +35,7 @@ const options = new Command('edgeplay-node')
   .option('--build-cache <dir>', 'where studio builds are cached', '/var/cache/edgeplay-node/builds')
   .option('--build-cache-gb <n>', 'how much disk the build cache may use, in GB', number(1, 100_000), 20)
   .option('--sandbox-dir <dir>', "where games' sandboxes keep their scratch directories", '/var/lib/edgeplay-node/sandboxes')
+  .option('--build-origin <url>', 'where builds are downloaded from when no nearby node has them (default: the control plane)')
   .parse()
   .opts<{
     controlPlane: string;
@@ -55,6 +56,7 @@ const options = new Command('edgeplay-node')
     buildCache: string;
     buildCacheGb: number;
     sandboxDir: string;
+    buildOrigin?: string;
   }>();
 
 const logger = pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
@@ -76,6 +78,7 @@ const node = await EdgeNode.start({
   buildCacheDir: options.buildCache,
   buildCacheBytes: options.buildCacheGb * 1024 ** 3,
   sandboxDir: options.sandboxDir,
+  buildOriginUrl: options.buildOrigin,
   logger,
 });
 logger.info({ nodeId: node.nodeId, signallingUrl: node.signallingUrl }, 'edge node is serving players');
