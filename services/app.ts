@@ -225,7 +225,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       offerTtlMs: options.placementOfferTtlMs ?? 30_000,
       reservationTtlMs: options.reservationTtlMs ?? 30_000,
       queue: { ...DEFAULT_QUEUE_POLICY, ...options.queue },
-      onPlaced: (game, location) => prefetch.placed(game, location),
+      onPlaced: (game, location) => void prefetch.placed(game, location),
     });
 
     const app = Fastify({

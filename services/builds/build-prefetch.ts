@@ -46,6 +46,8 @@ export interface BuildPrefetchOptions {
   findCandidates: (query: CandidateQuery) => Promise<CandidateSearchResult>;
   policy: PrefetchPolicy;
   log: Logger;
+  /** The clock windows are cut from (tests move it). */
+  now?: () => number;
 }
 
 export class BuildPrefetch {
@@ -57,9 +59,9 @@ export class BuildPrefetch {
     this.#log = options.log.child({ component: 'build-prefetch' });
   }
 
-  /** The matchmaker placed a player at `location` on `game`: counted, off the placement's path. */
-  placed(game: PrefetchGame, location: GeoPoint): void {
-    this.#countPlacement(game, location).catch((error: unknown) => this.#log.warn({ err: error, buildId: game.buildId }, 'counting build demand failed'));
+  /** The matchmaker placed a player at `location` on `game`: counted off the placement's path, so this never rejects. */
+  async placed(game: PrefetchGame, location: GeoPoint): Promise<void> {
+    await this.#countPlacement(game, location).catch((error: unknown) => this.#log.warn({ err: error, buildId: game.buildId }, 'counting build demand failed'));
   }
 
   /** Asks the `count` nodes nearest `location` that can run the game and lack its build to prefetch it; returns their ids. */
@@ -79,7 +81,7 @@ export class BuildPrefetch {
   async #countPlacement(game: PrefetchGame, location: GeoPoint): Promise<void> {
     const { policy, store } = this.#options;
     const cell = latLngToCell(location.lat, location.lng, policy.cellResolution);
-    const count = await store.countPlacement(game.buildId, cell, Math.floor(Date.now() / policy.windowMs), policy.windowMs);
+    const count = await store.countPlacement(game.buildId, cell, Math.floor((this.#options.now ?? Date.now)() / policy.windowMs), policy.windowMs);
     if (count !== policy.popularAfter) return;
     const [lat, lng] = cellToLatLng(cell);
     const nodeIds = await this.prefetchNear(game, { lat, lng }, policy.nodesNearDemand);
