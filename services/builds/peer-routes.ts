@@ -33,7 +33,15 @@ const BuildParams = Type.Object({ buildId: BuildId });
 export const peerRoutes: FastifyPluginAsyncTypebox<PeerRoutesOptions> = async (app, { store, studios, registry, catalogue, peers, prefetch, admin }) => {
   app.get(
     BUILD_PEER_ROUTES.peers(':buildId'),
-    { schema: { tags: ['nodes'], security: [{ nodeSignature: [] }], params: BuildParams, response: { 200: BuildPeers, ...errorResponses } } },
+    {
+      schema: {
+        tags: ['nodes'],
+        security: [{ nodeSignature: [] }],
+        summary: 'Live nodes near the asking node that hold a build, and a peer fetch token for them',
+        params: BuildParams,
+        response: { 200: BuildPeers, ...errorResponses },
+      },
+    },
     async (request) => {
       const { nodeId } = await authoriseBuildFetch(request, request.params.buildId, { registry, studios });
       const requester = await store.getNode(nodeId);
@@ -46,7 +54,12 @@ export const peerRoutes: FastifyPluginAsyncTypebox<PeerRoutesOptions> = async (a
     BUILD_PEER_ROUTES.prefetch(':buildId'),
     {
       onRequest: async (request) => admin.authenticate(bearerToken(request)),
-      schema: { tags: ['admin'], params: BuildParams, body: PrefetchRequest, response: { 200: PrefetchStarted, ...errorResponses } },
+      schema: {
+        summary: 'Asks the nodes nearest a place to prefetch a build (admin token)',
+        params: BuildParams,
+        body: PrefetchRequest,
+        response: { 200: PrefetchStarted, ...errorResponses },
+      },
     },
     async (request) => {
       const { buildId } = request.params;

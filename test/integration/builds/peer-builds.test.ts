@@ -20,6 +20,7 @@ import { BUILD_ROUTES, BUILD_FETCH_HEADERS } from '../../../protocol/build-manif
 import { BUILD_PEER_ROUTES, type BuildPeers, type PrefetchStarted } from '../../../protocol/build-peers.js';
 import type { ErrorResponse } from '../../../protocol/http.js';
 import { createControlPlane, type ControlPlane } from '../../../services/app.js';
+import { createSession } from '../../support/api.js';
 import { gameEntries, tarGz } from '../../support/build-archives.js';
 import { startEdgeNodeProcess, type EdgeNodeProcess } from '../../support/edge-node-process.js';
 import { api } from '../services/helpers/http.js';
@@ -28,7 +29,9 @@ import { signUp, upload, writeArchive, type TestStudio } from '../services/helpe
 const logger = pino({ level: process.env['DEBUG_LOG'] ?? 'silent' });
 const BERLIN = { lat: 52.52, lng: 13.405 };
 const HAMBURG = { lat: 53.55, lng: 9.99 };
-const GAMES = ['spread-honest', 'spread-corrupt', 'spread-down'] as const;
+const GAMES = ['spread-honest', 'spread-corrupt', 'spread-down', 'spread-demand'] as const;
+/** Placements of one build in one H3 cell that make it popular there, in this test's control plane. */
+const POPULAR_AFTER = 2;
 
 let dir: string;
 let controlPlane: ControlPlane;
@@ -79,6 +82,7 @@ function startNode(name: string, location: { lat: number; lng: number }): Promis
     keyPath: join(dir, `${name}.pem`),
     name,
     location,
+    slots: POPULAR_AFTER + 1,
     extraArgs: ['--build-cache', join(dir, `${name}-cache`), '--sandbox-dir', join(dir, `${name}-sandboxes`), '--build-origin', origin.url, '--no-cpu-priority'],
   });
 }
@@ -125,7 +129,16 @@ function servedLines(node: EdgeNodeProcess, buildId: string): number {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'edgeplay-peer-builds-'));
-  controlPlane = await createControlPlane({ logger, heartbeatIntervalMs: 500, nodeTtlMs: 60_000, dataDir: join(dir, 'control-plane'), rateLimits: false });
+  controlPlane = await createControlPlane({
+    logger,
+    heartbeatIntervalMs: 500,
+    nodeTtlMs: 60_000,
+    dataDir: join(dir, 'control-plane'),
+    rateLimits: false,
+    // Players on loopback stand in Berlin, beside node A.
+    assumedLocationForLocalClients: BERLIN,
+    prefetch: { popularAfter: POPULAR_AFTER, nodesNearDemand: 1 },
+  });
   origin = await startCountingProxy(controlPlane.url);
   studio = await signUp(controlPlane.url, 'spreading studio');
   for (const gameId of GAMES) {
@@ -147,14 +160,25 @@ afterAll(async () => {
 });
 
 describe('builds spreading between edge nodes', () => {
-  it('prefetches builds on the node nearest the demand, which reports them cached', async () => {
-    for (const gameId of GAMES) expect(await prefetch(build(gameId).buildId, BERLIN)).toEqual([nodeA.nodeId]);
-    const all = GAMES.map((gameId) => build(gameId).buildId);
+  it('prefetches builds on the node nearest the place an admin names, which reports them cached', async () => {
+    const asked = ['spread-honest', 'spread-corrupt', 'spread-down'] as const;
+    for (const gameId of asked) expect(await prefetch(build(gameId).buildId, BERLIN)).toEqual([nodeA.nodeId]);
+    const all = asked.map((gameId) => build(gameId).buildId);
     await expect.poll(() => reportedBuilds(nodeA.nodeId), { timeout: 30_000 }).toEqual(expect.arrayContaining(all));
     // With no node holding them yet, A had only the origin to fetch from: one request each.
     for (const buildId of all) expect(origin.count(nodeA.nodeId, buildId)).toBe(1);
     // Asked again, the nearest node already holds the build: nobody is asked.
     expect(await prefetch(build('spread-honest').buildId, BERLIN)).toEqual([]);
+  });
+
+  it('prefetches a build on the node nearest the players once it is popular there', async () => {
+    const { buildId } = build('spread-demand');
+    await createSession(controlPlane.url, 'spread-demand');
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await reportedBuilds(nodeA.nodeId)).not.toContain(buildId);
+    for (let placed = 1; placed < POPULAR_AFTER; placed++) await createSession(controlPlane.url, 'spread-demand');
+    await expect.poll(() => reportedBuilds(nodeA.nodeId), { timeout: 30_000 }).toContain(buildId);
+    expect(await reportedBuilds(nodeB.nodeId)).not.toContain(buildId);
   });
 
   it('refuses build downloads to anyone without a token from the control plane and the key it names', async () => {
