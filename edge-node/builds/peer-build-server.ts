@@ -31,8 +31,6 @@ export interface PeerBuildServerOptions {
 
 export class PeerBuildServer {
   private active = 0;
-  /** Uploads that began (tests and operators watch it). */
-  uploadsStarted = 0;
 
   constructor(private readonly options: PeerBuildServerOptions) {}
 
@@ -84,7 +82,6 @@ export class PeerBuildServer {
         response.end();
         return;
       }
-      this.uploadsStarted++;
       this.options.logger.info({ buildId, peerId, range: request.headers.range }, 'serving a build to a peer');
       await pipeline(createReadStream(archive.path, range), response);
     } finally {

@@ -10,7 +10,9 @@
  * - an admin can ask the same for any place (POST /v1/builds/:buildId/prefetch).
  *
  * Requests wait in the prefetch store and ride on each node's next heartbeat ack; the node fetches
- * in the background (peers first) and reports the build once it is cached.
+ * in the background (peers first) and reports the build once it is cached. Heartbeats are the
+ * control plane's hottest path, so each instance reads which nodes have requests waiting at most
+ * once a second and reads a node's requests only when it is among them.
  */
 import { cellToLatLng, latLngToCell } from 'h3-js';
 import type { GeoPoint } from '../../protocol/http.js';
@@ -40,6 +42,9 @@ export const DEFAULT_PREFETCH_POLICY: PrefetchPolicy = {
 
 type PrefetchGame = CandidateQuery['game'];
 
+/** How stale an instance's list of nodes with waiting requests may be: a request waits this much longer at most. */
+const PENDING_REFRESH_MS = 1000;
+
 export interface BuildPrefetchOptions {
   store: PrefetchStore;
   /** The nearest nodes that can run a game (the matchmaker's search). */
@@ -53,6 +58,8 @@ export interface BuildPrefetchOptions {
 export class BuildPrefetch {
   readonly #options: BuildPrefetchOptions;
   readonly #log: Logger;
+  #pending: { nodes: Set<string>; readAt: number } = { nodes: new Set(), readAt: -Infinity };
+  #reading: Promise<Set<string>> | undefined;
 
   constructor(options: BuildPrefetchOptions) {
     this.#options = options;
@@ -70,12 +77,38 @@ export class BuildPrefetch {
     const nearest = [...available, ...full].sort((a, b) => a.distanceKm - b.distanceKm).slice(0, count);
     const nodeIds = nearest.filter((node) => !node.buildCached).map((node) => node.nodeId);
     await Promise.all(nodeIds.map((nodeId) => this.#options.store.addPrefetch(nodeId, [game.buildId], this.#options.policy.requestTtlMs)));
+    // This instance need not wait for its next read of the list to hand these out.
+    for (const nodeId of nodeIds) this.#pending.nodes.add(nodeId);
     return nodeIds;
   }
 
-  /** The builds `nodeId` is asked to fetch, for its heartbeat ack (each handed out once). */
-  take(nodeId: string): Promise<string[]> {
-    return this.#options.store.takePrefetch(nodeId);
+  /** The builds `nodeId` is asked to fetch, for its heartbeat ack (each handed out once); none when the store fails, the heartbeat goes on. */
+  async take(nodeId: string): Promise<string[]> {
+    try {
+      const pending = await this.#pendingNodes();
+      if (!pending.has(nodeId)) return [];
+      pending.delete(nodeId);
+      return await this.#options.store.takePrefetch(nodeId);
+    } catch (error) {
+      this.#log.warn({ err: error, nodeId }, 'reading prefetch requests failed');
+      return [];
+    }
+  }
+
+  /** The nodes with requests waiting, as this instance read them within the last PENDING_REFRESH_MS; one read at a time. */
+  #pendingNodes(): Promise<Set<string>> | Set<string> {
+    const now = (this.#options.now ?? Date.now)();
+    if (now - this.#pending.readAt < PENDING_REFRESH_MS) return this.#pending.nodes;
+    this.#reading ??= this.#options.store
+      .pendingNodes()
+      .then((nodes) => {
+        this.#pending = { nodes: new Set(nodes), readAt: now };
+        return this.#pending.nodes;
+      })
+      .finally(() => {
+        this.#reading = undefined;
+      });
+    return this.#reading;
   }
 
   async #countPlacement(game: PrefetchGame, location: GeoPoint): Promise<void> {

@@ -1,7 +1,9 @@
 /**
  * What build prefetching keeps between instances: placements per build and H3 cell in the current
- * window (how popular a build is where), and the builds each node is to be asked to fetch with its
- * next heartbeat. In memory for one machine; in Redis (redis-prefetch-store.ts) for several.
+ * window (how popular a build is where), the builds each node is to be asked to fetch with its
+ * next heartbeat, and which nodes have such requests waiting (read once in a while per instance,
+ * so that a heartbeat costs no store read unless its node has something waiting). In memory for
+ * one machine; in Redis (redis-prefetch-store.ts) for several.
  */
 
 export interface PrefetchStore {
@@ -11,6 +13,8 @@ export interface PrefetchStore {
   addPrefetch(nodeId: string, buildIds: readonly string[], ttlMs: number): Promise<void>;
   /** The builds `nodeId` is asked to fetch, handed out once. */
   takePrefetch(nodeId: string): Promise<string[]>;
+  /** Nodes that may have requests waiting (some may have lapsed). */
+  pendingNodes(): Promise<string[]>;
 }
 
 export class MemoryPrefetchStore implements PrefetchStore {
@@ -35,6 +39,10 @@ export class MemoryPrefetchStore implements PrefetchStore {
     const kept = this.#live(nodeId);
     this.#requests.delete(nodeId);
     return kept === undefined ? [] : [...kept.buildIds];
+  }
+
+  async pendingNodes(): Promise<string[]> {
+    return [...this.#requests.keys()];
   }
 
   #live(nodeId: string): { buildIds: Set<string>; expiresAt: number } | undefined {

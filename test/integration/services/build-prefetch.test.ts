@@ -108,11 +108,28 @@ describe.each(backends)('build prefetch ($name store)', (backend) => {
   it('keeps requests for a node together until it collects them, and lets them lapse', async () => {
     await prefetchStore.addPrefetch('node-1', [GAME.buildId], TTL_MS);
     await prefetchStore.addPrefetch('node-1', [OTHER_GAME.buildId, GAME.buildId], TTL_MS);
+    expect(await prefetchStore.pendingNodes()).toEqual(['node-1']);
     expect((await prefetchStore.takePrefetch('node-1')).sort()).toEqual([GAME.buildId, OTHER_GAME.buildId]);
     expect(await prefetchStore.takePrefetch('node-1')).toEqual([]);
+    expect(await prefetchStore.pendingNodes()).toEqual([]);
     await prefetchStore.addPrefetch('node-2', [GAME.buildId], 50);
     await sleep(120);
     expect(await prefetchStore.takePrefetch('node-2')).toEqual([]);
+  });
+
+  it('hands out requests another instance made once this one reads the list of waiting nodes again', async () => {
+    const near = node('near', LYON);
+    await store.upsertNodes([near], TTL_MS);
+    let now = 1_000_000;
+    const here = prefetch({ now: () => now });
+    const elsewhere = prefetch();
+    expect(await here.take(near.nodeId)).toEqual([]);
+    expect(await elsewhere.prefetchNear(GAME, LYON, 1)).toEqual([near.nodeId]);
+    // Within a second of its last read this instance does not look: heartbeats cost no store read.
+    expect(await here.take(near.nodeId)).toEqual([]);
+    now += 1000;
+    expect(await here.take(near.nodeId)).toEqual([GAME.buildId]);
+    expect(await here.take(near.nodeId)).toEqual([]);
   });
 
   it('asks any place an admin names', async () => {
