@@ -24,4 +24,4 @@ export {
   type GameCommand,
 } from '../../protocol/game-protocol.js';
 export type { GamepadEvent, InputEvent, KeyEvent, MouseButtonEvent, MouseMoveEvent, WheelEvent } from '../../protocol/input.js';
-export { STRIP_CELL, STRIP_WIDTH, decodeStrip, planeLuma } from '../../protocol/latency-strip.js';
+export { STRIP_CELL, STRIP_WIDTH } from '../../protocol/latency-strip.js';

@@ -53,6 +53,7 @@ export function runGame(options: RunGameOptions): void {
   let simulatedUntil = performance.now();
   let lastInputSeq = 0;
   const audio = new AudioOutput(process.stdout, simulatedUntil);
+  const sound = game.sound?.bind(game);
   const output = new FrameOutput(process.stdout, config.width, config.height, () => loop.outputDrained());
   const loop = new FrameLoop({ fps: config.fps, renderOnInput, ready: () => output.ready, tick: sendFrame });
 
@@ -76,7 +77,7 @@ export function runGame(options: RunGameOptions): void {
       // The node is behind: drop this frame rather than queue it, so what it gets next is current.
       stats.skipped++;
     }
-    if (game.sound) audio.writeUntil(now, game.sound.bind(game));
+    if (sound) audio.writeUntil(now, sound);
     return sent;
   }
 
@@ -84,11 +85,11 @@ export function runGame(options: RunGameOptions): void {
     loop.stop();
     game.exit?.(reason);
     const avg = stats.rendered > 0 ? stats.renderMsTotal / stats.rendered : 0;
-    const sound = audio.stats;
+    const audioStats = audio.stats;
     log(
       `exiting (${reason}): frames=${stats.rendered} skipped=${stats.skipped} ` +
-        `avgRenderMs=${avg.toFixed(3)} maxRenderMs=${stats.renderMsMax.toFixed(3)} audioChunks=${sound.chunks} ` +
-        `audioSkipped=${sound.skipped} malformedCommands=${stats.malformedCommands}`,
+        `avgRenderMs=${avg.toFixed(3)} maxRenderMs=${stats.renderMsMax.toFixed(3)} audioChunks=${audioStats.chunks} ` +
+        `audioSkipped=${audioStats.skipped} malformedCommands=${stats.malformedCommands}`,
     );
     process.exit(0);
   }
