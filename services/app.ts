@@ -53,6 +53,8 @@ import { VerificationService } from './checker/verification-service.js';
 import type { Ledger } from './metering/ledger.js';
 import { MemoryLedger } from './metering/memory-ledger.js';
 import { earningsRoutes, playerUsageRoutes } from './metering/metering-routes.js';
+import { FlagResolutions } from './metering/flag-resolutions.js';
+import { flagRoutes } from './metering/flag-routes.js';
 import { MeteringService } from './metering/metering-service.js';
 import { RedisLedger } from './metering/redis-ledger.js';
 import { OperatorOverviewService } from './operators/operator-overview.js';
@@ -173,6 +175,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       catalogue,
       log,
       dataDir: options.dataDir ?? join(tmpdir(), 'edgeplay-control-plane'),
+      ledger,
     });
     const operatorAccounts = new OperatorAccounts({
       store: store instanceof RedisStore ? new RedisOperatorStore(store.client, store.keyPrefix) : new MemoryOperatorStore(),
@@ -251,12 +254,13 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     await app.register(addressRoutes);
     await app.register(playerUsageRoutes, { metering, guestAuth, limits });
     await app.register(earningsRoutes, { metering, operatorTokens: operatorAccounts });
+    await app.register(flagRoutes, { resolutions: new FlagResolutions(ledger, log), admin });
     await app.register(checkRoutes, { verification });
     await app.register(operatorOverviewRoutes, { overview: new OperatorOverviewService({ store, ledger, metering, verification }), operatorTokens: operatorAccounts });
     await app.register(sessionRoutes, { sessions, matchmaker, guestAuth, limits });
     await app.register(placementRoutes, { matchmaker, guestAuth, limits });
     await app.register(metricsRoutes, { metrics });
-    await app.register(studioPlugin, { services: studios, registry, catalogue, guestAuth, limits, signupToken: options.studioSignupToken, maxUploadBytes: options.maxUploadBytes });
+    await app.register(studioPlugin, { services: studios, registry, catalogue, signupToken: options.studioSignupToken, maxUploadBytes: options.maxUploadBytes });
     await app.register(peerRoutes, {
       store,
       studios: studios.studios,
