@@ -61,6 +61,12 @@ import { OperatorOverviewService } from './operators/operator-overview.js';
 import { operatorOverviewRoutes } from './operators/operator-overview-routes.js';
 import { operatorRoutes } from './operators/operator-routes.js';
 import { NodeAdmission, type AdmissionPolicy } from './registry/node-admission.js';
+import { BuildPeerFinder } from './builds/build-peers.js';
+import { BuildPrefetch, DEFAULT_PREFETCH_POLICY, type PrefetchPolicy } from './builds/build-prefetch.js';
+import { MemoryPrefetchStore } from './builds/prefetch-store.js';
+import { RedisPrefetchStore } from './builds/redis-prefetch-store.js';
+import { peerRoutes } from './builds/peer-routes.js';
+import { findCandidates } from './matchmaker/candidate-search.js';
 
 export interface ControlPlaneOptions {
   host?: string;
@@ -121,6 +127,8 @@ export interface ControlPlaneOptions {
   studioSignupToken?: string;
   /** The largest build archive a studio may upload. */
   maxUploadBytes?: number;
+  /** When a build counts as popular and how many nodes near its demand prefetch it (services/builds/build-prefetch.ts). */
+  prefetch?: Partial<PrefetchPolicy>;
 }
 
 export interface ControlPlane {
@@ -175,6 +183,12 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       log,
     });
     const reconciler = new SessionReconciler({ store, metrics, log });
+    const prefetch = new BuildPrefetch({
+      store: store instanceof RedisStore ? new RedisPrefetchStore(store.client, store.keyPrefix) : new MemoryPrefetchStore(),
+      findCandidates: (query) => findCandidates(store, query),
+      policy: { ...DEFAULT_PREFETCH_POLICY, ...options.prefetch },
+      log,
+    });
     const registry = new NodeRegistry({
       store,
       nodeKeys: operatorAccounts,
@@ -184,6 +198,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       log,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2_000,
       nodeTtlMs: options.nodeTtlMs ?? 6_000,
+      prefetch,
     });
     const metering = new MeteringService({ ledger, store, metrics, log });
     const sessions = new SessionService({ store, tickets, metrics, log, ticketTtlS: options.ticketTtlS ?? 30, metering, onOpened: studios.sessionOpened });
@@ -213,6 +228,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       offerTtlMs: options.placementOfferTtlMs ?? 30_000,
       reservationTtlMs: options.reservationTtlMs ?? 30_000,
       queue: { ...DEFAULT_QUEUE_POLICY, ...options.queue },
+      onPlaced: (game, location) => void prefetch.placed(game, location),
     });
 
     const app = Fastify({
@@ -245,6 +261,15 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     await app.register(placementRoutes, { matchmaker, guestAuth, limits });
     await app.register(metricsRoutes, { metrics });
     await app.register(studioPlugin, { services: studios, registry, catalogue, signupToken: options.studioSignupToken, maxUploadBytes: options.maxUploadBytes });
+    await app.register(peerRoutes, {
+      store,
+      studios: studios.studios,
+      registry,
+      catalogue,
+      peers: new BuildPeerFinder({ catalogue, tickets, findCandidates: (query) => findCandidates(store, query) }),
+      prefetch,
+      admin,
+    });
     if (options.webRoot !== undefined) {
       await app.register(fastifyStatic, { root: resolve(options.webRoot), index: 'index.html' });
     }
