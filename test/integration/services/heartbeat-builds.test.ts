@@ -103,6 +103,22 @@ describe.each(backends)('builds in heartbeats ($name store)', (backend) => {
     expect((await controlPlane.store.getNode(mallory.nodeId))?.builds).toEqual([]);
   });
 
+  it('applies a heartbeat’s builds only with its acceptance: a replayed or refused one changes nothing', async () => {
+    const accepted = node.macHeartbeat({ builds: [FETCHED] });
+    expect((await node.sendHeartbeat(accepted)).status).toBe(200);
+    // A captured heartbeat sent again (with the list it carried then) after the node reported another set.
+    expect((await node.sendHeartbeat(node.macHeartbeat({ builds: [OTHER] }))).status).toBe(200);
+    const replayed = await node.sendHeartbeat(accepted);
+    expect(replayed.status).toBe(409);
+    expect(errorCode(replayed)).toBe('HEARTBEAT_REPLAYED');
+    const stale = await node.sendHeartbeat(node.macHeartbeat({ sentAt: Date.now() - 5 * 60_000, builds: [FETCHED] }));
+    expect(errorCode(stale)).toBe('HEARTBEAT_CLOCK_SKEW');
+    expect(await seen(node.nodeId, FETCHED)).toMatchObject({ builds: [OTHER], summarySeesCached: false });
+    // Nor does a heartbeat for a node that is not live.
+    expect(await controlPlane.store.acceptHeartbeat('nobody', 1, Date.now(), 60_000, [FETCHED])).toBe('unknown_node');
+    expect(await controlPlane.store.getNode('nobody')).toBeNull();
+  });
+
   it('refuses a list that is not build ids or longer than a registration’s', async () => {
     const tooMany = Array.from({ length: MAX_REPORTED_BUILDS + 1 }, (_, i) => i.toString(16).padStart(64, '0'));
     for (const builds of [tooMany, ['not-a-build']]) {
