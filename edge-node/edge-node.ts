@@ -21,6 +21,7 @@ import { BuildPrefetcher } from './builds/build-prefetcher.js';
 import { PeerBuildServer } from './builds/peer-build-server.js';
 import { discoverBuildPeers } from './builds/peer-discovery.js';
 import { PeerFetchVerifier } from './builds/peer-fetch-verifier.js';
+import { CachedBuildsReport } from './control-plane/cached-builds-report.js';
 import { ControlPlaneClient, ControlPlaneError } from './control-plane/control-plane-client.js';
 import { ReportOutbox } from './control-plane/report-outbox.js';
 import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from './sandbox/sandbox-limits.js';
@@ -89,8 +90,6 @@ export interface EdgeNodeOptions {
 }
 
 const DEFAULT_BUILD_CACHE_BYTES = 20 * 1024 ** 3;
-/** The registration's bound on the builds it lists. */
-const MAX_REPORTED_BUILDS = 1024;
 
 export interface EdgeNodeEvents {
   sessionEnded: { sessionId: string; reason: SessionEndReason; usage: SessionUsage };
@@ -115,8 +114,8 @@ export class EdgeNode implements SessionHost {
   private temporaryCacheDir: string | undefined;
   /** Games of ended sessions still being stopped and their sandboxes taken down. */
   private readonly exitingGames = new Set<Promise<void>>();
-  /** The cached builds changed since the control plane last heard them. */
-  private buildsChanged = false;
+  /** Whether the control plane has heard the cached builds, and what the next heartbeat must tell it. */
+  private readonly cachedBuilds: CachedBuildsReport;
   private peerFetchVerifier: PeerFetchVerifier | undefined;
   /** Serves this node's cached builds to nearby nodes, on the signalling port. */
   readonly peerBuilds: PeerBuildServer;
@@ -153,9 +152,8 @@ export class EdgeNode implements SessionHost {
       logger: logger.child({ component: 'peer-builds' }),
     });
     this.prefetcher = new BuildPrefetcher({ cache: builds, sources: (buildId) => this.buildSourcesFor(buildId), logger: logger.child({ component: 'build-prefetch' }) });
-    builds.on('changed', () => {
-      this.buildsChanged = true;
-    });
+    this.cachedBuilds = new CachedBuildsReport(() => builds.list());
+    builds.on('changed', () => this.cachedBuilds.changed());
   }
 
   static async start(options: EdgeNodeOptions): Promise<EdgeNode> {
@@ -381,6 +379,7 @@ export class EdgeNode implements SessionHost {
   }
 
   private async register(): Promise<void> {
+    const cachedBuilds = this.cachedBuilds.snapshot();
     const registered = await this.client.register(this.options.operatorToken, {
       publicKey: this.identity.publicKey,
       name: this.options.name ?? 'local-rig',
@@ -390,8 +389,9 @@ export class EdgeNode implements SessionHost {
       slots: this.options.slots ?? 1,
       pricePerHour: this.options.pricePerHour ?? 0.5,
       signallingUrl: this.signallingUrl,
-      builds: this.builds.list().slice(0, MAX_REPORTED_BUILDS),
+      builds: cachedBuilds.builds,
     }, [...this.sessions.keys()]);
+    cachedBuilds.acknowledge();
     this.nodeIdValue = registered.nodeId;
     this.verifier = await TicketVerifier.create(registered.ticketPublicJwk, registered.nodeId);
     this.probe.useVerifier(await ProbeTokenVerifier.create(registered.ticketPublicJwk, registered.nodeId));
@@ -404,17 +404,10 @@ export class EdgeNode implements SessionHost {
   }
 
   private async beat(): Promise<void> {
-    // The heartbeat carries no builds; registering again refreshes them and keeps the node's sessions.
-    if (this.buildsChanged) {
-      this.buildsChanged = false;
-      await this.register().catch((e: unknown) => {
-        this.buildsChanged = true;
-        this.logger.warn({ err: e }, 'reporting cached builds failed; retrying with the next heartbeat');
-      });
-      return;
-    }
     try {
-      const ack = await this.client.heartbeat(this.nodeId, [...this.sessions.keys()]);
+      const cachedBuilds = this.cachedBuilds.pending();
+      const ack = await this.client.heartbeat(this.nodeId, [...this.sessions.keys()], cachedBuilds?.builds);
+      cachedBuilds?.acknowledge();
       this.metrics.heartbeats.inc({ outcome: 'ok' });
       this.endSuperseded(ack.endSessions);
       this.prefetcher.request(ack.prefetch ?? []);

@@ -8,8 +8,11 @@ import { Type, type Static } from '@sinclair/typebox';
 import { HeartbeatAck, Id } from './http.js';
 
 export const HEARTBEAT_CHANNEL_PATH = '/v1/nodes/heartbeats';
-/** A heartbeat is a few hundred bytes; anything much larger is not one. */
-export const HEARTBEAT_CHANNEL_MAX_MESSAGE_BYTES = 8 * 1024;
+/**
+ * A heartbeat is a few hundred bytes, or up to about 70 KB when it lists the node's cached builds
+ * (1024 ids at most); anything much larger is not one.
+ */
+export const HEARTBEAT_CHANNEL_MAX_MESSAGE_BYTES = 96 * 1024;
 
 /** The answer to each heartbeat, in order: its ack, or the coded error an HTTP heartbeat would get. */
 export const HeartbeatChannelReply = Type.Union([

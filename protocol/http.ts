@@ -65,6 +65,11 @@ export const GpuInfo = Type.Object(
   { additionalProperties: false },
 );
 
+/** The most build ids a node's registration or heartbeat lists. */
+export const MAX_REPORTED_BUILDS = 1024;
+/** A node's cached build ids, in full: in its registration, and in a heartbeat after they changed. */
+export const CachedBuilds = Type.Array(Type.String({ pattern: '^[a-f0-9]{64}$' }), { maxItems: MAX_REPORTED_BUILDS });
+
 export const NodeRegistration = Type.Object(
   {
     /** Ed25519 public key, raw 32 bytes, base64url. */
@@ -78,7 +83,7 @@ export const NodeRegistration = Type.Object(
     /** Where players reach this node's socket.io signalling endpoint. */
     signallingUrl: Type.String({ format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://', maxLength: 256 }),
     /** Build ids already cached on the node. */
-    builds: Type.Array(Type.String({ pattern: '^[a-f0-9]{64}$' }), { maxItems: 1024 }),
+    builds: CachedBuilds,
   },
   { additionalProperties: false },
 );
@@ -105,6 +110,11 @@ export const HeartbeatPayload = Type.Object(
     seq: Type.Integer({ minimum: 0 }),
     sentAt: Type.Integer({ minimum: 0 }),
     activeSessions: Type.Array(Id, { maxItems: 64 }),
+    /**
+     * Every build the node has cached, only in the heartbeats after the set changed, until one is
+     * acknowledged: it replaces what the registration or an earlier heartbeat said.
+     */
+    builds: Type.Optional(CachedBuilds),
   },
   { additionalProperties: false },
 );

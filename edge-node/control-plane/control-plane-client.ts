@@ -49,9 +49,10 @@ export class ControlPlaneClient {
   /**
    * MAC'd with the key from registration, on the heartbeat channel (a WebSocket), which costs the
    * control plane a fraction of a signed HTTP heartbeat; over HTTP when the channel fails.
+   * `builds`: every cached build, only when the control plane has yet to hear them.
    */
-  async heartbeat(nodeId: string, activeSessions: string[]): Promise<HeartbeatAck> {
-    const payload: HeartbeatPayload = { nodeId, seq: ++this.heartbeatSeq, sentAt: Date.now(), activeSessions };
+  async heartbeat(nodeId: string, activeSessions: string[], builds?: string[]): Promise<HeartbeatAck> {
+    const payload: HeartbeatPayload = { nodeId, seq: ++this.heartbeatSeq, sentAt: Date.now(), activeSessions, ...(builds === undefined ? {} : { builds }) };
     if (this.heartbeatKey === undefined) return this.post<HeartbeatAck>(`/v1/nodes/${nodeId}/heartbeat`, this.signed(payload));
     const body = { payload, mac: heartbeatMac(payload, this.heartbeatKey) };
     try {

@@ -223,7 +223,8 @@ export class NodeRegistry {
       this.#log.warn({ nodeId, sentAt: payload.sentAt, now }, 'heartbeat refused: clock skew');
       throw new AppError('HEARTBEAT_CLOCK_SKEW', `The heartbeat was sent at ${payload.sentAt}; the control plane clock reads ${now}.`);
     }
-    const outcome = await store.acceptHeartbeat(nodeId, payload.seq, now, nodeTtlMs);
+    // The builds are MAC'd (or signed) with the rest and the payload names this node: a node reports only its own.
+    const outcome = await store.acceptHeartbeat(nodeId, payload.seq, now, nodeTtlMs, payload.builds);
     // Only a refused heartbeat pays for the revocation lookup: a revoked node's liveness was ended.
     if (outcome !== 'accepted') await this.#options.nodeKeys.checkNodeKey(nodeId);
     if (outcome === 'replayed') {
@@ -236,7 +237,7 @@ export class NodeRegistry {
       this.#options.prefetch?.take(nodeId) ?? [],
     ]);
     // No child logger per heartbeat: every node sends one every few seconds.
-    this.#log.debug({ nodeId, seq: payload.seq }, 'heartbeat accepted');
+    this.#log.debug({ nodeId, seq: payload.seq, builds: payload.builds?.length }, 'heartbeat accepted');
     return { nodeId, seq: payload.seq, ...endList(endSessions), ...(prefetch.length > 0 ? { prefetch } : {}) };
   }
 }

@@ -100,7 +100,7 @@ export class MemoryStore implements Store {
     this.#reputations.set(nodeId, reputation);
   }
 
-  async acceptHeartbeat(nodeId: string, seq: number, at: number, ttlMs: number): Promise<HeartbeatOutcome> {
+  async acceptHeartbeat(nodeId: string, seq: number, at: number, ttlMs: number, builds?: readonly string[]): Promise<HeartbeatOutcome> {
     const now = Date.now();
     const entry = this.#liveNode(nodeId, now);
     if (entry === undefined) return 'unknown_node';
@@ -108,6 +108,10 @@ export class MemoryStore implements Store {
     entry.lastSeq = seq;
     entry.record.lastHeartbeatAt = at;
     entry.expiresAt = now + ttlMs;
+    if (builds !== undefined) {
+      entry.record.builds = [...builds];
+      entry.builds = new Set(builds);
+    }
     return 'accepted';
   }
 

@@ -87,6 +87,7 @@ end
 ${NOW_MS}
 redis.call('HSET', KEYS[1], 'record', ARGV[1], 'slots', ARGV[2], 'hb', ARGV[3], 'operator', ARGV[4], 'summary', ARGV[6], 'cells', ARGV[7])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('HDEL', KEYS[1], 'builds')
 redis.call('DEL', KEYS[4])
 for i = 9, #ARGV do redis.call('SADD', KEYS[4], ARGV[i]) end
 redis.call('SET', KEYS[5], ARGV[8], 'NX')
@@ -96,9 +97,12 @@ return { outcome, previousCells, unpack(entry()) }
 `);
 
 /**
- * ARGV: seq, lastHeartbeatAt, ttlMs, how often (ms) the node's index entry should be rewritten.
- * Returns { HeartbeatOutcome }, or { 'accepted', index entry, cells } when that is due: the
- * interval has passed, or the entry would show the node lapsed within half the TTL.
+ * ARGV: seq, lastHeartbeatAt, ttlMs, how often (ms) the node's index entry should be rewritten,
+ * the node's cached builds as a JSON list when the heartbeat reports them ('' when not), then
+ * those build ids. Returns { HeartbeatOutcome }, or { 'accepted', index entry, cells } when that
+ * is due: the builds changed, the interval has passed, or the entry would show the node lapsed
+ * within half the TTL. Reported builds replace the set, and the hash's 'builds' field stands in
+ * for the record's list (until the node registers again).
  */
 export const acceptHeartbeatScript = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return { 'unknown_node' } end
@@ -106,10 +110,16 @@ local last = tonumber(redis.call('HGET', KEYS[1], 'seq'))
 if last and tonumber(ARGV[1]) <= last then return { 'replayed' } end
 redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'hb', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
+local buildsReported = ARGV[5] ~= ''
+if buildsReported then
+  redis.call('HSET', KEYS[1], 'builds', ARGV[5])
+  redis.call('DEL', KEYS[4])
+  for i = 6, #ARGV do redis.call('SADD', KEYS[4], ARGV[i]) end
+end
 ${FOLLOW_NODE_TTL}
 ${NOW_MS}
 local indexed = redis.call('HMGET', KEYS[1], 'indexedAt', 'liveUntil')
-if tonumber(indexed[1] or 0) + tonumber(ARGV[4]) > now and tonumber(indexed[2] or 0) > now + tonumber(ARGV[3]) / 2 then return { 'accepted' } end
+if not buildsReported and tonumber(indexed[1] or 0) + tonumber(ARGV[4]) > now and tonumber(indexed[2] or 0) > now + tonumber(ARGV[3]) / 2 then return { 'accepted' } end
 ${INDEX_ENTRY}
 return { 'accepted', unpack(entry()) }
 `);

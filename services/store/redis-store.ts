@@ -5,7 +5,8 @@
  * auto-pipelined: the reads a search fans out over many cells cost one round trip.
  *
  * Keys, after the prefix:
- *   {node:<id>}:node        hash: record and summary JSON, slots, hb, seq, operator, cells, indexedAt (node TTL)
+ *   {node:<id>}:node        hash: record and summary JSON, slots, hb, seq, operator, cells, indexedAt,
+ *                           builds (JSON: the cached builds a heartbeat reported since the record) (node TTL)
  *   {node:<id>}:reserved    sorted set: session id -> reservation expiry (follows the node TTL)
  *   {node:<id>}:busy        set of session ids (follows the node TTL)
  *   {node:<id>}:builds      set of cached build ids (follows the node TTL)
@@ -251,6 +252,7 @@ export class RedisStore implements Store {
     return {
       nodeId,
       ...fields,
+      builds: hash.builds === undefined ? fields.builds : (JSON.parse(hash.builds) as string[]),
       operatorId: hash.operator ?? '',
       slots: Number(hash.slots),
       lastHeartbeatAt: Number(hash.hb),
@@ -270,12 +272,14 @@ export class RedisStore implements Store {
     await this.#reindex(nodeId, await setReputationScript.run(this.#client, this.#nodeKeys(nodeId), [reputation]));
   }
 
-  async acceptHeartbeat(nodeId: string, seq: number, at: number, ttlMs: number): Promise<HeartbeatOutcome> {
+  async acceptHeartbeat(nodeId: string, seq: number, at: number, ttlMs: number, builds?: readonly string[]): Promise<HeartbeatOutcome> {
     const [outcome, entry, cells] = (await acceptHeartbeatScript.run(this.#client, this.#nodeKeys(nodeId), [
       seq,
       at,
       ttlMs,
       Math.min(this.#cellIndexRefreshMs, MAX_INDEX_REFRESH_MS),
+      builds === undefined ? '' : JSON.stringify(builds),
+      ...(builds ?? []),
     ])) as [HeartbeatOutcome, string?, string?];
     if (outcome !== 'accepted') return outcome;
     if (entry === undefined || cells === undefined) {

@@ -223,8 +223,12 @@ export interface Store {
   getNode(nodeId: string): Promise<StoredNode | null>;
   listNodes(): Promise<StoredNode[]>;
   setNodeReputation(nodeId: string, reputation: number): Promise<void>;
-  /** Accepts only a sequence number above every one seen for the node; accepting restarts the TTL. */
-  acceptHeartbeat(nodeId: string, seq: number, at: number, ttlMs: number): Promise<HeartbeatOutcome>;
+  /**
+   * Accepts only a sequence number above every one seen for the node; accepting restarts the TTL
+   * and, when `builds` is given, replaces the node's cached builds (what searches see as
+   * `buildCached`) in the same step.
+   */
+  acceptHeartbeat(nodeId: string, seq: number, at: number, ttlMs: number, builds?: readonly string[]): Promise<HeartbeatOutcome>;
 
   /** Takes a free slot for the session until `ttlMs` from now; null when none is free (never over-books). */
   reserveSlot(nodeId: string, sessionId: string, ttlMs: number): Promise<Reservation | null>;
