@@ -103,7 +103,7 @@ export class Checker {
     const payload: CheckResultPayload = { checkId: `c${randomUUID().replaceAll('-', '')}`, checkerId, nodeId, startedAt, finishedAt: Date.now(), sessions };
     const result: SignedCheckResult = { payload, signature: signPayload(payload, privateKey) };
     const verdict = await this.#request<CheckVerdict>('POST', '/v1/checks/results', result);
-    this.#log.info({ nodeId, passed: verdict.passed, failures: verdict.failures, fps: verdict.fps, latencyP50Ms: verdict.latencyP50Ms }, 'node checked');
+    this.#log.info({ nodeId, passed: verdict.passed, failures: verdict.failures, fps: verdict.fps, latencyP50Ms: verdict.latencyP50Ms, encodeMs: verdict.encodeMs, encoder: verdict.encoder }, 'node checked');
     return verdict;
   }
 

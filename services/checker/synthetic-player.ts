@@ -1,12 +1,15 @@
 /**
  * One synthetic player: a tab of the normal player page in headless Chromium that joins a session
  * granted to the checker (a normal ticket, the page's own usage key), plays the verification game
- * with irregular key presses for a while, and reads what the page measured.
+ * with irregular key presses for a while, and reads what the page measured. The page also reads
+ * the stream's SEI from its encoded frames (stream-inspector/): the encoder the stream names and
+ * its encode times, which no node-side report supplies.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import type { CheckSessionGranted, CheckSessionMeasurement } from '../../protocol/checks.js';
 import type { PlayerUsageKey } from '../../protocol/metering.js';
 import type { PlayerSnapshot } from '../../web-client/src/lib/player-session.js';
+import type { EncodedStreamReport } from '../../web-client/src/lib/stream-inspector/stream-inspector.js';
 
 /** Frames the page must have shown before the measured play starts. */
 const WARMUP_FRAMES = 30;
@@ -20,7 +23,7 @@ export interface SyntheticPlay {
   grant: (usageKey: PlayerUsageKey) => Promise<CheckSessionGranted | null>;
 }
 
-const NOT_JOINED = { joined: false, fps: 0, latencyP50Ms: null, latencyP95Ms: null, rttMs: null, decodeMs: null, width: 0, height: 0 } as const;
+const NOT_JOINED = { joined: false, fps: 0, latencyP50Ms: null, latencyP95Ms: null, rttMs: null, decodeMs: null, width: 0, height: 0, encodeMs: null, encoder: null } as const;
 
 export async function playSynthetic(context: BrowserContext, { pageUrl, playMs, grant }: SyntheticPlay): Promise<CheckSessionMeasurement> {
   const page = await context.newPage();
@@ -31,7 +34,7 @@ export async function playSynthetic(context: BrowserContext, { pageUrl, playMs, 
     if (granted === null) return { sessionId: null, ...NOT_JOINED };
     const sessionId = granted.session.sessionId;
     try {
-      await page.evaluate((g) => window.edgeplay!.join(g.session, g.guest), granted);
+      await page.evaluate((g) => window.edgeplay!.join(g.session, g.guest, { inspect: true }), granted);
       await page.waitForFunction((frames) => (window.edgeplay?.snapshot()?.framesSeen ?? 0) > frames, WARMUP_FRAMES, { timeout: JOIN_TIMEOUT_MS });
     } catch {
       return { sessionId, ...NOT_JOINED };
@@ -62,16 +65,32 @@ export async function playAndMeasure(page: Page, playMs: number): Promise<Omit<C
   const end = await snap();
   const seconds = (Date.now() - startedAt) / 1000;
   const samples = end.latencySamples.slice(start.latencySamples.length).sort((a, b) => a - b);
+  const rttMs = end.stats?.rttMs ?? null;
   return {
     joined: true,
     fps: round((end.framesPresented - start.framesPresented) / seconds),
     latencyP50Ms: percentile(samples, 50),
     latencyP95Ms: percentile(samples, 95),
-    rttMs: end.stats?.rttMs ?? null,
+    rttMs,
     decodeMs: end.stats?.decodeMs ?? null,
     width: end.stats?.width ?? 0,
     height: end.stats?.height ?? 0,
+    encodeMs: encodeTime(start.encodedStream, end.encodedStream, rttMs),
+    encoder: end.encodedStream?.encoder ?? null,
   };
+}
+
+/**
+ * The median encode time over the play window, from the stream's own timing: how long after the
+ * node's encode stamp each frame was whole at the page, less the half round trip it spent on the
+ * way (the stamp is the node's clock, the arrival the page's: they agree on one machine and on
+ * NTP-disciplined ones to within a few milliseconds, which README's verification section notes).
+ */
+export function encodeTime(start: EncodedStreamReport | null, end: EncodedStreamReport | null, rttMs: number | null): number | null {
+  if (end === null) return null;
+  const window = end.sinceEncodeStartMs.slice(start?.sinceEncodeStartMs.length ?? 0).sort((a, b) => a - b);
+  const median = percentile(window, 50);
+  return median === null ? null : round(Math.max(0, median - (rttMs ?? 0) / 2));
 }
 
 function percentile(sorted: readonly number[], p: number): number | null {

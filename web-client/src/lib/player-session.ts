@@ -12,6 +12,7 @@ import { LatencyMeter, type DisplayMeter } from './latency-meter.js';
 import { place, type PlacementProgress } from './placement-flow.js';
 import { measureCandidates } from './rtt-prober.js';
 import { StatsMonitor, type StreamStats } from './stats-monitor.js';
+import { StreamInspector, type EncodedStreamReport } from './stream-inspector/stream-inspector.js';
 import { STREAM_LOST, StreamClient } from './stream-client.js';
 import type { StreamView } from './view-choice.js';
 import type { SessionEndedNotice, SessionPreparing } from '../../../protocol/signalling.js';
@@ -47,6 +48,13 @@ export interface PlayerSnapshot {
   failedNodes: string[];
   /** When the current stream's first frame showed (epoch ms), null until it has. */
   firstFrameAt: number | null;
+  /** What the stream says about its encoder and encode times (JoinOptions.inspect), null when not read. */
+  encodedStream: EncodedStreamReport | null;
+}
+
+export interface JoinOptions {
+  /** Read the stream's SEI from its encoded frames (stream-inspector/): the checker's synthetic players do. */
+  inspect?: boolean;
 }
 
 export interface LaunchOptions {
@@ -88,6 +96,8 @@ export class PlayerSession {
   private statsMonitor = new StatsMonitor();
   private capture: InputCapture | undefined;
   private meter: DisplayMeter | undefined;
+  private inspector: StreamInspector | undefined;
+  private inspect = false;
   private view: StreamView = 'video';
   /** Told, on every stream (a failover's too), while the node gets the game ready. */
   private onPreparing: ((progress: SessionPreparing) => void) | undefined;
@@ -134,8 +144,9 @@ export class PlayerSession {
   }
 
   /** Streams a session already placed with this page's usage key. */
-  async join(created: SessionCreated): Promise<void> {
+  async join(created: SessionCreated, options: JoinOptions = {}): Promise<void> {
     this.created = created;
+    this.inspect = options.inspect === true;
     // The input surface is the <video> element on both views; the canvas lies over it.
     this.capture = new InputCapture(this.video, (event) => this.stream.send(event));
     await this.connect();
@@ -174,7 +185,11 @@ export class PlayerSession {
       this.meter?.stop();
       this.meter = new DecodedView(this.video, receivers, inputAt, (frame) => this.pacer.add(frame));
     };
-    const tracks = await stream.start(this.created!, this.view === 'canvas' ? paintItself : undefined);
+    const inspect = (receivers: { video: RTCRtpReceiver; audio: RTCRtpReceiver }): void => {
+      this.inspector?.stop();
+      this.inspector = new StreamInspector(receivers);
+    };
+    const tracks = await stream.start(this.created!, this.view === 'canvas' ? paintItself : this.inspect ? inspect : undefined);
     this.joinedAt = Date.now();
     this.speaker.srcObject = new MediaStream([tracks.audio]);
     this.statsMonitor = new StatsMonitor();
@@ -253,6 +268,7 @@ export class PlayerSession {
       ended: this.endedNotice,
       failedNodes: this.failedNodes.map((failed) => failed.nodeId),
       firstFrameAt: this.watchdog.firstFrameAt,
+      encodedStream: this.inspector?.report ?? null,
     };
   }
 
@@ -308,6 +324,7 @@ export class PlayerSession {
     this.onNotice(null);
     this.capture?.stop();
     this.meter?.stop();
+    this.inspector?.stop();
     this.pacer.stop();
     this.speaker.srcObject = null;
     this.stream.close();
