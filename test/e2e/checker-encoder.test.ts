@@ -36,7 +36,7 @@ describe('checks of the encoder a node declares', () => {
         { name: 'slow-encoder', slots: 1, latencyStrip: true, encoder: { preset: 'placebo', tune: '' } },
       ],
     });
-    checker = await Checker.start({ controlPlaneUrl: system.url, checkerId: 'berlin-1', privateKey: keys.privateKey, playMs: 3_000, log });
+    checker = await Checker.start({ controlPlaneUrl: system.url, checkerId: 'berlin-1', privateKey: keys.privateKey, playMs: 3_000, streamReadShare: 1, log });
   });
   afterAll(async () => {
     await checker?.stop();

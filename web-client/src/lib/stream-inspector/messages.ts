@@ -6,12 +6,12 @@ export interface InspectorOptions {
 }
 
 /**
- * One video frame's SEI as read on arrival: the encoder that named itself (null when none did in
- * this frame) and, when the node stamped it, how long after its encode started the frame was
+ * The video frames read since the last message: the encoder that named itself (null when none
+ * did in them) and, per frame the node stamped, how long after its encode started the frame was
  * whole at the page, both ends on the absolute clock (timeOrigin + now).
  */
-export interface InspectedFrame {
-  type: 'frame';
+export interface InspectedFrames {
+  type: 'frames';
   encoder: string | null;
-  sinceEncodeStartMs: number | null;
+  sinceEncodeStartMs: number[];
 }

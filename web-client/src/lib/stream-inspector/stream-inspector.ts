@@ -7,12 +7,12 @@
  * a player's page does not need it, and
  * a check's play is short, so every frame is kept.
  */
-import type { InspectedFrame, InspectorOptions } from './messages.js';
+import type { InspectedFrames, InspectorOptions } from './messages.js';
 
 export interface EncodedStreamReport {
   /** The encoder the stream named (e.g. `x264 - core 164 ...`), null while none did. */
   encoder: string | null;
-  /** Frames whose SEI was read. */
+  /** Stamped frames read so far. */
   framesInspected: number;
   /** Per stamped frame, in arrival order: ms from the node's encode start to the frame being whole here (half the RTT still in). */
   sinceEncodeStartMs: number[];
@@ -25,7 +25,7 @@ export class StreamInspector {
   /** Call before the video receiver gets its first frame (StreamClient.start's encodedTransforms). */
   constructor(receivers: { video: RTCRtpReceiver; audio: RTCRtpReceiver }) {
     this.#worker = new Worker(new URL('./inspector-worker.js', import.meta.url), { type: 'module', name: 'edgeplay-inspector' });
-    this.#worker.onmessage = (event: MessageEvent<InspectedFrame>) => this.#onFrame(event.data);
+    this.#worker.onmessage = (event: MessageEvent<InspectedFrames>) => this.#onFrames(event.data);
     const video: InspectorOptions = { kind: 'video' };
     const audio: InspectorOptions = { kind: 'audio' };
     receivers.video.transform = new RTCRtpScriptTransform(this.#worker, video);
@@ -40,10 +40,10 @@ export class StreamInspector {
     this.#worker.terminate();
   }
 
-  #onFrame(frame: InspectedFrame): void {
+  #onFrames(frames: InspectedFrames): void {
     const report = this.#report;
-    report.framesInspected++;
-    if (frame.encoder !== null) report.encoder = frame.encoder;
-    if (frame.sinceEncodeStartMs !== null) report.sinceEncodeStartMs.push(frame.sinceEncodeStartMs);
+    report.framesInspected += frames.sinceEncodeStartMs.length;
+    if (frames.encoder !== null) report.encoder = frames.encoder;
+    report.sinceEncodeStartMs.push(...frames.sinceEncodeStartMs);
   }
 }
