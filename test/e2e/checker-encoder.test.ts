@@ -13,10 +13,12 @@ import { rawPublicKey } from '../../protocol/signing.js';
 import { LOCAL_SITE, startLocalSystem, type LocalSystem } from '../../infra/local/system.js';
 import { Checker } from '../../services/checker/checker.js';
 import { api } from '../integration/services/helpers/http.js';
+import { launchBrowser, type Browser } from '../support/browser.js';
 
 describe('checks of the encoder a node declares', () => {
   let system: LocalSystem;
   let checker: Checker;
+  let browser: Browser;
 
   beforeAll(async () => {
     const keys = generateKeyPairSync('ed25519');
@@ -36,10 +38,12 @@ describe('checks of the encoder a node declares', () => {
         { name: 'slow-encoder', slots: 1, latencyStrip: true, encoder: { preset: 'placebo', tune: '' } },
       ],
     });
+    browser = await launchBrowser();
     checker = await Checker.start({ controlPlaneUrl: system.url, checkerId: 'berlin-1', privateKey: keys.privateKey, playMs: 3_000, streamReadShare: 1, log });
   });
   afterAll(async () => {
     await checker?.stop();
+    await browser?.close();
     await system?.close();
   });
 
@@ -69,5 +73,17 @@ describe('checks of the encoder a node declares', () => {
     const verdict = await checker.check(system.nodes[2]!.nodeId, 1);
     expect(verdict.failures).toContain('encode_slow');
     expect(verdict.encodeMs).toBeGreaterThan(1000 / 60);
+  });
+
+  it('shows the operator, for each check, the encoder its stream named and its encode time', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${system.url}/#operator`);
+    await page.locator('#operator-token').fill(system.controlPlane.operatorToken);
+    await page.getByRole('button', { name: 'Show my nodes' }).click();
+    const claimsNvenc = page.locator(`[data-node-id="${system.nodes[1]!.nodeId}"]`);
+    await expect.poll(() => claimsNvenc.count(), { timeout: 10_000 }).toBe(1);
+    expect(await claimsNvenc.textContent()).toMatch(/x264 - core \d+[^·]*· [\d.]+ ms/);
+    expect(await claimsNvenc.locator('.check.failed').getAttribute('title')).toMatch(/encoder_mismatch · encode [\d.]+ ms/);
+    await page.close();
   });
 }, 120_000);
