@@ -28,14 +28,15 @@ describe('checks of the encoder a node declares', () => {
       controlPlane: {
         checkers: [{ checkerId: 'berlin-1', publicKey: rawPublicKey(keys.publicKey), location: LOCAL_SITE }],
         // The machine running the tests is shared and loaded: frame rate and latency are not what
-        // these tests are about (check-judge.test.ts covers those budgets).
-        checkPolicy: { minFpsShare: 0.2, maxLatencyP50Ms: 1000 },
+        // these tests are about, and an honest encode takes longer than on a quiet rig, so its
+        // budget is two frame periods here (check-judge.test.ts covers the budgets themselves).
+        checkPolicy: { minFpsShare: 0.2, maxLatencyP50Ms: 1000, maxEncodeShare: 2 },
       },
       nodes: [
         { name: 'honest', slots: 1, latencyStrip: true, encoders: ['h264', 'x264'] },
         { name: 'claims-nvenc', slots: 1, latencyStrip: true, gpu: { model: 'NVIDIA GeForce RTX 4090', vramMb: 24_564 }, encoders: ['h264', 'nvenc'] },
-        // One session's frames take x264's slowest preset: far more than a 60 fps frame period.
-        { name: 'slow-encoder', slots: 1, latencyStrip: true, encoder: { preset: 'placebo', tune: '' } },
+        // x264's veryslow preset, still one frame in and one out: far more than a 60 fps frame period per frame.
+        { name: 'slow-encoder', slots: 1, latencyStrip: true, encoder: { preset: 'veryslow' } },
       ],
     });
     browser = await launchBrowser();
@@ -55,7 +56,7 @@ describe('checks of the encoder a node declares', () => {
     expect(verdict.failures).not.toContain('encoder_mismatch');
     expect(verdict.failures).not.toContain('encode_slow');
     expect(verdict.encodeMs).toBeGreaterThan(0);
-    expect(verdict.encodeMs).toBeLessThan(1000 / 60);
+    expect(verdict.encodeMs).toBeLessThan(2000 / 60);
   });
 
   it('fails a node that declares a GPU with NVENC and streams x264, and keeps the signed failure', async () => {
@@ -72,7 +73,7 @@ describe('checks of the encoder a node declares', () => {
   it('fails a node whose encoder takes longer than a frame period, by the stream timing', async () => {
     const verdict = await checker.check(system.nodes[2]!.nodeId, 1);
     expect(verdict.failures).toContain('encode_slow');
-    expect(verdict.encodeMs).toBeGreaterThan(1000 / 60);
+    expect(verdict.encodeMs).toBeGreaterThan(2000 / 60);
   });
 
   it('shows the operator, for each check, the encoder its stream named and its encode time', async () => {
