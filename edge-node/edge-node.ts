@@ -16,6 +16,11 @@ import { dirname, join } from 'node:path';
 import { BuildCache, type BuildLease } from './builds/build-cache.js';
 import { buildLaunch } from './builds/build-launch.js';
 import { buildSources } from './builds/build-sources.js';
+import type { BuildSource } from './builds/build-download.js';
+import { BuildPrefetcher } from './builds/build-prefetcher.js';
+import { PeerBuildServer } from './builds/peer-build-server.js';
+import { discoverBuildPeers } from './builds/peer-discovery.js';
+import { PeerFetchVerifier } from './builds/peer-fetch-verifier.js';
 import { ControlPlaneClient, ControlPlaneError } from './control-plane/control-plane-client.js';
 import { ReportOutbox } from './control-plane/report-outbox.js';
 import { DEFAULT_SANDBOX_LIMITS, type SandboxLimits } from './sandbox/sandbox-limits.js';
@@ -78,6 +83,8 @@ export interface EdgeNodeOptions {
   gameLimits?: Partial<SandboxLimits>;
   /** Where builds are downloaded from when no nearby node has them (default: the control plane). */
   buildOriginUrl?: string;
+  /** Builds served to peer nodes at once (builds/peer-build-server.ts). */
+  maxPeerUploads?: number;
   logger?: Logger;
 }
 
@@ -110,6 +117,10 @@ export class EdgeNode implements SessionHost {
   private readonly exitingGames = new Set<Promise<void>>();
   /** The cached builds changed since the control plane last heard them. */
   private buildsChanged = false;
+  private peerFetchVerifier: PeerFetchVerifier | undefined;
+  /** Serves this node's cached builds to nearby nodes, on the signalling port. */
+  readonly peerBuilds: PeerBuildServer;
+  private readonly prefetcher: BuildPrefetcher;
 
   private constructor(
     private readonly options: EdgeNodeOptions,
@@ -135,6 +146,13 @@ export class EdgeNode implements SessionHost {
         return totals;
       },
     });
+    this.peerBuilds = new PeerBuildServer({
+      builds,
+      verifier: () => this.peerFetchVerifier,
+      maxUploads: options.maxPeerUploads,
+      logger: logger.child({ component: 'peer-builds' }),
+    });
+    this.prefetcher = new BuildPrefetcher({ cache: builds, sources: (buildId) => this.buildSourcesFor(buildId), logger: logger.child({ component: 'build-prefetch' }) });
     builds.on('changed', () => {
       this.buildsChanged = true;
     });
@@ -171,6 +189,7 @@ export class EdgeNode implements SessionHost {
         sessions: node,
         probe: node.probe,
         metrics: node.metrics,
+        peerBuilds: node.peerBuilds,
         logger,
         limits: options.signallingLimits,
       });
@@ -232,6 +251,7 @@ export class EdgeNode implements SessionHost {
           manifest: lease.manifest,
           sandboxRoot: this.options.sandboxDir ?? join(tmpdir(), 'edgeplay-sandboxes'),
           maxLimits: { ...DEFAULT_SANDBOX_LIMITS, ...this.options.gameLimits },
+          cpuWeight: this.priority?.cgroupWeight ?? undefined,
           logger: this.logger.child({ sessionId: claims.sid }),
         });
       }
@@ -248,7 +268,7 @@ export class EdgeNode implements SessionHost {
   }
 
   private async fetchBuild(claims: SessionTicketClaims, onPreparing?: (progress: SessionPreparing) => void): Promise<BuildLease> {
-    const sources = buildSources(claims.buildId, { originUrl: this.options.buildOriginUrl ?? this.options.controlPlaneUrl, nodeId: this.nodeId, privateKey: this.identity.privateKey });
+    const sources = await this.buildSourcesFor(claims.buildId);
     const lease = await this.builds.acquire(claims.buildId, sources, (stage) => {
       if (stage.stage === 'downloading') onPreparing?.({ stage: 'downloading', ...stage.progress });
       else if (stage.stage === 'unpacking') onPreparing?.({ stage: 'unpacking' });
@@ -258,6 +278,14 @@ export class EdgeNode implements SessionHost {
       throw new AppError('GAME_NOT_FOUND', `Build ${claims.buildId} is not a build of ${claims.gameId}.`);
     }
     return lease;
+  }
+
+  /** Nearby nodes that hold the build first (when it is not here), the origin last. */
+  private async buildSourcesFor(buildId: string): Promise<BuildSource[]> {
+    const origin = { originUrl: this.options.buildOriginUrl ?? this.options.controlPlaneUrl, nodeId: this.nodeId, privateKey: this.identity.privateKey };
+    if (this.builds.has(buildId)) return buildSources(buildId, origin);
+    const peers = await discoverBuildPeers(buildId, { controlPlaneUrl: this.options.controlPlaneUrl, nodeId: this.nodeId, privateKey: this.identity.privateKey, logger: this.logger });
+    return buildSources(buildId, { ...origin, peers });
   }
 
   private async startSession(claims: SessionTicketClaims, game: GameLaunch): Promise<{ session: StreamSession; accepted: Omit<JoinAccepted, 'routerRtpCapabilities'> }> {
@@ -278,6 +306,7 @@ export class EdgeNode implements SessionHost {
       onEncoded: this.metrics.observeEncodeMs,
     });
     if (session.game.pid !== undefined) await this.priority?.applySession(session.game.pid, session.id);
+    for (const pid of session.game.helperPids ?? []) await this.priority?.applySession(pid, session.id);
     session.game.once('exit', () => void this.priority?.releaseSession(session.id));
     this.sessions.set(session.id, session);
     this.metrics.sessionsStarted.inc();
@@ -292,6 +321,7 @@ export class EdgeNode implements SessionHost {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.heartbeatTimer);
+    this.prefetcher.stop();
     this.client.close();
     for (const session of this.sessions.values()) session.end('node_shutdown');
     // A sandboxed game's scratch mount and cgroup go only once it has exited.
@@ -365,6 +395,7 @@ export class EdgeNode implements SessionHost {
     this.nodeIdValue = registered.nodeId;
     this.verifier = await TicketVerifier.create(registered.ticketPublicJwk, registered.nodeId);
     this.probe.useVerifier(await ProbeTokenVerifier.create(registered.ticketPublicJwk, registered.nodeId));
+    this.peerFetchVerifier = await PeerFetchVerifier.create(registered.ticketPublicJwk, registered.nodeId);
     this.logger.info({ nodeId: registered.nodeId, signallingUrl: this.signallingUrl }, 'registered with the control plane');
     this.endSuperseded(registered.endSessions);
     clearInterval(this.heartbeatTimer);
@@ -386,6 +417,7 @@ export class EdgeNode implements SessionHost {
       const ack = await this.client.heartbeat(this.nodeId, [...this.sessions.keys()]);
       this.metrics.heartbeats.inc({ outcome: 'ok' });
       this.endSuperseded(ack.endSessions);
+      this.prefetcher.request(ack.prefetch ?? []);
     } catch (error) {
       this.metrics.heartbeats.inc({ outcome: error instanceof ControlPlaneError ? error.code.toLowerCase() : 'unreachable' });
       // The control plane forgot us (it restarted, or we were silent past the TTL): join again.

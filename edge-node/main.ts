@@ -35,6 +35,8 @@ const options = new Command('edgeplay-node')
   .option('--build-cache <dir>', 'where studio builds are cached', '/var/cache/edgeplay-node/builds')
   .option('--build-cache-gb <n>', 'how much disk the build cache may use, in GB', number(1, 100_000), 20)
   .option('--sandbox-dir <dir>', "where games' sandboxes keep their scratch directories", '/var/lib/edgeplay-node/sandboxes')
+  .option('--build-origin <url>', 'where builds are downloaded from when no nearby node has them (default: the control plane)')
+  .option('--max-peer-uploads <n>', 'builds served to nearby nodes at once (default 4)', number(1, 64))
   .parse()
   .opts<{
     controlPlane: string;
@@ -55,6 +57,8 @@ const options = new Command('edgeplay-node')
     buildCache: string;
     buildCacheGb: number;
     sandboxDir: string;
+    buildOrigin?: string;
+    maxPeerUploads?: number;
   }>();
 
 const logger = pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
@@ -76,6 +80,8 @@ const node = await EdgeNode.start({
   buildCacheDir: options.buildCache,
   buildCacheBytes: options.buildCacheGb * 1024 ** 3,
   sandboxDir: options.sandboxDir,
+  buildOriginUrl: options.buildOrigin,
+  maxPeerUploads: options.maxPeerUploads,
   logger,
 });
 logger.info({ nodeId: node.nodeId, signallingUrl: node.signallingUrl }, 'edge node is serving players');

@@ -104,6 +104,13 @@ export const errorCatalogue = {
   CHECK_CONFLICT: { status: 409, message: 'A different result with this check id was already received.' },
   NODE_ADDRESS_LIMIT: { status: 409, message: 'Too many nodes are already registered from this address.' },
   NODE_OPERATOR_LIMIT: { status: 409, message: 'This operator already runs as many nodes as an operator may.' },
+  FLAGGED_RECORD_NOT_FOUND: { status: 404, message: 'There is no flagged usage record for that session.' },
+  FLAG_ALREADY_RESOLVED: { status: 409, message: 'This flagged usage record was already resolved differently; the first resolution stands.' },
+  RESOLUTION_OVER_CEILING: { status: 422, message: "The amount is more than the player's usage record is worth; it is the ceiling." },
+  // Builds from peer nodes (protocol/build-peers.ts).
+  PEER_FETCH_UNAUTHORIZED: { status: 401, message: 'Only a registered node with a peer fetch token from the control plane, signing its request with its own key, may fetch builds from another node.' },
+  PEER_BUILD_NOT_HELD: { status: 404, message: 'This edge node does not hold a verified copy of that build.' },
+  PEER_BUSY: { status: 503, message: 'This edge node is serving as many builds to other nodes as it may; fetch from another source.' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -23,7 +23,7 @@
  *   player's display midway between its refreshes instead of racing them.
  * - stderr is the game's log. The game exits on a `quit` command or when stdin closes.
  */
-import type { InputEvent } from './input.js';
+import { inputEventChecker, type InputEvent } from './input.js';
 
 export const FRAME_MAGIC = 0x31465045;
 export const FRAME_HEADER_BYTES = 32;
@@ -125,4 +125,25 @@ export function readAudioHeader(source: Buffer, offset = 0): AudioChunkHeader {
     );
   }
   return header;
+}
+
+/** One command as the node writes it to a game's stdin: a JSON object and a newline. */
+export function encodeGameCommand(command: GameCommand): string {
+  return `${JSON.stringify(command)}\n`;
+}
+
+/** One stdin line back into a command, or null when it is not one (the game ignores it). */
+export function parseGameCommand(line: string): GameCommand | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const command = value as { type?: unknown; event?: unknown; shiftMs?: unknown };
+  if (command.type === 'quit') return { type: 'quit' };
+  if (command.type === 'pace' && typeof command.shiftMs === 'number' && Number.isFinite(command.shiftMs)) return { type: 'pace', shiftMs: command.shiftMs };
+  if (command.type === 'input' && inputEventChecker.Check(command.event)) return { type: 'input', event: command.event };
+  return null;
 }

@@ -152,6 +152,8 @@ export const HeartbeatAck = Type.Object({
   seq: Type.Integer(),
   /** Sessions the node listed that the control plane has ended (their player moved on): the node ends them (`superseded`). */
   endSessions: Type.Optional(Type.Array(Id)),
+  /** Builds the control plane asks the node to fetch in the background (demand near it: protocol/build-peers.ts). */
+  prefetch: Type.Optional(Type.Array(Type.String({ pattern: '^[a-f0-9]{64}$' }), { maxItems: 8 })),
 });
 export type HeartbeatAck = Static<typeof HeartbeatAck>;
 

@@ -59,6 +59,10 @@ export const GamepadEvent = Type.Object(
 export const InputEvent = Type.Union([KeyEvent, MouseMoveEvent, MouseButtonEvent, WheelEvent, GamepadEvent]);
 export type InputEvent = Static<typeof InputEvent>;
 export type KeyEvent = Static<typeof KeyEvent>;
+export type MouseMoveEvent = Static<typeof MouseMoveEvent>;
+export type MouseButtonEvent = Static<typeof MouseButtonEvent>;
+export type WheelEvent = Static<typeof WheelEvent>;
+export type GamepadEvent = Static<typeof GamepadEvent>;
 
 export const inputEventChecker = TypeCompiler.Compile(InputEvent);
 

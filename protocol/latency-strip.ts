@@ -16,6 +16,32 @@ export function stripCellLumas(seq: number): number[] {
   return cells;
 }
 
+/** Chroma under the strip: neutral, so every cell decodes to pure grey whatever the frame's colours. */
+const NEUTRAL_CHROMA = 128;
+
+/**
+ * Draws the strip into a whole I420 frame (`width` x `height`, planes tightly packed): the games
+ * that draw it themselves (the game SDK) and the node stamping captured frames (x11) share this.
+ */
+export function stampStripI420(frame: Uint8Array, width: number, height: number, seq: number): void {
+  const stripWidth = Math.min(STRIP_WIDTH, width);
+  const rows = Math.min(STRIP_CELL, height);
+  const lumas = stripCellLumas(seq);
+  for (let y = 0; y < rows; y++) {
+    for (let cell = 0; cell * STRIP_CELL < stripWidth; cell++) {
+      const start = y * width + cell * STRIP_CELL;
+      frame.fill(lumas[cell] ?? 16, start, start + Math.min(STRIP_CELL, stripWidth - cell * STRIP_CELL));
+    }
+  }
+  const chromaWidth = width >> 1;
+  const chromaPlane = chromaWidth * (height >> 1);
+  for (let y = 0; y < rows >> 1; y++) {
+    const u = width * height + y * chromaWidth;
+    frame.fill(NEUTRAL_CHROMA, u, u + (stripWidth >> 1));
+    frame.fill(NEUTRAL_CHROMA, u + chromaPlane, u + chromaPlane + (stripWidth >> 1));
+  }
+}
+
 /** The luma (0-255) of the pixel at (x, y), counted from the frame's top-left corner. */
 export type LumaAt = (x: number, y: number) => number;
 

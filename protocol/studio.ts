@@ -124,8 +124,11 @@ export const StudioSessionView = Type.Object({
   state: Type.String(),
   createdAt: Type.Integer(),
   endedAt: Type.Optional(Type.Integer()),
-  /** Input-to-frame latency the player's page measured, when it reported it. */
-  latency: Type.Optional(Type.Object({ p50Ms: Type.Number(), p95Ms: Type.Number(), samples: Type.Integer() })),
+  /**
+   * Input-to-frame latency from the player's signed usage record (metering), once the page sent
+   * one with samples: only the session's own player, with the key bound at placement, can sign it.
+   */
+  latency: Type.Optional(Type.Object({ p50Ms: Type.Number(), p95Ms: Type.Union([Type.Number(), Type.Null()]) })),
 });
 export type StudioSessionView = Static<typeof StudioSessionView>;
 
@@ -136,14 +139,3 @@ export const StudioOverview = Type.Object({
   sessions: Type.Array(StudioSessionView),
 });
 export type StudioOverview = Static<typeof StudioOverview>;
-
-/** What a player's page reports about the latency it measured in a session (bounded: players are untrusted). */
-export const LatencyReport = Type.Object(
-  {
-    p50Ms: Type.Number({ minimum: 0, maximum: 10_000 }),
-    p95Ms: Type.Number({ minimum: 0, maximum: 10_000 }),
-    samples: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
-  },
-  { additionalProperties: false },
-);
-export type LatencyReport = Static<typeof LatencyReport>;

@@ -53,12 +53,20 @@ import { VerificationService } from './checker/verification-service.js';
 import type { Ledger } from './metering/ledger.js';
 import { MemoryLedger } from './metering/memory-ledger.js';
 import { earningsRoutes, playerUsageRoutes } from './metering/metering-routes.js';
+import { FlagResolutions } from './metering/flag-resolutions.js';
+import { flagRoutes } from './metering/flag-routes.js';
 import { MeteringService } from './metering/metering-service.js';
 import { RedisLedger } from './metering/redis-ledger.js';
 import { OperatorOverviewService } from './operators/operator-overview.js';
 import { operatorOverviewRoutes } from './operators/operator-overview-routes.js';
 import { operatorRoutes } from './operators/operator-routes.js';
 import { NodeAdmission, type AdmissionPolicy } from './registry/node-admission.js';
+import { BuildPeerFinder } from './builds/build-peers.js';
+import { BuildPrefetch, DEFAULT_PREFETCH_POLICY, type PrefetchPolicy } from './builds/build-prefetch.js';
+import { MemoryPrefetchStore } from './builds/prefetch-store.js';
+import { RedisPrefetchStore } from './builds/redis-prefetch-store.js';
+import { peerRoutes } from './builds/peer-routes.js';
+import { findCandidates } from './matchmaker/candidate-search.js';
 
 export interface ControlPlaneOptions {
   host?: string;
@@ -119,6 +127,8 @@ export interface ControlPlaneOptions {
   studioSignupToken?: string;
   /** The largest build archive a studio may upload. */
   maxUploadBytes?: number;
+  /** When a build counts as popular and how many nodes near its demand prefetch it (services/builds/build-prefetch.ts). */
+  prefetch?: Partial<PrefetchPolicy>;
 }
 
 export interface ControlPlane {
@@ -165,6 +175,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       catalogue,
       log,
       dataDir: options.dataDir ?? join(tmpdir(), 'edgeplay-control-plane'),
+      ledger,
     });
     const operatorAccounts = new OperatorAccounts({
       store: store instanceof RedisStore ? new RedisOperatorStore(store.client, store.keyPrefix) : new MemoryOperatorStore(),
@@ -172,6 +183,12 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       log,
     });
     const reconciler = new SessionReconciler({ store, metrics, log });
+    const prefetch = new BuildPrefetch({
+      store: store instanceof RedisStore ? new RedisPrefetchStore(store.client, store.keyPrefix) : new MemoryPrefetchStore(),
+      findCandidates: (query) => findCandidates(store, query),
+      policy: { ...DEFAULT_PREFETCH_POLICY, ...options.prefetch },
+      log,
+    });
     const registry = new NodeRegistry({
       store,
       nodeKeys: operatorAccounts,
@@ -181,6 +198,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       log,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 2_000,
       nodeTtlMs: options.nodeTtlMs ?? 6_000,
+      prefetch,
     });
     const metering = new MeteringService({ ledger, store, metrics, log });
     const sessions = new SessionService({ store, tickets, metrics, log, ticketTtlS: options.ticketTtlS ?? 30, metering, onOpened: studios.sessionOpened });
@@ -210,6 +228,7 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
       offerTtlMs: options.placementOfferTtlMs ?? 30_000,
       reservationTtlMs: options.reservationTtlMs ?? 30_000,
       queue: { ...DEFAULT_QUEUE_POLICY, ...options.queue },
+      onPlaced: (game, location) => void prefetch.placed(game, location),
     });
 
     const app = Fastify({
@@ -235,12 +254,22 @@ export async function createControlPlane(options: ControlPlaneOptions = {}): Pro
     await app.register(addressRoutes);
     await app.register(playerUsageRoutes, { metering, guestAuth, limits });
     await app.register(earningsRoutes, { metering, operatorTokens: operatorAccounts });
+    await app.register(flagRoutes, { resolutions: new FlagResolutions(ledger, log), admin });
     await app.register(checkRoutes, { verification });
     await app.register(operatorOverviewRoutes, { overview: new OperatorOverviewService({ store, ledger, metering, verification }), operatorTokens: operatorAccounts });
     await app.register(sessionRoutes, { sessions, matchmaker, guestAuth, limits });
     await app.register(placementRoutes, { matchmaker, guestAuth, limits });
     await app.register(metricsRoutes, { metrics });
-    await app.register(studioPlugin, { services: studios, registry, catalogue, guestAuth, limits, signupToken: options.studioSignupToken, maxUploadBytes: options.maxUploadBytes });
+    await app.register(studioPlugin, { services: studios, registry, catalogue, signupToken: options.studioSignupToken, maxUploadBytes: options.maxUploadBytes });
+    await app.register(peerRoutes, {
+      store,
+      studios: studios.studios,
+      registry,
+      catalogue,
+      peers: new BuildPeerFinder({ catalogue, tickets, findCandidates: (query) => findCandidates(store, query) }),
+      prefetch,
+      admin,
+    });
     if (options.webRoot !== undefined) {
       await app.register(fastifyStatic, { root: resolve(options.webRoot), index: 'index.html' });
     }

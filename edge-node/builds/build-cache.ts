@@ -94,9 +94,24 @@ export class BuildCache extends EventEmitter<BuildCacheEvents> {
     return sum;
   }
 
-  /** The verified archive of a cached build (peers are served from it), or undefined. */
-  archivePath(buildId: string): string | undefined {
-    return this.entries.has(buildId) ? join(this.dir('builds'), buildId, 'archive') : undefined;
+  /**
+   * The verified archive of a cached build, for serving it to a peer, or undefined when the build
+   * is not (or not yet wholly) here. It is not evicted until released, so an upload never streams
+   * a file whose disk space the cache has already counted as free.
+   */
+  lendArchive(buildId: string): { path: string; release(): void } | undefined {
+    const entry = this.entries.get(buildId);
+    if (entry === undefined) return undefined;
+    entry.leases++;
+    let released = false;
+    return {
+      path: join(this.dir('builds'), buildId, 'archive'),
+      release: () => {
+        if (released) return;
+        released = true;
+        entry.leases--;
+      },
+    };
   }
 
   /**

@@ -3,7 +3,10 @@
  * request asks only for the bytes still missing (HTTP Range), and a partial file left by an
  * earlier run is continued, not restarted. The SHA-256 is checked before the caller may unpack
  * anything; a file that does not match is deleted. Sources are tried in order (nearby peers
- * first, the origin last): a source that serves wrong bytes is only a wasted download.
+ * first, the origin last): a source that serves wrong bytes is only a wasted download. A source
+ * that resumed bytes another source (or an earlier run) left is, on a mismatch, asked once more
+ * for the whole archive: a peer that sent wrong bytes and then broke off must not spoil the
+ * origin's download. A source that sends nothing for a while is treated as a dropped connection.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -37,6 +40,8 @@ export interface DownloadOptions {
   maxBytes: number;
   /** Attempts per source that may end without progress before it is given up. */
   attemptsWithoutProgress?: number;
+  /** A response that brings no byte for this long is given up as a dropped connection (default 15 s). */
+  stallTimeoutMs?: number;
   onProgress?: (progress: DownloadProgress) => void;
   /** Learns the archive's size before its bytes arrive (room is made in the cache then). */
   onSize?: (totalBytes: number) => Promise<void> | void;
@@ -44,6 +49,7 @@ export interface DownloadOptions {
 }
 
 const RETRY_BASE_MS = 200;
+const STALL_TIMEOUT_MS = 15_000;
 
 /** Resolves once `target` holds the archive whose SHA-256 is `buildId`. */
 export async function downloadBuild(options: DownloadOptions): Promise<void> {
@@ -51,10 +57,15 @@ export async function downloadBuild(options: DownloadOptions): Promise<void> {
   let lastError: unknown;
   for (const source of options.sources) {
     try {
-      const digest = await downloadFrom(source, options);
+      const resumed = (await fileSize(options.target)) > 0;
+      let digest = await downloadFrom(source, options);
+      if (digest !== options.buildId && resumed) {
+        // The bytes another source (or an earlier run) left may be the wrong ones: this source once more, whole.
+        await discard(source, digest, options);
+        digest = await downloadFrom(source, options);
+      }
       if (digest === options.buildId) return;
-      await unlink(options.target).catch(() => {});
-      options.logger.warn({ buildId: options.buildId, source: source.url, kind: source.kind, digest }, 'build bytes do not match their hash; discarded');
+      await discard(source, digest, options);
       lastError = new AppError('BUILD_HASH_MISMATCH', `The build from ${source.kind === 'peer' ? 'a peer node' : 'the origin'} hashes to ${digest}, not ${options.buildId}; it was discarded.`);
     } catch (error) {
       if (error instanceof AppError && error.code === 'BUILD_TOO_LARGE') throw error;
@@ -63,6 +74,11 @@ export async function downloadBuild(options: DownloadOptions): Promise<void> {
     }
   }
   throw lastError instanceof AppError ? lastError : new AppError('BUILD_FETCH_FAILED', `Every source of build ${options.buildId} failed.`);
+}
+
+async function discard(source: BuildSource, digest: string, options: DownloadOptions): Promise<void> {
+  await unlink(options.target).catch(() => {});
+  options.logger.warn({ buildId: options.buildId, source: source.url, kind: source.kind, digest }, 'build bytes do not match their hash; discarded');
 }
 
 /** Downloads the rest of the archive from one source and returns the SHA-256 of the whole file. */
@@ -93,7 +109,31 @@ async function downloadFrom(source: BuildSource, options: DownloadOptions): Prom
 async function fetchRange(source: BuildSource, options: DownloadOptions, offset: number, hashed: { hash: Hash; bytes: number }): Promise<'complete' | 'progress'> {
   const headers: Record<string, string> = { ...source.headers?.() };
   if (offset > 0) headers['range'] = `bytes=${offset}-`;
-  const response = await fetch(source.url, { headers });
+  const stall = new AbortController();
+  const stallMs = options.stallTimeoutMs ?? STALL_TIMEOUT_MS;
+  let stallTimer = setTimeout(() => stall.abort(new Error(`no bytes from ${source.url} for ${stallMs} ms`)), stallMs);
+  const alive = (): void => {
+    clearTimeout(stallTimer);
+    stallTimer = setTimeout(() => stall.abort(new Error(`no bytes from ${source.url} for ${stallMs} ms`)), stallMs);
+  };
+  try {
+    return await fetchRangeWithin(source, options, offset, hashed, headers, stall.signal, alive);
+  } finally {
+    clearTimeout(stallTimer);
+  }
+}
+
+async function fetchRangeWithin(
+  source: BuildSource,
+  options: DownloadOptions,
+  offset: number,
+  hashed: { hash: Hash; bytes: number },
+  headers: Record<string, string>,
+  signal: AbortSignal,
+  alive: () => void,
+): Promise<'complete' | 'progress'> {
+  const response = await fetch(source.url, { headers, signal });
+  alive();
   if (response.status === 416 && offset > 0) {
     // Nothing left to ask for: the partial file is already whole (if it is not, the hash says so).
     await response.body?.cancel();
@@ -131,6 +171,7 @@ async function fetchRange(source: BuildSource, options: DownloadOptions, offset:
   let received = start;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
+      alive();
       received += chunk.length;
       if (received > options.maxBytes) {
         done(new AppError('BUILD_TOO_LARGE', `The build is over ${options.maxBytes} bytes, the most this node caches.`));

@@ -19,6 +19,8 @@ export interface BuildLaunchOptions {
   sandboxRoot: string;
   /** The most any one game may have; a manifest asking for less gets less. */
   maxLimits: SandboxLimits;
+  /** The node's CPU priority for each game's sandbox cgroup (edge-node/priority); undefined: none. */
+  cpuWeight?: number;
   logger: Logger;
 }
 
@@ -38,6 +40,7 @@ export function buildLaunch(options: BuildLaunchOptions): GameLaunch {
     buildDir: options.filesDir,
     network: manifest.network ?? false,
     limits,
+    cpuWeight: options.cpuWeight,
     logger: options.logger,
   };
   const program = `/game/${manifest.entry}`;

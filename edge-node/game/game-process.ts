@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import type { AudioChunkHeader, FrameHeader, GameCommand } from '../../protocol/game-protocol.js';
+import { encodeGameCommand, type AudioChunkHeader, type FrameHeader, type GameCommand } from '../../protocol/game-protocol.js';
 import type { InputEvent } from '../../protocol/input.js';
 import type { LimitBreach } from '../sandbox/sandbox-limits.js';
 import { FrameReader } from './frame-reader.js';
@@ -182,7 +182,7 @@ export class GameProcess extends EventEmitter<GameProcessEvents> {
   }
 
   private writeCommand(command: GameCommand): void {
-    this.child.stdin.write(`${JSON.stringify(command)}\n`);
+    this.child.stdin.write(encodeGameCommand(command));
   }
 
   private kill(signal: NodeJS.Signals): void {

@@ -9,6 +9,12 @@ export interface RunningGame extends EventEmitter<GameProcessEvents> {
    * a sandbox's own cgroup already sets the game's CPU share, or once it has exited.
    */
   readonly pid: number | undefined;
+  /**
+   * Processes besides the game that serve its player (an x11 session's display server, capture,
+   * input injector and sound server), for the node to give the same priority; they run outside
+   * the sandbox, so nothing of its limits is lost when they move.
+   */
+  readonly helperPids?: readonly number[];
   /** Returns false when the event was dropped (the game is gone or not keeping up). */
   sendInput(event: InputEvent): boolean;
   /** Frame-clock advice; a game that cannot follow it ignores it. */

@@ -59,6 +59,12 @@ export class CpuPriority {
     readonly cgroupPath: string | null,
     private readonly placement: Placement | null,
     private readonly logger: Logger,
+    /**
+     * The weight (cgroup v2's scale) of the node's group, for groups made elsewhere to stand
+     * beside it: a sandboxed game's own group (edge-node/sandbox), which its limits must govern
+     * and so cannot be moved into this one. Null without cgroups, where children inherit the nice value.
+     */
+    readonly cgroupWeight: number | null,
   ) {}
 
   /** Sets up the first mechanism that works here. Never throws: without one, apply() does nothing. */
@@ -75,20 +81,20 @@ export class CpuPriority {
           // Proves the privilege on this very process, which the node puts first anyway.
           await placement.apply(process.pid, NODE_PART);
           logger.info({ mechanism, nice: options.nice ?? -10 }, 'sessions get CPU priority');
-          return new CpuPriority(mechanism, null, placement, logger);
+          return new CpuPriority(mechanism, null, placement, logger, null);
         }
         const group = mechanism === 'cgroup-v2' ? await cgroupV2Group(root, name) : await cgroupV1Group(root, name);
         await removeStaleGroups(dirname(group.path), logger);
-        const value = mechanism === 'cgroup-v2' ? weight : Math.round((weight * 1024) / 100);
+        const value = mechanism === 'cgroup-v2' ? weight : cpuShares(weight);
         await writeFile(join(group.path, mechanism === 'cgroup-v2' ? 'cpu.weight' : 'cpu.shares'), `${value}\n`);
         logger.info({ mechanism, cgroup: group.path, value }, 'sessions get CPU priority');
-        return new CpuPriority(mechanism, group.path, cgroupPlacement(group), logger);
+        return new CpuPriority(mechanism, group.path, cgroupPlacement(group), logger, weight);
       } catch (error) {
         failures[mechanism] = error instanceof Error ? error.message : String(error);
       }
     }
     logger.warn({ failures }, 'cannot give sessions CPU priority here (no cgroup access, no privilege to renice): a busy rig may slow its streams');
-    return new CpuPriority(null, null, null, logger);
+    return new CpuPriority(null, null, null, logger, null);
   }
 
   /** Puts the node's own process or its media worker at the priority. */
@@ -128,6 +134,11 @@ export class CpuPriority {
       return false;
     }
   }
+}
+
+/** cgroup v1's cpu.shares for a v2 weight: both put the default at 1024 and 100. */
+export function cpuShares(weight: number): number {
+  return Math.round((weight * 1024) / 100);
 }
 
 interface CgroupGroup {
@@ -197,7 +208,10 @@ function cgroupPlacement(group: CgroupGroup): Placement {
   /** Processes still running in a part (the node itself, in tests) go back to where the node started. */
   const empty = async (part: string): Promise<void> => {
     for (const pid of await processes(part).catch(() => [])) await writeFile(join(group.home, 'cgroup.procs'), `${pid}\n`).catch(() => undefined);
-    await rmdir(join(group.path, part));
+    // A session whose processes exited meanwhile may have had its part released already.
+    await rmdir(join(group.path, part)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
   };
   return {
     apply: async (pid, part) => {

@@ -23,6 +23,8 @@ export interface SandboxOptions {
   buildDir: string;
   network: boolean;
   limits: SandboxLimits;
+  /** The node's CPU priority for the game's cgroup (CpuPriority.cgroupWeight); undefined: none. */
+  cpuWeight?: number;
   logger: Logger;
 }
 
@@ -62,7 +64,7 @@ export class Sandbox {
       await mkdir(options.root, { recursive: true });
       await chmod(options.root, 0o711);
       scratch = await ScratchDir.create(join(options.root, options.sessionId), options.limits.scratchBytes, uid);
-      const cgroup = isRoot ? await createSessionCgroup(`session-${options.sessionId}`, options.limits) : null;
+      const cgroup = isRoot ? await createSessionCgroup(`session-${options.sessionId}`, options.limits, options.cpuWeight) : null;
       if (!cgroup) options.logger.warn({ sessionId: options.sessionId }, 'no cgroup for the game: limits fall back to rlimits');
       return new Sandbox(options, scratch, cgroup, uid);
     } catch (error) {

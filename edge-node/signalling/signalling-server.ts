@@ -54,6 +54,8 @@ export class SignallingServer {
     probe: ProbeEndpoint;
     /** Another handler of plain HTTP requests (the node's /metrics); false passes the request on. */
     metrics?: { handle(request: IncomingMessage, response: ServerResponse): boolean };
+    /** Serves cached builds to peer nodes (builds/peer-build-server.ts); false passes the request on. */
+    peerBuilds?: { handle(request: IncomingMessage, response: ServerResponse): boolean };
     logger: Logger;
     /** Per-address bounds on connections and joins (connection-guard.ts). */
     limits?: Partial<ConnectionGuardLimits>;
@@ -61,7 +63,8 @@ export class SignallingServer {
     const guard = new ConnectionGuard(options.limits);
     // socket.io takes its own path first and hands every other request to this handler.
     const http = createServer((request, response) => {
-      if (!options.probe.handle(request, response) && !options.metrics?.handle(request, response)) sendError(response, new AppError('ROUTE_NOT_FOUND'));
+      const handled = options.probe.handle(request, response) || options.metrics?.handle(request, response) || options.peerBuilds?.handle(request, response);
+      if (handled !== true) sendError(response, new AppError('ROUTE_NOT_FOUND'));
     });
     http.on('connection', (socket: TcpSocket) => {
       if (!guard.admitSocket(socket.remoteAddress ?? '')) socket.destroy();

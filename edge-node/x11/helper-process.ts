@@ -28,6 +28,11 @@ export function startHelper(options: HelperOptions): ChildProcess {
   return child;
 }
 
+/** The process ids of those helpers still running, for the node to give them CPU priority (edge-node/priority). */
+export function runningPids(...helpers: (ChildProcess | undefined)[]): number[] {
+  return helpers.flatMap((child) => (child?.pid !== undefined && child.exitCode === null && child.signalCode === null ? [child.pid] : []));
+}
+
 /** SIGKILL after a grace period, resolving once the helper is gone. */
 export function stopHelper(child: ChildProcess, graceMs = 500): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();

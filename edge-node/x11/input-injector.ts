@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
 import type { InputEvent } from '../../protocol/input.js';
-import { startHelper, stopHelper } from './helper-process.js';
+import { runningPids, startHelper, stopHelper } from './helper-process.js';
 import { XInputTranslator } from './x11-keys.js';
 
 const MAX_PENDING_BYTES = 8 * 1024;
@@ -27,6 +27,10 @@ export class InputInjector {
     const lines = this.translator.commands(event);
     if (lines.length > 0) stdin.write(`${lines.join('\n')}\n`);
     return true;
+  }
+
+  get pids(): number[] {
+    return runningPids(this.xdotool);
   }
 
   stop(): Promise<void> {

@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { i420Size } from '../../protocol/game-protocol.js';
-import { startHelper, stopHelper } from './helper-process.js';
+import { runningPids, startHelper, stopHelper } from './helper-process.js';
 
 interface ScreenCaptureEvents {
   /** `pixels` is reused for the next frame. */
@@ -37,6 +37,10 @@ export class ScreenCapture extends EventEmitter<ScreenCaptureEvents> {
     });
     this.ffmpeg.stdout?.on('data', (chunk: Buffer) => this.push(chunk));
     this.ffmpeg.once('exit', () => this.emit('exit'));
+  }
+
+  get pids(): number[] {
+    return runningPids(this.ffmpeg);
   }
 
   stop(): Promise<void> {

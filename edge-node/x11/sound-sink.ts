@@ -9,7 +9,7 @@ import { access, chown, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AUDIO_CHANNELS, AUDIO_CHUNK_BYTES, AUDIO_CHUNK_SAMPLES, AUDIO_FORMAT_S16_48K, AUDIO_SAMPLE_RATE, type AudioChunkHeader } from '../../protocol/game-protocol.js';
-import { startHelper, stopHelper } from './helper-process.js';
+import { runningPids, startHelper, stopHelper } from './helper-process.js';
 
 const SINK = 'game';
 const SOCKET_WAIT_MS = 5000;
@@ -57,6 +57,11 @@ export class SoundSink extends EventEmitter<SoundSinkEvents> {
   /** What the game's environment needs to play into the sink, with the dir mounted at `mountedAt`. */
   static gameEnv(mountedAt: string): Record<string, string> {
     return { PULSE_SERVER: `unix:${mountedAt}/native`, SDL_AUDIODRIVER: 'pulse' };
+  }
+
+  /** The sound server and its recorder. */
+  get pids(): number[] {
+    return runningPids(this.server, this.reader);
   }
 
   async stop(): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Logger } from 'pino';
-import { startHelper, stopHelper } from './helper-process.js';
+import { runningPids, startHelper, stopHelper } from './helper-process.js';
 
 const START_TIMEOUT_MS = 10_000;
 
@@ -52,6 +52,10 @@ export class VirtualDisplay {
   /** The socket the game's sandbox mounts at the same path. */
   get socketPath(): string {
     return `/tmp/.X11-unix/X${this.display}`;
+  }
+
+  get pids(): number[] {
+    return runningPids(this.server);
   }
 
   stop(): Promise<void> {

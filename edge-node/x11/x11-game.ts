@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { AppError } from '../../protocol/errors.js';
 import { i420Size, PIXEL_FORMAT_I420, type FrameHeader } from '../../protocol/game-protocol.js';
 import type { InputEvent } from '../../protocol/input.js';
+import { stampStripI420 } from '../../protocol/latency-strip.js';
 import type { GameExit, GameProcessEvents } from '../game/game-process.js';
 import type { RunningGame } from '../game/running-game.js';
 import { Sandbox, type SandboxOptions } from '../sandbox/sandbox.js';
@@ -23,7 +24,6 @@ import { InputInjector } from './input-injector.js';
 import { ScreenCapture } from './screen-capture.js';
 import { SoundSink } from './sound-sink.js';
 import { forwardLogLines } from './log-lines.js';
-import { stampStrip } from './strip-stamp.js';
 import { VirtualDisplay } from './virtual-display.js';
 
 export interface X11GameOptions extends SandboxOptions {
@@ -120,6 +120,12 @@ export class X11Game extends EventEmitter<GameProcessEvents> implements RunningG
     }
   }
 
+  /** The display server, capture, input injector and sound server: they serve the player as much as the game does. */
+  get helperPids(): number[] {
+    const { display, sound, capture, input } = this.parts;
+    return [...display.pids, ...capture.pids, ...input.pids, ...(sound?.pids ?? [])];
+  }
+
   sendInput(event: InputEvent): boolean {
     if (this.result || !this.parts.input.inject(event)) return false;
     this.lastInjectedSeq = event.seq;
@@ -144,7 +150,7 @@ export class X11Game extends EventEmitter<GameProcessEvents> implements RunningG
   private onFrame(pixels: Buffer): void {
     const seq = this.seqBeforeLastFrame;
     this.seqBeforeLastFrame = this.lastInjectedSeq;
-    if (this.options.latencyStrip) stampStrip(pixels, this.options.width, this.options.height, seq);
+    if (this.options.latencyStrip) stampStripI420(pixels, this.options.width, this.options.height, seq);
     const header: FrameHeader = {
       width: this.options.width,
       height: this.options.height,

@@ -7,7 +7,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { BUILD_ROUTES, BuildId, BuildInfo, BuildManifest, buildEtag } from '../../protocol/build-manifest.js';
-import { readBuildFetchAuth } from '../../protocol/build-fetch-auth.js';
+import { parseByteRange } from '../../protocol/byte-range.js';
+import { authoriseBuildFetch } from './build-fetch-auth.js';
 import { AppError } from '../../protocol/errors.js';
 import { Id } from '../../protocol/http.js';
 import type { Catalogue } from '../catalogue/catalogue.js';
@@ -15,7 +16,6 @@ import { errorResponses } from '../http/error-handling.js';
 import type { NodeRegistry } from '../registry/node-registry.js';
 import type { BuildRecord, StudioStore } from '../studios/studio-store.js';
 import type { BuildStorage } from './build-storage.js';
-import { parseByteRange } from './byte-range.js';
 
 export interface BuildRoutesOptions {
   studios: StudioStore;
@@ -24,8 +24,6 @@ export interface BuildRoutesOptions {
   catalogue: Catalogue;
 }
 
-/** How far a download's signed time may be from our clock: bounds how long captured headers can be replayed. */
-const MAX_CLOCK_SKEW_MS = 30_000;
 const BuildParams = Type.Object({ buildId: BuildId });
 const nodeSecurity = [{ nodeSignature: [] }];
 const ArchiveBytes = Type.Unknown({ description: 'the archive bytes (application/gzip or application/zip)' });
@@ -33,20 +31,7 @@ const ArchiveBytes = Type.Unknown({ description: 'the archive bytes (application
 export const buildRoutes: FastifyPluginAsyncTypebox<BuildRoutesOptions> = async (app, { studios, storage, registry, catalogue }) => {
   /** The published build a live node signed this request for. */
   async function authorisedBuild(request: FastifyRequest, buildId: string): Promise<BuildRecord> {
-    const path = request.url.split('?')[0] ?? '';
-    const signed = readBuildFetchAuth(request.headers, request.method, path);
-    if (signed === null) throw new AppError('BUILD_FETCH_UNAUTHORIZED');
-    if (Math.abs(signed.payload.sentAt - Date.now()) > MAX_CLOCK_SKEW_MS) {
-      throw new AppError('BUILD_FETCH_UNAUTHORIZED', 'The download was signed too long ago (or the node clock is off).');
-    }
-    await registry.authenticate(signed.payload.nodeId, signed.payload, signed.signature);
-    const build = await studios.getBuild(buildId);
-    // Unpublished builds stay with their studio: operators are strangers.
-    const version = build === null ? null : await studios.getVersion(build.gameId, build.version);
-    if (build === null || version?.buildId !== buildId || version.publishedAt === undefined) {
-      throw new AppError('BUILD_NOT_FOUND', `There is no published build ${buildId}.`);
-    }
-    return build;
+    return (await authoriseBuildFetch(request, buildId, { registry, studios })).build;
   }
 
   app.get(

@@ -4,12 +4,9 @@
  * behind this interface (README: builds), so every instance serves every build.
  */
 import type { Readable } from 'node:stream';
+import type { ByteRange } from '../../protocol/byte-range.js';
 
-/** Inclusive byte range, as HTTP Range speaks it. */
-export interface ByteRange {
-  start: number;
-  end: number;
-}
+export type { ByteRange };
 
 export interface BuildStorage {
   /** Takes the finished file at `sourcePath` as build `buildId` (the file is moved or removed); a build already stored is kept. */

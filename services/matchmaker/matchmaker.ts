@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../protocol/errors.js';
-import type { Game, SessionCreated } from '../../protocol/http.js';
+import type { Game, GeoPoint, SessionCreated } from '../../protocol/http.js';
 import type { PlayerUsageKey } from '../../protocol/metering.js';
 import {
   MAX_RTT_MS,
@@ -75,6 +75,8 @@ export interface MatchmakerOptions {
   reservationTtlMs: number;
   queue: QueuePolicy;
   searchLimits?: CandidateSearchLimits;
+  /** Hears each player placed, and where they are (build demand: services/builds/build-prefetch.ts). */
+  onPlaced?: (game: Game, location: GeoPoint) => void;
 }
 
 /** A node the player could be placed on now, and the RTT to judge it by. */
@@ -217,6 +219,7 @@ export class Matchmaker {
         this.#log.info({ playerId, gameId }, 'no node has a free slot');
         throw new AppError('NO_CAPACITY');
       }
+      this.#options.onPlaced?.(game, location);
       return session;
     } catch (error) {
       await sessions.claims.release(playerId, sessionId);
@@ -245,6 +248,7 @@ export class Matchmaker {
         if (from === 'queued') await this.#queue.leave(queue, record.placementId);
         await this.#options.sessions.claims.handOver(record.playerId, record.placementId, session.sessionId, this.#options.reservationTtlMs + CLAIM_MARGIN_MS);
         log.info({ nodeId: session.nodeId, sessionId: session.sessionId, from }, 'placement placed');
+        this.#options.onPlaced?.(game, record.location);
         return { state: 'placed', session };
       }
       const standing = await this.#queue.join(queue, record.placementId);

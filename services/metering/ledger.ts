@@ -7,7 +7,7 @@
  */
 import type { SignedSessionEnd } from '../../protocol/http.js';
 import type { CheckVerdict, SignedCheckResult } from '../../protocol/checks.js';
-import type { PlayerUsageKey, SignedPlayerUsage } from '../../protocol/metering.js';
+import type { FlagResolution, PlayerUsageKey, SignedPlayerUsage } from '../../protocol/metering.js';
 
 /** What the control plane fixed about a session when it issued the ticket. */
 export interface SessionBinding {
@@ -44,10 +44,17 @@ export interface CheckEntry {
   receivedAt: number;
 }
 
+/** The admin's decision on a flagged session; like the records, written once. */
+export interface ResolutionEntry {
+  resolution: FlagResolution;
+  resolvedAt: number;
+}
+
 export interface LedgerSession {
   binding: SessionBinding | null;
   node: NodeUsageEntry | null;
   player: PlayerUsageEntry | null;
+  resolution: ResolutionEntry | null;
 }
 
 /** appended: first time; duplicate: the same record again (counts once); conflict: a different one was there first. */
@@ -65,6 +72,12 @@ export interface Ledger {
   operatorNodes(operatorId: string): Promise<string[]>;
   /** The node's most recent `limit` session ids, oldest first. */
   nodeSessions(nodeId: string, limit: number): Promise<string[]>;
+  /** Remembers that the session's records disagree (idempotent), under the node report's end time. */
+  indexFlagged(sessionId: string, endedAt: number): Promise<void>;
+  /** Session ids indexed as flagged whose node reports ended within [from, to], oldest first. */
+  flaggedSessions(from: number, to: number): Promise<string[]>;
+  /** A repeat of the same decision is a duplicate (its time aside); a different one a conflict. */
+  appendResolution(sessionId: string, entry: ResolutionEntry): Promise<AppendOutcome>;
   /** Keyed by the result's check id. */
   appendCheck(entry: CheckEntry): Promise<AppendOutcome>;
   /** The node's most recent `limit` checks, oldest first. */

@@ -5,13 +5,15 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalJson } from '../../protocol/canonical-json.js';
-import type { AppendOutcome, CheckEntry, Ledger, LedgerSession, NodeUsageEntry, PlayerUsageEntry, SessionBinding } from './ledger.js';
+import type { AppendOutcome, CheckEntry, Ledger, LedgerSession, NodeUsageEntry, PlayerUsageEntry, ResolutionEntry, SessionBinding } from './ledger.js';
 
 type JournalEvent =
   | { type: 'bind'; binding: SessionBinding }
   | { type: 'node'; sessionId: string; entry: NodeUsageEntry }
   | { type: 'player'; sessionId: string; entry: PlayerUsageEntry }
-  | { type: 'check'; entry: CheckEntry };
+  | { type: 'check'; entry: CheckEntry }
+  | { type: 'flagged'; sessionId: string; endedAt: number }
+  | { type: 'resolution'; sessionId: string; entry: ResolutionEntry };
 
 export const LEDGER_JOURNAL = 'ledger.jsonl';
 
@@ -22,6 +24,8 @@ export class MemoryLedger implements Ledger {
   /** operator -> [endedAt, sessionId] in arrival order */
   readonly #operatorSessions = new Map<string, [number, string][]>();
   readonly #nodeSessions = new Map<string, string[]>();
+  /** sessionId -> the node report's end time */
+  readonly #flagged = new Map<string, number>();
   readonly #operatorNodes = new Map<string, Set<string>>();
   readonly #members = new Map<string, Map<string, number>>();
   readonly #journal: string | undefined;
@@ -62,7 +66,7 @@ export class MemoryLedger implements Ledger {
 
   async session(sessionId: string): Promise<LedgerSession> {
     const entry = this.#sessions.get(sessionId);
-    return entry === undefined ? { binding: null, node: null, player: null } : { ...entry };
+    return entry === undefined ? emptySession() : { ...entry };
   }
 
   async appendNodeUsage(sessionId: string, entry: NodeUsageEntry): Promise<AppendOutcome> {
@@ -88,6 +92,21 @@ export class MemoryLedger implements Ledger {
     return (this.#nodeSessions.get(nodeId) ?? []).slice(-limit);
   }
 
+  async indexFlagged(sessionId: string, endedAt: number): Promise<void> {
+    await this.#append(this.#flagged.has(sessionId) ? 'duplicate' : null, { type: 'flagged', sessionId, endedAt });
+  }
+
+  async flaggedSessions(from: number, to: number): Promise<string[]> {
+    return [...this.#flagged]
+      .filter(([, endedAt]) => endedAt >= from && endedAt <= to)
+      .sort((a, b) => a[1] - b[1])
+      .map(([sessionId]) => sessionId);
+  }
+
+  async appendResolution(sessionId: string, entry: ResolutionEntry): Promise<AppendOutcome> {
+    return this.#append(same(this.#entry(sessionId).resolution?.resolution, entry.resolution), { type: 'resolution', sessionId, entry });
+  }
+
   async appendCheck(entry: CheckEntry): Promise<AppendOutcome> {
     return this.#append(same(this.#checks.get(entry.result.payload.checkId)?.result, entry.result), { type: 'check', entry });
   }
@@ -111,7 +130,7 @@ export class MemoryLedger implements Ledger {
   }
 
   #entry(sessionId: string): LedgerSession {
-    return this.#sessions.get(sessionId) ?? { binding: null, node: null, player: null };
+    return this.#sessions.get(sessionId) ?? emptySession();
   }
 
   async #append(existing: AppendOutcome | null, event: JournalEvent): Promise<AppendOutcome> {
@@ -148,8 +167,18 @@ export class MemoryLedger implements Ledger {
         this.#checks.set(event.entry.result.payload.checkId, event.entry);
         pushTo(this.#nodeChecks, event.entry.result.payload.nodeId, event.entry);
         return;
+      case 'flagged':
+        this.#flagged.set(event.sessionId, event.endedAt);
+        return;
+      case 'resolution':
+        this.#sessions.set(event.sessionId, { ...this.#entry(event.sessionId), resolution: event.entry });
+        return;
     }
   }
+}
+
+function emptySession(): LedgerSession {
+  return { binding: null, node: null, player: null, resolution: null };
 }
 
 /** null when nothing is there yet, else whether the new record repeats it. */

@@ -79,6 +79,7 @@ export class MeteringService {
       throw new AppError('USAGE_RECORD_CONFLICT');
     }
     log.info({ outcome }, 'node usage recorded');
+    await this.#indexIfFlagged(report.payload.sessionId);
   }
 
   async recordPlayerUsage(playerId: string, sessionId: string, usage: SignedPlayerUsage): Promise<UsageAccepted> {
@@ -97,10 +98,22 @@ export class MeteringService {
     }
     const outcome = await ledger.appendPlayerUsage(sessionId, { record: usage, receivedAt: Date.now() });
     if (outcome === 'conflict') throw new AppError('USAGE_RECORD_CONFLICT');
+    await this.#indexIfFlagged(sessionId);
     log.info({ outcome, seconds: payload.secondsWatched, fps: payload.fps, latencyP50Ms: payload.latencyP50Ms }, 'player usage recorded');
     if (outcome === 'appended' && payload.latencyP50Ms !== null) this.#options.metrics.observePlayerReport({ inputToFrameMs: [payload.latencyP50Ms] });
     if (outcome === 'appended') for (const listener of this.#playerUsageListeners) listener(binding.nodeId);
     return { sessionId, outcome };
+  }
+
+  /**
+   * Whichever record completes a disagreeing pair puts the session on the admin's list. Repeats
+   * (a duplicate record) index again, so a crash between the append and the index heals on retry.
+   */
+  async #indexIfFlagged(sessionId: string): Promise<void> {
+    const settlement = await this.settlement(sessionId);
+    if (settlement === null || (settlement.status !== 'flagged' && settlement.status !== 'resolved')) return;
+    await this.#options.ledger.indexFlagged(sessionId, settlement.endedAt);
+    if (settlement.status === 'flagged') this.#log.warn({ sessionId, nodeId: settlement.nodeId, reasons: settlement.reasons }, 'usage records disagree: flagged for resolution');
   }
 
   async settlement(sessionId: string): Promise<SessionSettlement | null> {
@@ -119,6 +132,7 @@ export class MeteringService {
       creditedSeconds: Math.round(sum((s) => s.creditedSeconds) * 1000) / 1000,
       amount: Math.round(sum((s) => s.amount) * 1e6) / 1e6,
       flagged: settlements.filter((s) => s.status === 'flagged').length,
+      resolved: settlements.filter((s) => s.status === 'resolved').length,
       unconfirmed: settlements.filter((s) => s.status === 'unconfirmed').length,
       settlements,
     };

@@ -7,7 +7,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { canonicalJson } from '../../protocol/canonical-json.js';
 import { LuaScript } from '../store/lua-script.js';
 import type { RedisStore } from '../store/redis-store.js';
-import type { AppendOutcome, CheckEntry, Ledger, LedgerSession, NodeUsageEntry, PlayerUsageEntry, SessionBinding } from './ledger.js';
+import type { AppendOutcome, CheckEntry, Ledger, LedgerSession, NodeUsageEntry, PlayerUsageEntry, ResolutionEntry, SessionBinding } from './ledger.js';
 
 type Client = Redis | Cluster;
 
@@ -35,8 +35,13 @@ export class RedisLedger implements Ledger {
   }
 
   async session(sessionId: string): Promise<LedgerSession> {
-    const [binding, node, player] = await this.#client.hmget(this.#sessionKey(sessionId), 'binding', 'node', 'player');
-    return { binding: parse<SessionBinding>(binding), node: parse<NodeUsageEntry>(node), player: parse<PlayerUsageEntry>(player) };
+    const [binding, node, player, resolution] = await this.#client.hmget(this.#sessionKey(sessionId), 'binding', 'node', 'player', 'resolution');
+    return {
+      binding: parse<SessionBinding>(binding),
+      node: parse<NodeUsageEntry>(node),
+      player: parse<PlayerUsageEntry>(player),
+      resolution: parse<ResolutionEntry>(resolution),
+    };
   }
 
   async appendNodeUsage(sessionId: string, entry: NodeUsageEntry): Promise<AppendOutcome> {
@@ -67,6 +72,18 @@ export class RedisLedger implements Ledger {
 
   async nodeSessions(nodeId: string, limit: number): Promise<string[]> {
     return this.#client.zrange(`${this.#prefix}ns:${nodeId}`, -limit, -1);
+  }
+
+  async indexFlagged(sessionId: string, endedAt: number): Promise<void> {
+    await this.#client.zadd(`${this.#prefix}flagged`, endedAt, sessionId);
+  }
+
+  async flaggedSessions(from: number, to: number): Promise<string[]> {
+    return this.#client.zrangebyscore(`${this.#prefix}flagged`, from, to);
+  }
+
+  async appendResolution(sessionId: string, entry: ResolutionEntry): Promise<AppendOutcome> {
+    return this.#setOnce(this.#sessionKey(sessionId), 'resolution', entry, (stored) => stored.resolution);
   }
 
   async appendCheck(entry: CheckEntry): Promise<AppendOutcome> {

@@ -43,6 +43,8 @@ export interface NodeRegistryOptions {
   log: Logger;
   heartbeatIntervalMs: number;
   nodeTtlMs: number;
+  /** Builds a node is asked to prefetch, handed out in its heartbeat ack (services/builds/build-prefetch.ts). */
+  prefetch?: { take(nodeId: string): Promise<string[]> };
 }
 
 export class NodeRegistry {
@@ -229,10 +231,13 @@ export class NodeRegistry {
       throw new AppError('HEARTBEAT_REPLAYED');
     }
     if (outcome === 'unknown_node') throw nodeNotFound();
-    const endSessions = await this.#options.reconciler.reconcile(nodeId, payload.activeSessions, false);
+    const [endSessions, prefetch] = await Promise.all([
+      this.#options.reconciler.reconcile(nodeId, payload.activeSessions, false),
+      this.#options.prefetch?.take(nodeId) ?? [],
+    ]);
     // No child logger per heartbeat: every node sends one every few seconds.
     this.#log.debug({ nodeId, seq: payload.seq }, 'heartbeat accepted');
-    return { nodeId, seq: payload.seq, ...endList(endSessions) };
+    return { nodeId, seq: payload.seq, ...endList(endSessions), ...(prefetch.length > 0 ? { prefetch } : {}) };
   }
 }
 

@@ -1,5 +1,4 @@
 /** The studio store for one machine: everything in this process, each method atomic (no awaits inside). */
-import type { LatencyReport } from '../../protocol/studio.js';
 import {
   RECENT_SESSIONS_KEPT,
   type ApiKeyRecord,
@@ -21,7 +20,6 @@ export class MemoryStudioStore implements StudioStore {
   /** gameId -> channel -> record */
   readonly #channels = new Map<string, Map<string, ChannelRecord>>();
   readonly #sessions = new Map<string, string[]>();
-  readonly #latency = new Map<string, LatencyReport>();
 
   async createStudio(record: StudioRecord): Promise<boolean> {
     const name = record.name.toLowerCase();
@@ -135,22 +133,11 @@ export class MemoryStudioStore implements StudioStore {
   }
 
   async recordSession(studioId: string, sessionId: string): Promise<void> {
-    const sessions = [sessionId, ...(this.#sessions.get(studioId) ?? [])];
-    const dropped = sessions.splice(RECENT_SESSIONS_KEPT);
-    for (const id of dropped) this.#latency.delete(id);
-    this.#sessions.set(studioId, sessions);
+    this.#sessions.set(studioId, [sessionId, ...(this.#sessions.get(studioId) ?? [])].slice(0, RECENT_SESSIONS_KEPT));
   }
 
   async recentSessions(studioId: string, limit: number): Promise<string[]> {
     return (this.#sessions.get(studioId) ?? []).slice(0, limit);
-  }
-
-  async putLatency(sessionId: string, report: LatencyReport): Promise<void> {
-    this.#latency.set(sessionId, { ...report });
-  }
-
-  async getLatency(sessionIds: readonly string[]): Promise<(LatencyReport | null)[]> {
-    return sessionIds.map((id) => copy(this.#latency.get(id)));
   }
 
   async close(): Promise<void> {}

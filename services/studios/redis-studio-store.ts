@@ -5,7 +5,6 @@
  * single scripts without JSON in Lua.
  */
 import { Cluster, Redis } from 'ioredis';
-import type { LatencyReport } from '../../protocol/studio.js';
 import type { Logger } from '../logging/logger.js';
 import { LuaScript } from '../store/lua-script.js';
 import { clusterNode, type RedisTarget } from '../store/redis-store.js';
@@ -18,9 +17,6 @@ import {
   type StudioStore,
   type VersionRecord,
 } from './studio-store.js';
-
-/** Latency reports are kept as long as session records. */
-const LATENCY_TTL_S = 24 * 60 * 60;
 
 const moveChannelScript = new LuaScript(`
 local current = redis.call('HGET', KEYS[1], ARGV[1])
@@ -202,14 +198,6 @@ export class RedisStudioStore implements StudioStore {
 
   async recentSessions(studioId: string, limit: number): Promise<string[]> {
     return this.#client.lrange(this.#key(`{s:${studioId}}`, 'sessions'), 0, limit - 1);
-  }
-
-  async putLatency(sessionId: string, report: LatencyReport): Promise<void> {
-    await this.#client.set(this.#key('latency', sessionId), JSON.stringify(report), 'EX', LATENCY_TTL_S);
-  }
-
-  async getLatency(sessionIds: readonly string[]): Promise<(LatencyReport | null)[]> {
-    return Promise.all(sessionIds.map(async (id) => parse<LatencyReport>(await this.#client.get(this.#key('latency', id)))));
   }
 
   async close(): Promise<void> {

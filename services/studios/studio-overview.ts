@@ -2,6 +2,7 @@
 import { AppError } from '../../protocol/errors.js';
 import type { StudioBuild, StudioOverview, StudioSessionView } from '../../protocol/studio.js';
 import type { Releases } from '../builds/releases.js';
+import type { Ledger } from '../metering/ledger.js';
 import type { Store } from '../store/store.js';
 import type { StudioAccounts } from './studio-accounts.js';
 import { RECENT_SESSIONS_KEPT, type BuildRecord, type StudioStore } from './studio-store.js';
@@ -12,6 +13,7 @@ export class StudioOverviews {
     private readonly store: Store,
     private readonly accounts: StudioAccounts,
     private readonly releases: Releases,
+    private readonly ledger: Pick<Ledger, 'session'>,
   ) {}
 
   async overview(studioId: string): Promise<StudioOverview> {
@@ -39,13 +41,14 @@ export class StudioOverviews {
 
   async sessions(studioId: string): Promise<StudioSessionView[]> {
     const ids = await this.studios.recentSessions(studioId, RECENT_SESSIONS_KEPT);
-    const [records, latencies] = await Promise.all([Promise.all(ids.map((id) => this.store.getSession(id))), this.studios.getLatency(ids)]);
+    const [records, ledgered] = await Promise.all([Promise.all(ids.map((id) => this.store.getSession(id))), Promise.all(ids.map((id) => this.ledger.session(id)))]);
     return records.flatMap((record, i) => {
       if (record === null) return [];
       const view: StudioSessionView = { sessionId: record.sessionId, gameId: record.gameId, nodeId: record.nodeId, state: record.state, createdAt: record.createdAt };
       if (record.endedAt !== undefined) view.endedAt = record.endedAt;
-      const latency = latencies[i];
-      if (latency) view.latency = latency;
+      // Only the player's signed record, accepted against the key bound at placement, is believed.
+      const usage = ledgered[i]?.player?.record.payload;
+      if (usage !== undefined && usage.latencyP50Ms !== null) view.latency = { p50Ms: usage.latencyP50Ms, p95Ms: usage.latencyP95Ms };
       return [view];
     });
   }

@@ -6,7 +6,6 @@
 import { join } from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DEFAULT_ARCHIVE_LIMITS } from '../../protocol/build-archive.js';
-import type { GuestAuth } from '../auth/guest-auth.js';
 import { BuildIngest } from '../builds/build-ingest.js';
 import { buildRoutes } from '../builds/build-routes.js';
 import type { BuildStorage } from '../builds/build-storage.js';
@@ -15,12 +14,11 @@ import { Releases } from '../builds/releases.js';
 import { uploadRoutes } from '../builds/upload-routes.js';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import { PublishedGames } from '../catalogue/published-games.js';
-import type { RateLimits } from '../http/rate-limits.js';
 import type { Logger } from '../logging/logger.js';
+import type { Ledger } from '../metering/ledger.js';
 import type { NodeRegistry } from '../registry/node-registry.js';
 import type { RedisTarget } from '../store/redis-store.js';
 import type { SessionRecord, Store } from '../store/store.js';
-import { latencyRoutes } from './latency-routes.js';
 import { MemoryStudioStore } from './memory-studio-store.js';
 import { RedisStudioStore } from './redis-studio-store.js';
 import { StudioAccounts } from './studio-accounts.js';
@@ -38,6 +36,8 @@ export interface StudioServicesOptions {
   catalogue: Catalogue;
   log: Logger;
   dataDir: string;
+  /** Where the players' signed usage records are: the studio page's session latency comes from them. */
+  ledger: Pick<Ledger, 'session'>;
 }
 
 export interface StudioServices {
@@ -56,13 +56,13 @@ export interface StudioServices {
   close(): Promise<void>;
 }
 
-export async function createStudioServices({ store, redis, catalogue, log, dataDir }: StudioServicesOptions): Promise<StudioServices> {
+export async function createStudioServices({ store, redis, catalogue, log, dataDir, ledger }: StudioServicesOptions): Promise<StudioServices> {
   const studios: StudioStore = redis === undefined ? new MemoryStudioStore() : await RedisStudioStore.connect(redis, { keyPrefix: redis.keyPrefix, log });
   const storage = new LocalBuildStorage(join(dataDir, 'builds'));
   const published = new PublishedGames(studios, catalogue, log);
   const accounts = new StudioAccounts(studios, log);
   const releases = new Releases(studios, log, () => published.reload());
-  const overviews = new StudioOverviews(studios, store, accounts, releases);
+  const overviews = new StudioOverviews(studios, store, accounts, releases, ledger);
   const ingest = new BuildIngest({ store: studios, storage, log, reservedGameIds: catalogue.builtInIds, limits: DEFAULT_ARCHIVE_LIMITS });
   await published.reload();
   published.start();
@@ -95,19 +95,16 @@ export interface StudioPluginOptions {
   services: StudioServices;
   registry: NodeRegistry;
   catalogue: Catalogue;
-  guestAuth: GuestAuth;
-  limits: RateLimits;
   signupToken?: string;
   maxUploadBytes?: number;
 }
 
-/** The studio, build, latency and upload routes. */
+/** The studio, build and upload routes. */
 export const studioPlugin: FastifyPluginAsyncTypebox<StudioPluginOptions> = async (typed, options) => {
   const { services } = options;
   const { accounts, releases, overviews, studios, storage, ingest, uploadsDir, log } = services;
   await typed.register(studioRoutes, { accounts, releases, overviews, ...(options.signupToken === undefined ? {} : { signupToken: options.signupToken }) });
   await typed.register(buildRoutes, { studios, storage, registry: options.registry, catalogue: options.catalogue });
-  await typed.register(latencyRoutes, { studios, store: services.store, guestAuth: options.guestAuth, limits: options.limits });
   await typed.register(uploadRoutes, {
     accounts,
     ingest,

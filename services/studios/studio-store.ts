@@ -4,7 +4,7 @@
  * both pass test/integration/services/studio-store.contract.test.ts.
  */
 import type { ArchiveFormat, BuildManifest } from '../../protocol/build-manifest.js';
-import type { ApiKeyScope, LatencyReport } from '../../protocol/studio.js';
+import type { ApiKeyScope } from '../../protocol/studio.js';
 
 export interface StudioRecord {
   studioId: string;
@@ -90,8 +90,6 @@ export interface StudioStore {
   /** Remembers a session of one of the studio's games (the most recent ones are kept). */
   recordSession(studioId: string, sessionId: string): Promise<void>;
   recentSessions(studioId: string, limit: number): Promise<string[]>;
-  putLatency(sessionId: string, report: LatencyReport): Promise<void>;
-  getLatency(sessionIds: readonly string[]): Promise<(LatencyReport | null)[]>;
 
   close(): Promise<void>;
 }

@@ -2,6 +2,8 @@
  * npm run bench:builds — how fast builds move and games start on this machine:
  *  - upload_mb_s: a 1 GB build archive uploaded by the studio uploader (tus) to the control plane over loopback;
  *  - fetch_mb_s: the same archive fetched by an edge node (signed range requests, SHA-256 verified as it streams);
+ *  - peer_fetch_mb_s: the same archive fetched by a second node from the first node's cache (peer fetch token
+ *    from the control plane's discovery, signed range requests, SHA-256 verified), the origin left out;
  *  - baseline_mb_s, in the same run: the archive streamed over a bare loopback HTTP server into a file,
  *    hashed on the way, the least work either path could do;
  *  - first_frame_cold_ms / first_frame_warm_ms: from asking for a session of the x11 game (Debian's lbreakout2
@@ -22,6 +24,7 @@ import pino from 'pino';
 import * as tar from 'tar';
 import { downloadBuild } from '../../edge-node/builds/build-download.js';
 import { buildSources } from '../../edge-node/builds/build-sources.js';
+import { discoverBuildPeers } from '../../edge-node/builds/peer-discovery.js';
 import { loadOrCreateIdentity } from '../../edge-node/identity.js';
 import { startLocalSystem, type LocalSystem } from '../../infra/local/system.js';
 import { sha256OfFile } from '../../protocol/build-hash.js';
@@ -94,6 +97,31 @@ async function firstFrameMs(system: LocalSystem, gameId: string): Promise<number
   return elapsed;
 }
 
+/**
+ * The first node caches the build (from the origin, unpacked as for a session); the second asks the
+ * control plane who holds it and downloads from that node alone.
+ */
+async function peerFetchMbPerS(system: LocalSystem, buildId: string, keyPaths: { holder: string; fetcher: string }, target: string): Promise<number> {
+  const [holder, fetcher] = system.nodes as [LocalSystem['nodes'][number], LocalSystem['nodes'][number]];
+  const holderIdentity = await loadOrCreateIdentity(keyPaths.holder);
+  (await holder.builds.acquire(buildId, buildSources(buildId, { originUrl: system.url, nodeId: holder.nodeId, privateKey: holderIdentity.privateKey }))).release();
+  const identity = await loadOrCreateIdentity(keyPaths.fetcher);
+  const discovery = { controlPlaneUrl: system.url, nodeId: fetcher.nodeId, privateKey: identity.privateKey, logger };
+  // The holder reports its cache with its next heartbeat.
+  let peers = await discoverBuildPeers(buildId, discovery);
+  while (peers.peers.length === 0) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    peers = await discoverBuildPeers(buildId, discovery);
+  }
+  const sources = buildSources(buildId, { originUrl: system.url, nodeId: fetcher.nodeId, privateKey: identity.privateKey, peers }).filter((source) => source.kind === 'peer');
+  const started = performance.now();
+  await downloadBuild({ buildId, sources, target, maxBytes: 2 * BUILD_BYTES, logger });
+  const seconds = (performance.now() - started) / 1000;
+  const bytes = (await stat(target)).size;
+  await rm(target);
+  return bytes / MB / seconds;
+}
+
 /** Nodes download published builds only. */
 async function publish(url: string, key: string, gameId: string, version: string): Promise<void> {
   const published = await api(url, `/v1/studio/games/${gameId}/versions/${version}/publish`, { token: key, body: {} });
@@ -110,10 +138,15 @@ try {
   const archiveBytes = (await stat(archive)).size;
   const sha256 = await sha256OfFile(archive);
   const keyPath = join(dir, 'node-key.pem');
+  const peerKeyPath = join(dir, 'peer-key.pem');
   system = await startLocalSystem({
     logger,
     controlPlane: { dataDir: join(dir, 'control-plane'), maxUploadBytes: 2 * BUILD_BYTES },
-    nodes: [{ name: 'bench', slots: 1, keyPath, buildCacheDir: join(dir, 'cache'), sandboxDir: join(dir, 'sandboxes') }],
+    nodes: [
+      { name: 'bench', slots: 1, keyPath, buildCacheDir: join(dir, 'cache'), sandboxDir: join(dir, 'sandboxes') },
+      // Farther from the players than the first, so sessions go to the first.
+      { name: 'bench-peer', slots: 1, keyPath: peerKeyPath, buildCacheDir: join(dir, 'peer-cache'), location: { lat: 53.55, lng: 9.99 } },
+    ],
   });
   const studio = await signUp(system.url, 'bench studio');
 
@@ -131,6 +164,7 @@ try {
   const fetchMbS = archiveBytes / MB / ((performance.now() - started) / 1000);
   await rm(join(dir, 'fetched'));
   await rm(archive);
+  const peerFetchMbS = await peerFetchMbPerS(system, buildId, { holder: keyPath, fetcher: peerKeyPath }, join(dir, 'peer-fetched'));
 
   const game = debianGameArchive();
   await writeFile(join(dir, 'game.tar.gz'), game.archive);
@@ -142,6 +176,7 @@ try {
   const result = {
     upload_mb_s: Math.round(uploadMbS),
     fetch_mb_s: Math.round(fetchMbS),
+    peer_fetch_mb_s: Math.round(peerFetchMbS),
     first_frame_cold_ms: Math.round(cold),
     first_frame_warm_ms: Math.round(warm),
     baseline_mb_s: Math.round(baseline),
@@ -150,6 +185,7 @@ try {
   console.table([
     { measure: 'upload (tus, control plane)', value: `${result.upload_mb_s} MB/s`, goal: '>= 200 MB/s' },
     { measure: 'node fetch (signed ranges, SHA-256)', value: `${result.fetch_mb_s} MB/s`, goal: '>= 200 MB/s' },
+    { measure: 'peer fetch (from a node cache, signed ranges, SHA-256)', value: `${result.peer_fetch_mb_s} MB/s`, goal: '' },
     { measure: 'baseline: bare loopback HTTP + SHA-256 + write', value: `${result.baseline_mb_s} MB/s`, goal: '' },
     { measure: 'Play to first frame, cold cache', value: `${result.first_frame_cold_ms} ms`, goal: '' },
     { measure: 'Play to first frame, warm cache', value: `${result.first_frame_warm_ms} ms`, goal: '< 2000 ms' },

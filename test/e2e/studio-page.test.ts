@@ -1,18 +1,20 @@
 /**
  * The studio page in Chromium against a real control plane: a studio's game with its channels,
- * its build and the node holding it, and a session with the latency its player reported; and the
- * player catalogue showing the published game with its cover.
+ * its build and the node holding it, and a session with the latency from its player's signed usage
+ * record (no unsigned report, and no record for someone else's session); and the player catalogue
+ * showing the published game with its cover.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GuestToken, SessionCreated } from '../../protocol/http.js';
 import { createControlPlane, type ControlPlane } from '../../services/app.js';
 import { repoRoot } from '../../infra/local/system.js';
 import { launchBrowser, type Browser } from '../support/browser.js';
 import { gameEntries, tarGz } from '../support/build-archives.js';
+import { MeteredPlayer } from '../integration/metering/helpers.js';
 import { api } from '../integration/services/helpers/http.js';
+import { errorCode } from '../integration/services/helpers/players.js';
 import { signUp, upload, writeArchive, type TestStudio } from '../integration/services/helpers/studio.js';
 import { TestEdgeNode } from '../integration/services/helpers/test-edge-node.js';
 
@@ -34,24 +36,18 @@ describe('studio page', () => {
     await api(controlPlane.url, '/v1/studio/games/comet/versions/1.0.0/publish', { token: studio.key, body: {} });
     const node = new TestEdgeNode(controlPlane.url, controlPlane.operatorToken, { name: 'rig-with-comet', builds: [buildId] });
     await node.register();
-    // A player plays comet and reports the latency it measured.
-    const guest = await api<GuestToken>(controlPlane.url, '/v1/auth/guest', { body: {} });
-    const session = await api<SessionCreated>(controlPlane.url, '/v1/sessions', { token: guest.body.token, body: { gameId: 'comet' } });
-    expect(session.status).toBe(201);
-    const report = await api(controlPlane.url, `/v1/sessions/${session.body.sessionId}/latency`, {
-      method: 'PUT',
-      token: guest.body.token,
-      body: { p50Ms: 18.5, p95Ms: 27.25, samples: 600 },
-    });
-    expect(report.status).toBe(204);
-    // Another player cannot report on this session.
-    const stranger = await api<GuestToken>(controlPlane.url, '/v1/auth/guest', { body: {} });
-    const forged = await api<{ error: { code: string } }>(controlPlane.url, `/v1/sessions/${session.body.sessionId}/latency`, {
-      method: 'PUT',
-      token: stranger.body.token,
-      body: { p50Ms: 1, p95Ms: 1, samples: 1 },
-    });
-    expect(forged.body.error.code).toBe('SESSION_NOT_FOUND');
+    // A player plays comet; its page signs the latency it measured into its usage record.
+    const player = await MeteredPlayer.join(controlPlane.url);
+    const session = await player.place(node, 'comet');
+    // The unsigned latency report is gone: the signed usage record is the only way in.
+    const unsigned = await api(controlPlane.url, `/v1/sessions/${session.sessionId}/latency`, { method: 'PUT', token: player.player.guest.token, body: { p50Ms: 1, p95Ms: 1, samples: 1 } });
+    expect(unsigned.status).toBe(404);
+    // Another player cannot put figures on this session, even signed with a key of their own.
+    const stranger = await MeteredPlayer.join(controlPlane.url);
+    const forged = await stranger.report(session.sessionId, await stranger.signer.sign(player.usage(session, { latencyP50Ms: 1, latencyP95Ms: 1 })));
+    expect(errorCode(forged)).toBe('SESSION_NOT_FOUND');
+    const signed = await player.reportUsage(session, { latencyP50Ms: 18.5, latencyP95Ms: 27.25 });
+    expect(signed.status, JSON.stringify(signed.body)).toBe(200);
     browser = await launchBrowser();
   });
 

@@ -23,6 +23,8 @@ export interface EdgeNodeProcessOptions {
   name: string;
   slots?: number;
   location?: { lat: number; lng: number };
+  /** More command-line options (--build-cache, --build-origin, ...). */
+  extraArgs?: string[];
 }
 
 export interface EdgeNodeProcess {
@@ -46,6 +48,7 @@ export async function startEdgeNodeProcess(options: EdgeNodeProcessOptions): Pro
       MAIN,
       ...['--control-plane', options.controlPlaneUrl, '--operator-token', options.operatorToken],
       ...['--lat', String(lat), '--lng', String(lng), '--name', options.name, '--key', options.keyPath, '--slots', String(options.slots ?? 1)],
+      ...(options.extraArgs ?? []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } },
   );

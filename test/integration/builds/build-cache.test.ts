@@ -118,6 +118,24 @@ describe('build cache', () => {
     held.release();
   });
 
+  it('lends a verified archive to a peer upload, keeping it from eviction until returned, and nothing it does not hold', async () => {
+    const archives = [randomBytes(300_000), randomBytes(300_000), randomBytes(300_000)];
+    const ids = archives.map(sha256);
+    const { server, cache } = await setup(new Map(archives.map((a, i) => [`/${ids[i]}`, a])), 1_300_000);
+    const source = (i: number) => [{ kind: 'origin' as const, url: server.url(`/${ids[i]}`) }];
+    expect(cache.lendArchive(ids[0]!)).toBeUndefined();
+    (await cache.acquire(ids[0]!, source(0))).release();
+    const lent = cache.lendArchive(ids[0]!)!;
+    expect((await readFile(lent.path)).equals(archives[0]!)).toBe(true);
+    (await cache.acquire(ids[1]!, source(1))).release();
+    (await cache.acquire(ids[2]!, source(2))).release();
+    expect(cache.has(ids[0]!)).toBe(true);
+    expect(cache.has(ids[1]!)).toBe(false);
+    lent.release();
+    (await cache.acquire(ids[1]!, source(1))).release();
+    expect(cache.has(ids[0]!)).toBe(false);
+  });
+
   it('refuses a build when sessions hold everything the bound allows', async () => {
     const archives = [randomBytes(300_000), randomBytes(300_000)];
     const ids = archives.map(sha256);

@@ -1,27 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rmdir } from 'node:fs/promises';
+import { mkdir, readFile, rmdir } from 'node:fs/promises';
 import { getPriority } from 'node:os';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLocalSystem, type LocalSystem } from '../../../infra/local/system.js';
 import { CpuPriority } from '../../../edge-node/priority/cpu-priority.js';
 import { createSession } from '../../support/api.js';
+import { cpuCgroupOf, threadNices } from '../../support/process-priority.js';
 import { connectSignalling } from '../../support/signalling-client.js';
 
 const logger = pino({ level: 'silent' });
 
-/** The cgroup directory (v1 cpu hierarchy or v2) a process is in, as its /proc entry names it. */
-async function cpuCgroupOf(pid: number): Promise<string> {
-  const lines = (await readFile(`/proc/${pid}/cgroup`, 'utf8')).split('\n');
-  const v1 = lines.find((line) => line.split(':')[1]?.split(',').includes('cpu'));
-  return (v1 ?? lines.find((line) => line.startsWith('0::')) ?? '').split(':')[2] ?? '';
-}
-
-/** Nice value of every thread of a process (field 19 of /proc/<pid>/task/<tid>/stat). */
-async function threadNices(pid: number): Promise<number[]> {
-  const tids = await readdir(`/proc/${pid}/task`);
-  return Promise.all(tids.map(async (tid) => Number((await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8')).split(') ')[1]!.split(' ')[16])));
+/** The cgroup (v1 cpu hierarchy or v2) a process is in, as its /proc entry names it. */
+async function cpuCgroupPath(pid: number): Promise<string> {
+  return (await cpuCgroupOf(pid)).path;
 }
 
 /** A running child with several threads (node's own), alive until killed. */
@@ -55,9 +48,9 @@ describe('CPU priority for the node and its sessions', () => {
     // A game that spins takes no more than its share from the other session (or the node's encoder).
     expect(await weight(`${group}/session-session-a`)).toBe(await weight(`${group}/session-session-b`));
     expect(await weight(`${group}/session-session-a`)).toBeLessThan(await weight(group));
-    expect(await cpuCgroupOf(first.pid!)).toMatch(/\/edgeplay-test-\d+\/session-session-a$/);
-    expect(await cpuCgroupOf(second.pid!)).toMatch(/\/edgeplay-test-\d+\/session-session-b$/);
-    expect(await cpuCgroupOf(other.pid!)).not.toMatch(/edgeplay-test/);
+    expect(await cpuCgroupPath(first.pid!)).toMatch(/\/edgeplay-test-\d+\/session-session-a$/);
+    expect(await cpuCgroupPath(second.pid!)).toMatch(/\/edgeplay-test-\d+\/session-session-b$/);
+    expect(await cpuCgroupPath(other.pid!)).not.toMatch(/edgeplay-test/);
 
     // A session whose game exited leaves no group behind.
     first.kill('SIGKILL');
@@ -69,7 +62,7 @@ describe('CPU priority for the node and its sessions', () => {
 
     await priority.close();
     expect(existsSync(group)).toBe(false);
-    expect(await cpuCgroupOf(second.pid!)).not.toMatch(/edgeplay-test/);
+    expect(await cpuCgroupPath(second.pid!)).not.toMatch(/edgeplay-test/);
   });
 
   it("removes the group a killed node left behind, once its processes are gone, and leaves a live node's alone", async (context) => {
@@ -161,23 +154,23 @@ describe('CPU priority for the node and its sessions', () => {
       const node = system.nodes[0]!;
       const game = [...node.sessions.values()][0]!.game;
 
-      const group = await cpuCgroupOf(process.pid);
+      const group = await cpuCgroupPath(process.pid);
       if (!/edgeplay-node-\d+\/node$/.test(group)) {
         // No cgroups here: the nice fallback, checked on the same processes.
         if (getPriority(process.pid) === 0) context.skip('this machine allows neither cgroups nor renicing');
         for (const pid of [process.pid, node.mediaWorkerPid!, game.pid!]) expect(getPriority(pid)).toBe(-10);
         expect(getPriority(unrelated.pid!)).toBe(0);
       } else {
-        expect(await cpuCgroupOf(node.mediaWorkerPid!)).toBe(group);
+        expect(await cpuCgroupPath(node.mediaWorkerPid!)).toBe(group);
         // The game, untrusted, in a part of its own beside the node's.
-        expect(await cpuCgroupOf(game.pid!)).toBe(group.replace(/\/node$/, `/session-${session.sessionId}`));
-        expect(await cpuCgroupOf(unrelated.pid!)).not.toMatch(/edgeplay-node/);
+        expect(await cpuCgroupPath(game.pid!)).toBe(group.replace(/\/node$/, `/session-${session.sessionId}`));
+        expect(await cpuCgroupPath(unrelated.pid!)).not.toMatch(/edgeplay-node/);
       }
       player.close();
       await system.close();
       system = undefined;
       // Stopping gives the priority back: the test's own process left the group.
-      expect(await cpuCgroupOf(process.pid)).not.toMatch(/edgeplay-node/);
+      expect(await cpuCgroupPath(process.pid)).not.toMatch(/edgeplay-node/);
     });
   });
 });

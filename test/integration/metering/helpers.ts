@@ -1,6 +1,6 @@
 /** A player placed with a usage key, and the usage records both sides sign, over real HTTP. */
 import { expect } from 'vitest';
-import type { PlayerUsagePayload, SignedPlayerUsage } from '../../../protocol/metering.js';
+import type { FlagResolved, PlayerUsagePayload, SignedPlayerUsage } from '../../../protocol/metering.js';
 import type { PlacementResult } from '../../../protocol/placement.js';
 import type { SessionCreated } from '../../../protocol/http.js';
 import { signPayload } from '../../../protocol/signing.js';
@@ -19,10 +19,16 @@ export class MeteredPlayer {
     return new MeteredPlayer(await TestPlayer.join(baseUrl), await UsageSigner.create());
   }
 
-  /** Places on `node` (the only one near) with this player's usage key. */
-  async place(node: TestEdgeNode): Promise<SessionCreated> {
+  /** The same player with a fresh usage key, as the page makes for each session it places (a failover's too). */
+  async withNewKey(): Promise<MeteredPlayer> {
+    return new MeteredPlayer(this.player, await UsageSigner.create());
+  }
+
+  /** Places on `node` (the only one near, or chosen by RTT) with this player's usage key, avoiding `excludeNodes` (a failover). */
+  async place(node: TestEdgeNode, gameId = 'demo-arena', excludeNodes: string[] = []): Promise<SessionCreated> {
     const { baseUrl, guest } = this.player;
-    const offer = await api<{ placementId: string }>(baseUrl, '/v1/placements', { body: { gameId: 'demo-arena', location: BERLIN, usageKey: this.signer.publicKey }, token: guest.token });
+    const body = { gameId, location: BERLIN, usageKey: this.signer.publicKey, ...(excludeNodes.length > 0 ? { excludeNodes } : {}) };
+    const offer = await api<{ placementId: string }>(baseUrl, '/v1/placements', { body, token: guest.token });
     expect(offer.status, JSON.stringify(offer.body)).toBe(201);
     const choice = await api<PlacementResult>(baseUrl, `/v1/placements/${offer.body.placementId}/choice`, { body: { measurements: [{ nodeId: node.nodeId, rttMs: 5 }] }, token: guest.token });
     expect(choice.status, JSON.stringify(choice.body)).toBe(200);
@@ -62,4 +68,26 @@ export function nodeEndReport(node: TestEdgeNode, sessionId: string, seconds: nu
   const report = node.endReport(sessionId);
   const payload = { ...report.payload, startedAt: report.payload.endedAt - seconds * 1000, framesSent: frames };
   return { payload, signature: signPayload(payload, node.privateKey) };
+}
+
+/** A session on `node` played by a new player: the node reports `seconds` and `frames`, the player its record (with `usage` changes). */
+export async function meteredSession(
+  baseUrl: string,
+  node: TestEdgeNode,
+  seconds: number,
+  frames: number,
+  usage: Partial<PlayerUsagePayload> = {},
+): Promise<{ player: MeteredPlayer; session: SessionCreated }> {
+  const player = await MeteredPlayer.join(baseUrl);
+  const session = await player.place(node);
+  expect((await node.reportStart(session.sessionId)).status).toBe(200);
+  expect((await node.reportEnd(session.sessionId, nodeEndReport(node, session.sessionId, seconds, frames))).status).toBe(200);
+  const reported = await player.reportUsage(session, usage);
+  expect(reported.status, JSON.stringify(reported.body)).toBe(200);
+  return { player, session };
+}
+
+/** The admin's resolution of a flagged session. */
+export async function resolveFlag(baseUrl: string, adminToken: string, sessionId: string, body: unknown): Promise<ApiResponse<FlagResolved>> {
+  return api<FlagResolved>(baseUrl, `/v1/admin/flagged-usage/${sessionId}/resolution`, { body, token: adminToken });
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GameState } from '../../../edge-node/demo-game/game-state.js';
-import { I420Canvas, renderGame, rgbToYuv } from '../../../edge-node/demo-game/renderer-i420.js';
+import { renderGame } from '../../../edge-node/demo-game/renderer-i420.js';
+import { I420Canvas, rgbToYuv } from '../../../edge-node/game-sdk/index.js';
 import { i420Size } from '../../../protocol/game-protocol.js';
 import { STRIP_CELL, decodeStrip, planeLuma, rgbLuma } from '../../../protocol/latency-strip.js';
 import { i420RowsToRgba } from './i420-to-rgba.js';
@@ -12,7 +13,7 @@ describe('I420 renderer', () => {
   it('renders a whole I420 frame in place, into the buffer it was given', () => {
     const target = Buffer.alloc(i420Size(WIDTH, HEIGHT));
     const canvas = new I420Canvas(WIDTH, HEIGHT, target);
-    renderGame(canvas, new GameState({ width: WIDTH, height: HEIGHT, seed: 1 }), null);
+    renderGame(canvas, new GameState({ width: WIDTH, height: HEIGHT, seed: 1 }));
     expect(canvas.data).toBe(target);
     expect(canvas.data.length).toBe(WIDTH * HEIGHT * 1.5);
     expect(canvas.yPlane.length + canvas.uPlane.length + canvas.vPlane.length).toBe(target.length);
@@ -26,11 +27,12 @@ describe('I420 renderer', () => {
     expect(red.v).toBeGreaterThan(200);
   });
 
-  it('draws a latency strip that decodes back after YUV to RGB conversion', () => {
+  it('draws the game without a strip, and the SDK\'s latency strip over it decodes back after YUV to RGB conversion', () => {
     const canvas = new I420Canvas(WIDTH, HEIGHT);
     const state = new GameState({ width: WIDTH, height: HEIGHT, seed: 3 });
     for (const seq of [0, 1, 12345, 0xabcdef, 0xffffff]) {
-      renderGame(canvas, state, seq);
+      renderGame(canvas, state);
+      canvas.drawLatencyStrip(seq);
       // As a page reads it: the Y plane out of a VideoFrame, or RGB out of a canvas.
       expect(decodeStrip(planeLuma(canvas.yPlane, WIDTH))).toBe(seq);
       const rgba = i420RowsToRgba(canvas.data, WIDTH, HEIGHT, STRIP_CELL);
@@ -38,7 +40,7 @@ describe('I420 renderer', () => {
       for (let i = 0; i < rgba.length; i += 4) [rgba[i], rgba[i + 2]] = [rgba[i + 2]!, rgba[i]!];
       expect(decodeStrip(rgbLuma(rgba, WIDTH, 'bgra'))).toBe(seq);
     }
-    renderGame(canvas, state, null);
+    renderGame(canvas, state);
     expect(decodeStrip(planeLuma(canvas.yPlane, WIDTH))).toBeNull();
     expect(decodeStrip(rgbLuma(i420RowsToRgba(canvas.data, WIDTH, HEIGHT, STRIP_CELL), WIDTH))).toBeNull();
   });
@@ -58,7 +60,7 @@ describe('I420 renderer', () => {
       const state = new GameState({ width: WIDTH, height: HEIGHT, seed: 5 });
       state.score = score;
       const canvas = new I420Canvas(WIDTH, HEIGHT);
-      renderGame(canvas, state, null);
+      renderGame(canvas, state);
       return canvas.data;
     };
     expect(render(17).equals(render(17))).toBe(true);
@@ -88,7 +90,8 @@ describe('I420 renderer', () => {
     for (let i = 0; i < frames; i++) {
       state.step(1000 / 60);
       const start = performance.now();
-      renderGame(canvas, state, i);
+      renderGame(canvas, state);
+      canvas.drawLatencyStrip(i);
       times.push(performance.now() - start);
     }
     // The first frames include JIT warm-up; the steady state is what a running game sees.

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { i420Size } from '../../../protocol/game-protocol.js';
-import { decodeStrip, planeLuma } from '../../../protocol/latency-strip.js';
-import { stampStrip } from '../../../edge-node/x11/strip-stamp.js';
+import { decodeStrip, planeLuma, stampStripI420 } from '../../../protocol/latency-strip.js';
 import { keysymFor, XInputTranslator } from '../../../edge-node/x11/x11-keys.js';
 
 describe('x11 input translation', () => {
@@ -35,7 +34,7 @@ describe('x11 input translation', () => {
 describe('latency strip stamped on captured frames', () => {
   it('reads back the stamped sequence number at 640x480', () => {
     const frame = Buffer.alloc(i420Size(640, 480), 90);
-    stampStrip(frame, 640, 480, 0xabcde);
+    stampStripI420(frame, 640, 480, 0xabcde);
     expect(decodeStrip(planeLuma(frame, 640))).toBe(0xabcde);
   });
 });

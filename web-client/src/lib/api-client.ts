@@ -2,7 +2,6 @@
 import type { ErrorResponse, Game, GameList, GuestToken } from '../../../protocol/http.js';
 import type { SignedPlayerUsage, UsageAccepted } from '../../../protocol/metering.js';
 import type { PlacementChoice, PlacementOffer, PlacementRequest, PlacementResult } from '../../../protocol/placement.js';
-import type { LatencyReport } from '../../../protocol/studio.js';
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -38,11 +37,6 @@ export class ApiClient {
 
   async cancelPlacement(placementId: string): Promise<void> {
     await this.request<unknown>('DELETE', `/v1/placements/${encodeURIComponent(placementId)}`, undefined, (await this.guestToken()).token);
-  }
-
-  /** Tells the studio of the game what latency this session measured (kept only for studio games). */
-  async reportLatency(sessionId: string, report: LatencyReport): Promise<void> {
-    await this.request<unknown>('PUT', `/v1/sessions/${encodeURIComponent(sessionId)}/latency`, report, (await this.guestToken()).token);
   }
 
   /** Hands in the page's signed usage record; sent even while the page is closing. */

@@ -19,6 +19,7 @@ import type { SessionEndedNotice, SessionPreparing } from '../../../protocol/sig
 import type { GeoPoint, SessionCreated } from '../../../protocol/http.js';
 import type { RttMeasurement } from '../../../protocol/placement.js';
 import type { PlayerUsageKey, UsageAccepted } from '../../../protocol/metering.js';
+import { deliverUsage } from './usage-delivery.js';
 import { usageRecord } from './usage-report.js';
 import { UsageSigner } from './usage-signer.js';
 
@@ -68,6 +69,17 @@ export interface LaunchOptions {
   onPreparing?: (progress: SessionPreparing) => void;
 }
 
+/** One stream the page watched: what its usage record is made of, and the key bound to its session. */
+interface WatchedStream {
+  created: SessionCreated;
+  signer: UsageSigner;
+  joinedAt: number;
+  /** The last stats this stream's own counters gave. */
+  stats: StreamStats | null;
+  /** Latency samples the meter held before this stream, which are not this stream's. */
+  latencyFrom: number;
+}
+
 const LEFT: SessionEndedNotice = { reason: 'player_left', message: 'You left the game.' };
 
 /** A session gives up after this many failovers in a row that never showed a frame. */
@@ -109,8 +121,10 @@ export class PlayerSession {
   private lastStats: StreamStats | null = null;
   private endedNotice: SessionEndedNotice | null = null;
   private leaving = false;
+  /** The usage key of the session being placed or streamed; a failover places with a fresh one. */
   private signer: UsageSigner | undefined;
-  private joinedAt = 0;
+  /** The stream whose usage record is still to be sent; cleared as it is sent, so none goes twice. */
+  private watching: WatchedStream | undefined;
   /** The signed usage record handed in when the session ended (tests read its outcome). */
   private usageReport: Promise<UsageAccepted | null> | undefined;
   private readonly failedNodes: { nodeId: string; at: number }[] = [];
@@ -189,8 +203,12 @@ export class PlayerSession {
       this.inspector?.stop();
       this.inspector = new StreamInspector(receivers);
     };
+    const meterBefore = this.meter;
     const tracks = await stream.start(this.created!, this.view === 'canvas' ? paintItself : this.inspect ? inspect : undefined);
-    this.joinedAt = Date.now();
+    if (this.signer) {
+      const latencyFrom = this.meter === meterBefore ? (this.meter?.latency.samples.length ?? 0) : 0;
+      this.watching = { created: this.created!, signer: this.signer, joinedAt: Date.now(), stats: null, latencyFrom };
+    }
     this.speaker.srcObject = new MediaStream([tracks.audio]);
     this.statsMonitor = new StatsMonitor();
     this.watchdog.arm();
@@ -232,6 +250,10 @@ export class PlayerSession {
     this.fruitlessFailovers = this.watchdog.firstFrameAt === null ? this.fruitlessFailovers + 1 : 0;
     this.watchdog.disarm();
     lost.close();
+    // The lost node's operator is paid for what the player watched there, as far as its own record agrees.
+    void this.reportUsage();
+    // Each session is bound to a key of its own: one session's key signs nothing for another.
+    this.signer = undefined;
     this.stream = new StreamClient();
     if (this.fruitlessFailovers >= MAX_FRUITLESS_FAILOVERS) {
       this.finish({ reason: 'media_failed', code: STREAM_LOST, message: 'The connection to the game servers keeps failing. Please try again later.' });
@@ -291,28 +313,36 @@ export class PlayerSession {
     this.finish(LEFT);
   }
 
-  /** Signs what this page watched and hands it in; the operator is paid no more than this. */
+  /**
+   * Signs what this page watched on the current stream and hands it in, once; the operator is paid
+   * no more than this. Called as the stream is lost to a failover, and as the session ends.
+   */
   private async reportUsage(): Promise<UsageAccepted | null> {
-    if (!this.created || !this.signer || this.joinedAt === 0) return null;
+    const watched = this.watching;
+    this.watching = undefined;
+    if (!watched) return null;
     const latency = this.meter?.latency;
-    const whole = latency?.samples.length ?? 0;
+    const own = Math.max(0, (latency?.samples.length ?? 0) - watched.latencyFrom);
     const payload = usageRecord({
-      session: this.created,
-      joinedAt: this.joinedAt,
+      session: watched.created,
+      joinedAt: watched.joinedAt,
       endedAt: Date.now(),
-      stats: this.lastStats,
-      latencyP50Ms: latency?.percentile(50, whole) ?? null,
-      latencyP95Ms: latency?.percentile(95, whole) ?? null,
+      stats: watched.stats,
+      latencyP50Ms: own > 0 ? (latency?.percentile(50, own) ?? null) : null,
+      latencyP95Ms: own > 0 ? (latency?.percentile(95, own) ?? null) : null,
     });
-    try {
-      return await this.api.reportUsage(await this.signer.sign(payload));
-    } catch {
-      return null;
-    }
+    const signed = await watched.signer.sign(payload).catch(() => null);
+    return signed === null ? null : deliverUsage((record) => this.api.reportUsage(record), signed);
   }
 
   private async pollStats(): Promise<void> {
-    this.lastStats = this.statsMonitor.update(await this.stream.stats()) ?? this.lastStats;
+    const { stream, statsMonitor, watching } = this;
+    const report = await stream.stats();
+    // A failover meanwhile: these counters belong to a stream already reported.
+    if (stream !== this.stream) return;
+    const stats = statsMonitor.update(report);
+    if (stats && watching === this.watching && watching) watching.stats = stats;
+    this.lastStats = stats ?? this.lastStats;
     this.onStats(this.snapshot());
   }
 

@@ -220,18 +220,9 @@ export class App {
       this.launching.abort();
       return;
     }
-    this.reportLatency();
     await this.session?.leave();
     this.previous = this.session ?? this.previous;
     this.session = undefined;
-  }
-
-  /** Best effort: the studio's page shows it, the player loses nothing if it fails. */
-  private reportLatency(): void {
-    const snapshot = this.session?.snapshot();
-    if (!snapshot?.sessionId || snapshot.latencyP50 === null || snapshot.latencyP95 === null || snapshot.latencySamples.length === 0) return;
-    const report = { p50Ms: snapshot.latencyP50, p95Ms: snapshot.latencyP95, samples: snapshot.latencySamples.length };
-    void this.api.reportLatency(snapshot.sessionId, report).catch(() => undefined);
   }
 
   private showView(view: 'catalogue' | 'player'): void {

@@ -3,6 +3,7 @@
  * node its sessions, the latency its players measured, its checks, reputation, usage and earnings.
  */
 import type { CheckVerdict } from '../../../protocol/checks.js';
+import type { SessionSettlement } from '../../../protocol/metering.js';
 import type { OperatorNodeOverview, OperatorOverview } from '../../../protocol/operator-overview.js';
 import { ApiError } from '../lib/api-client.js';
 import { hexMap } from '../lib/hex-map.js';
@@ -80,11 +81,40 @@ function nodeCard(node: OperatorNodeOverview): HTMLElement {
       ...entry('Sessions', `${node.sessions} · ${(node.creditedSeconds / 60).toFixed(1)} min credited${node.flagged ? ` · ${node.flagged} flagged` : ''}`),
       ...entry('Earned', node.amount.toFixed(4)),
     ),
+    flaggedRecords(node),
     checkStrip(node),
     chart('Latency per session (ms)', latencyBars(node)),
     chart('Earnings over the period', earningsLine(node)),
   );
   return card;
+}
+
+/** Sessions whose two usage records disagreed: open ones pay nothing yet, resolved ones what the admin decided. */
+function flaggedRecords(node: OperatorNodeOverview): HTMLElement {
+  const flagged = node.settlements.filter((s) => s.status === 'flagged' || s.status === 'resolved');
+  const table = element('table', { class: 'flagged-records' });
+  table.hidden = flagged.length === 0;
+  table.append(
+    element('caption', {}, 'Flagged usage records'),
+    element('tr', {}, ...['Ended', 'Session', 'Why', 'State'].map((heading) => element('th', {}, heading))),
+    ...flagged.map((s) =>
+      element(
+        'tr',
+        { 'data-session-id': s.sessionId, class: `flag-${s.status}` },
+        element('td', {}, new Date(s.endedAt).toLocaleString()),
+        element('td', {}, s.sessionId.slice(0, 12)),
+        element('td', {}, s.reasons.join(', ')),
+        element('td', {}, flagState(s)),
+      ),
+    ),
+  );
+  return table;
+}
+
+function flagState(settlement: SessionSettlement): string {
+  const { resolution } = settlement;
+  if (resolution === undefined) return 'open: not paid until resolved';
+  return `resolved (${resolution.decision.replace('_', ' ')}): paid ${resolution.amount.toFixed(4)}, ${resolution.reason}`;
 }
 
 function checkStrip(node: OperatorNodeOverview): HTMLElement {

@@ -1,7 +1,7 @@
 /**
  * The studio page: its games with versions and channels, its builds and the nodes holding them,
- * and its recent sessions with the latency players measured. The key stays in this tab's
- * sessionStorage, never in the URL.
+ * and its recent sessions with the latency their players signed in their usage records. The key
+ * stays in this tab's sessionStorage, never in the URL.
  */
 import type { StudioOverview } from '../../../protocol/studio.js';
 import { ApiError } from '../lib/api-client.js';
@@ -74,7 +74,7 @@ export class StudioPage {
         gameId,
         nodeId.slice(0, 12),
         state,
-        latency === undefined ? 'not reported' : `${latency.p50Ms.toFixed(1)} / ${latency.p95Ms.toFixed(1)} ms`,
+        latency === undefined ? 'not reported' : `${latency.p50Ms.toFixed(1)} / ${latency.p95Ms?.toFixed(1) ?? '—'} ms`,
       ]),
       'No sessions yet.',
     );

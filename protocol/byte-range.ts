@@ -1,6 +1,11 @@
 /** One HTTP byte range (RFC 9110 §14): `bytes=a-b`, `bytes=a-` or `bytes=-n`; several ranges at once are not served. */
-import { AppError } from '../../protocol/errors.js';
-import type { ByteRange } from './build-storage.js';
+import { AppError } from './errors.js';
+
+/** Inclusive byte range, as HTTP Range speaks it. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
 
 /** The range asked for within `size` bytes, undefined for the whole; BUILD_RANGE_INVALID when it cannot be served. */
 export function parseByteRange(header: string | undefined, size: number): ByteRange | undefined {
