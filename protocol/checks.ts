@@ -39,6 +39,14 @@ export const CheckSessionMeasurement = Type.Object(
     decodeMs: Ms,
     width: Type.Integer({ minimum: 0 }),
     height: Type.Integer({ minimum: 0 }),
+    /**
+     * Median encode time from the stream's own timing (protocol/stream-sei.ts): the node's
+     * per-frame encode stamp against the moment the frame was whole at the page, less half the
+     * round trip. Null when the stream carried no stamps.
+     */
+    encodeMs: Type.Optional(Ms),
+    /** The encoder the stream named in its SEI (`x264 - core ...`), null when it named none. */
+    encoder: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
   },
   { additionalProperties: false },
 );
@@ -60,6 +68,9 @@ export type CheckResultPayload = Static<typeof CheckResultPayload>;
 export const SignedCheckResult = Type.Object({ payload: CheckResultPayload, signature: Signature }, { additionalProperties: false });
 export type SignedCheckResult = Static<typeof SignedCheckResult>;
 
+/** Encoders a node can declare that are hardware: a stream from one never names x264. */
+export const HARDWARE_ENCODERS = ['nvenc', 'vaapi'] as const;
+
 export const CheckFailure = Type.Union([
   Type.Literal('join_failed'),
   Type.Literal('slots_short'),
@@ -67,6 +78,10 @@ export const CheckFailure = Type.Union([
   Type.Literal('latency_high'),
   Type.Literal('resolution_wrong'),
   Type.Literal('location_impossible'),
+  /** The node declared a hardware encoder (or a GPU's) and the stream names a software one. */
+  Type.Literal('encoder_mismatch'),
+  /** Encoding one frame for every slot the node declared takes longer than a frame period. */
+  Type.Literal('encode_slow'),
 ]);
 export type CheckFailure = Static<typeof CheckFailure>;
 
@@ -79,6 +94,10 @@ export const CheckVerdict = Type.Object({
   fps: Type.Number(),
   latencyP50Ms: Type.Union([Type.Number(), Type.Null()]),
   rttMs: Type.Union([Type.Number(), Type.Null()]),
+  /** Median encode time from the stream's own timing (CheckSessionMeasurement.encodeMs); absent in verdicts from before it was measured. */
+  encodeMs: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  /** The encoder the stream named, null when none did. */
+  encoder: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   /** How far from the checker the node can be, from the round trip (speed of light in fibre). */
   maxDistanceKm: Type.Union([Type.Number(), Type.Null()]),
 });

@@ -15,6 +15,13 @@ const VAAPI_DEVICE = '/dev/dri/renderD128';
 
 export type EncoderName = 'nvenc' | 'vaapi' | 'x264';
 
+/**
+ * The encoders this node streams with (edge-node/media/video-encoder.ts): only x264 so far. A node
+ * declares no other, since checks read which encoder a stream really comes from and fail a node
+ * declaring a hardware encoder whose stream names x264.
+ */
+export const STREAMING_ENCODERS: readonly EncoderName[] = ['x264'];
+
 export interface EncoderProbe {
   available: boolean;
   /** Why not, or what was used. */

@@ -9,7 +9,8 @@ import type { GeoPoint } from '../../protocol/http.js';
 import type { PublicAddress } from '../../protocol/operators.js';
 import { loadOrCreateIdentity } from '../identity.js';
 import { measureCapacity, type CapacityTrial } from './capacity.js';
-import { probeEncoders, type EncoderName } from './encoder-probe.js';
+import { HARDWARE_ENCODERS } from '../../protocol/checks.js';
+import { probeEncoders, STREAMING_ENCODERS } from './encoder-probe.js';
 import { detectHardware } from './hardware.js';
 import { writeNodeConfig, type NodeConfig } from './node-config.js';
 
@@ -68,7 +69,9 @@ export async function join(options: JoinOptions, say: (line: string) => void): P
   const location = await locate(options, publicAddress);
   say(`public address ${publicAddress}, location ${location.lat}, ${location.lng}, price ${pricePerHour}/player-hour, ${slots} slot(s)`);
 
-  const encoders = ['h264', ...(Object.keys(encoderProbes) as EncoderName[]).filter((name) => encoderProbes[name].available)];
+  const unused = HARDWARE_ENCODERS.filter((name) => encoderProbes[name].available);
+  if (unused.length > 0) say(`${unused.join(', ')} work here, but this node streams through x264 only: not declared (checks read which encoder a stream comes from)`);
+  const encoders = ['h264', ...STREAMING_ENCODERS.filter((name) => encoderProbes[name].available)];
   const config: NodeConfig = {
     version: 1,
     controlPlaneUrl: options.controlPlane,

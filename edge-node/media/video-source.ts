@@ -18,6 +18,7 @@ import type { Logger } from 'pino';
 import type { FrameHeader } from '../../protocol/game-protocol.js';
 import { STRIP_CELL, STRIP_WIDTH } from '../../protocol/latency-strip.js';
 import { splitAnnexB } from './annexb.js';
+import { StreamSeiWriter } from './stream-sei-writer.js';
 import { H264Packetizer } from './h264-packetizer.js';
 import { BitrateController, type BitrateDecision, type ReceiverReport } from './bitrate-controller.js';
 import { KeyframeLimiter } from './keyframe-limiter.js';
@@ -82,6 +83,8 @@ export class VideoSource {
   /** The newest frame that arrived while the encoder was busy (a copy: the reader reuses its buffer). */
   private waiting: { pixels: Buffer; renderTimeMs: number } | undefined;
   private spare: Buffer | undefined;
+  /** Stamps each frame's encode start and repeats the encoder's name with every IDR (the checker reads both). */
+  private readonly sei = new StreamSeiWriter();
   private readonly keyframes = new KeyframeLimiter(KEYFRAME_INTERVAL_MS);
   private readonly controller: BitrateController;
   private readonly shaper: RungShaper;
@@ -149,6 +152,7 @@ export class VideoSource {
     if (!sameRung(this.encoderRung, this.shaper.rung)) this.reopenEncoder(this.shaper.rung);
     // A frame shaped for the rung before a change: the next one comes within a frame period.
     if (pixels.length !== this.encoder.frameBytes) return;
+    const encodeStartedAt = performance.timeOrigin + performance.now();
     this.encoder
       .encode(pixels, renderTimeMs, { keyframe: this.keyframes.take(performance.now()) })
       .finally(() => this.encodeWaiting())
@@ -161,7 +165,8 @@ export class VideoSource {
           this.keyframes.sent(performance.now());
         }
         // A buffering encoder returns older frames, so the timestamp comes from what it returned.
-        for (const packet of this.packetizer.packetize(splitAnnexB(encoded.data), Math.round(encoded.ptsMs * 90))) {
+        const units = this.sei.annotate(splitAnnexB(encoded.data), encoded.keyframe, encodeStartedAt);
+        for (const packet of this.packetizer.packetize(units, Math.round(encoded.ptsMs * 90))) {
           this.producer.send(packet);
           this.stats.packetsSent++;
           this.stats.bytesSent += packet.length;

@@ -5,7 +5,7 @@
  * says it is: a round trip of r ms bounds the node to r/2 ms of light in fibre from the checker.
  */
 import { median } from './median.js';
-import type { CheckFailure, CheckResultPayload, CheckVerdict } from '../../protocol/checks.js';
+import { HARDWARE_ENCODERS, type CheckFailure, type CheckResultPayload, type CheckVerdict } from '../../protocol/checks.js';
 import type { GeoPoint } from '../../protocol/http.js';
 import { distanceKm } from '../matchmaker/great-circle.js';
 
@@ -18,13 +18,25 @@ export const CHECK_POLICY = {
   fibreKmPerMs: 200,
   /** Added to the bound: the checker's own position and the node's address are not exact. */
   locationSlackKm: 100,
+  /**
+   * Share of a frame period that encoding one frame for each declared slot may take. A hardware
+   * encoder is one engine every session shares; software encoding of every slot is what the rig
+   * must keep up with too. The sessions a check did not play (past its cap) are assumed to cost
+   * what the played ones did.
+   */
+  maxEncodeShare: 1,
 } as const;
+
+/** How software encoders name themselves in their SEI. */
+const SOFTWARE_ENCODER = /^x264\b/;
 
 export type CheckPolicy = { [K in keyof typeof CHECK_POLICY]: number };
 
 export interface DeclaredNode {
   location: GeoPoint;
   slots: number;
+  /** As registered: `h264` and the encoders the node streams with (nvenc, vaapi, x264). */
+  encoders?: readonly string[];
 }
 
 export interface VerificationGame {
@@ -48,6 +60,12 @@ export function judgeCheck(result: CheckResultPayload, declared: DeclaredNode, g
   const rttMs = rtts.length === 0 ? null : Math.min(...rtts);
   const maxDistanceKm = rttMs === null ? null : (rttMs / 2) * p.fibreKmPerMs + p.locationSlackKm;
   if (maxDistanceKm !== null && distanceKm(checkerLocation, declared.location) > maxDistanceKm) failures.push('location_impossible');
+  const encoder = joined.map((s) => s.encoder ?? null).find((name) => name !== null) ?? null;
+  const claimsHardware = (declared.encoders ?? []).some((name) => (HARDWARE_ENCODERS as readonly string[]).includes(name));
+  if (claimsHardware && encoder !== null && SOFTWARE_ENCODER.test(encoder)) failures.push('encoder_mismatch');
+  const encodeMs = median(joined.map((s) => s.encodeMs ?? null));
+  const slotsPerSession = joined.length === 0 ? 1 : Math.max(1, declared.slots / joined.length);
+  if (encodeMs !== null && encodeMs * slotsPerSession > p.maxEncodeShare * (1000 / game.fps)) failures.push('encode_slow');
   const fps = joined.length === 0 ? 0 : Math.min(...joined.map((s) => s.fps));
   return {
     checkId: result.checkId,
@@ -58,6 +76,8 @@ export function judgeCheck(result: CheckResultPayload, declared: DeclaredNode, g
     fps: Math.round(fps * 10) / 10,
     latencyP50Ms,
     rttMs,
+    encodeMs: encodeMs === null ? null : Math.round(encodeMs * 10) / 10,
+    encoder,
     maxDistanceKm: maxDistanceKm === null ? null : Math.round(maxDistanceKm),
   };
 }

@@ -2,9 +2,10 @@
  * The checker service: visits every live node when it joins and then at unpredictable times, plays
  * the verification game on it through the normal player page with as many synthetic players at
  * once as the node declared slots (up to a cap), and reports what they measured, signed with the
- * checker's key. The control plane does the judging, against what the node declared.
+ * checker's key. The control plane does the judging, against what the node declared. One player
+ * of a check reads what the stream says about its encoder (playerRoles), the others time latency.
  */
-import { randomUUID, type KeyObject } from 'node:crypto';
+import { randomInt, randomUUID, type KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CheckResultPayload, CheckSessionGranted, CheckSessionRequestPayload, CheckVerdict, SignedCheckResult } from '../../protocol/checks.js';
 import type { ErrorResponse, NodeList } from '../../protocol/http.js';
@@ -12,7 +13,7 @@ import type { PlayerUsageKey } from '../../protocol/metering.js';
 import { signPayload } from '../../protocol/signing.js';
 import { CheckSchedule, type CheckScheduleOptions } from './check-schedule.js';
 import { launchBrowser, type Browser } from './chromium.js';
-import { playSynthetic } from './synthetic-player.js';
+import { playSynthetic, type SyntheticPlay } from './synthetic-player.js';
 
 export interface CheckerOptions {
   controlPlaneUrl: string;
@@ -23,6 +24,11 @@ export interface CheckerOptions {
   maxSessions?: number;
   /** How long each synthetic player plays. */
   playMs?: number;
+  /**
+   * How often a check with one synthetic player has it read the stream (encoder, encode time)
+   * instead of timing latency; a check with more players always has one read it. Default 0.5.
+   */
+  streamReadShare?: number;
   schedule?: Partial<CheckScheduleOptions>;
   /** How often the checker looks for new and departed nodes. */
   pollMs?: number;
@@ -97,13 +103,12 @@ export class Checker {
     const startedAt = Date.now();
     const players = Math.max(1, Math.min(slots, maxSessions));
     const grant = (usageKey: PlayerUsageKey): Promise<CheckSessionGranted | null> => this.#grant(nodeId, usageKey);
-    const sessions = await Promise.all(
-      Array.from({ length: players }, () => playSynthetic(this.#browser.context, { pageUrl: new URL('/', controlPlaneUrl).href, playMs, grant })),
-    );
+    const roles = playerRoles(players, this.#options.streamReadShare ?? 0.5);
+    const sessions = await Promise.all(roles.map((role) => playSynthetic(this.#browser.context, { pageUrl: new URL('/', controlPlaneUrl).href, playMs, grant, role })));
     const payload: CheckResultPayload = { checkId: `c${randomUUID().replaceAll('-', '')}`, checkerId, nodeId, startedAt, finishedAt: Date.now(), sessions };
     const result: SignedCheckResult = { payload, signature: signPayload(payload, privateKey) };
     const verdict = await this.#request<CheckVerdict>('POST', '/v1/checks/results', result);
-    this.#log.info({ nodeId, passed: verdict.passed, failures: verdict.failures, fps: verdict.fps, latencyP50Ms: verdict.latencyP50Ms }, 'node checked');
+    this.#log.info({ nodeId, passed: verdict.passed, failures: verdict.failures, fps: verdict.fps, latencyP50Ms: verdict.latencyP50Ms, encodeMs: verdict.encodeMs, encoder: verdict.encoder }, 'node checked');
     return verdict;
   }
 
@@ -139,4 +144,14 @@ export class Checker {
     }
     return parsed as T;
   }
+}
+
+/**
+ * What each of a check's synthetic players measures: one reads the stream and the others time
+ * latency; a lone player reads the stream on a `streamReadShare` of checks, drawn from a
+ * cryptographic source like the check times, so that a node cannot tell which checks read it.
+ */
+export function playerRoles(players: number, streamReadShare: number): SyntheticPlay['role'][] {
+  const reads = players > 1 || randomInt(1_000_000) < streamReadShare * 1_000_000;
+  return Array.from({ length: players }, (_, i) => (i === 0 && reads ? 'stream' : 'latency'));
 }

@@ -90,7 +90,7 @@ export class VerificationService {
     if (outcome === 'appended') this.#options.metrics.observeCheck({ passed: verdict.passed, ...(verdict.latencyP50Ms === null ? {} : { inputToFrameMs: verdict.latencyP50Ms }) });
     await this.#releaseUnjoined(payload);
     const log = this.#log.child({ nodeId: node.nodeId, checkId: payload.checkId });
-    log.info({ passed: verdict.passed, failures: verdict.failures, fps: verdict.fps, latencyP50Ms: verdict.latencyP50Ms, rttMs: verdict.rttMs }, 'check recorded');
+    log.info({ passed: verdict.passed, failures: verdict.failures, fps: verdict.fps, latencyP50Ms: verdict.latencyP50Ms, rttMs: verdict.rttMs, encodeMs: verdict.encodeMs, encoder: verdict.encoder }, 'check recorded');
     await this.refresh(node.nodeId);
     return verdict;
   }

@@ -56,7 +56,8 @@ describe('the checker service against real edge nodes', () => {
       }
     };
     browser = await launchBrowser();
-    checker = await Checker.start({ controlPlaneUrl: system.url, checkerId: 'berlin-1', privateKey: keys.privateKey, playMs: 3_000, log });
+    // Every single-player check times latency here (checker-encoder.test.ts has the ones that read the stream).
+    checker = await Checker.start({ controlPlaneUrl: system.url, checkerId: 'berlin-1', privateKey: keys.privateKey, playMs: 3_000, streamReadShare: 0, log });
   });
   afterAll(async () => {
     await checker?.stop();

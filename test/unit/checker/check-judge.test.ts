@@ -33,4 +33,23 @@ describe('judging a check against what the node declared', () => {
     // Nothing attempted (the node was full of players): no pass to lift a suspension with.
     expect(judgeCheck(result([{ ...good, sessionId: null, joined: false }]), declared, GAME, BERLIN)).toMatchObject({ passed: false, failures: [] });
   });
+
+  it('fails a node declaring a hardware encoder whose stream names x264, but not one declaring x264 or a stream that names none', () => {
+    const x264 = { ...good, encoder: 'x264 - core 164 r3095 baee400', encodeMs: 4 };
+    const nvenc = { location: BERLIN, slots: 1, encoders: ['h264', 'nvenc'] };
+    expect(judgeCheck(result([x264]), nvenc, GAME, BERLIN)).toMatchObject({ passed: false, failures: ['encoder_mismatch'], encoder: x264.encoder, encodeMs: 4 });
+    expect(judgeCheck(result([x264]), { ...nvenc, encoders: ['h264', 'vaapi'] }, GAME, BERLIN).failures).toEqual(['encoder_mismatch']);
+    expect(judgeCheck(result([x264]), { ...nvenc, encoders: ['h264', 'x264'] }, GAME, BERLIN).failures).toEqual([]);
+    expect(judgeCheck(result([{ ...x264, encoder: null }]), nvenc, GAME, BERLIN).failures).toEqual([]);
+  });
+
+  it('fails a node whose encode time, for every slot it declared, does not fit in a frame period', () => {
+    const at = (encodeMs: number, slots: number, sessions = 1) => judgeCheck(result(Array.from({ length: sessions }, () => ({ ...good, encodeMs }))), { location: BERLIN, slots }, GAME, BERLIN).failures;
+    expect(at(10, 1)).toEqual([]);
+    expect(at(20, 1)).toEqual(['encode_slow']);
+    // Four slots checked with one player: the three unplayed ones would need as long again each.
+    expect(at(5, 4)).toEqual(['encode_slow']);
+    expect(at(5, 4, 4)).toEqual([]);
+    expect(at(4, 4)).toEqual([]);
+  });
 });

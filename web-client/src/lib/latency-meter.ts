@@ -51,7 +51,7 @@ export class LatencyMeter implements DisplayMeter {
     if (!this.running) return;
     this.framesSeen++;
     this.framesPresented = meta.presentedFrames;
-    const seq = this.strip.read(this.video);
+    const seq = this.strip.read(this.video, meta.mediaTime);
     this.reading = this.reading.then(async () => {
       const shown = await seq;
       if (shown !== null) this.latency.frameShown(shown, meta.expectedDisplayTime);

@@ -12,6 +12,7 @@ import { LatencyMeter, type DisplayMeter } from './latency-meter.js';
 import { place, type PlacementProgress } from './placement-flow.js';
 import { measureCandidates } from './rtt-prober.js';
 import { StatsMonitor, type StreamStats } from './stats-monitor.js';
+import { StreamInspector, type EncodedStreamReport } from './stream-inspector/stream-inspector.js';
 import { STREAM_LOST, StreamClient } from './stream-client.js';
 import type { StreamView } from './view-choice.js';
 import type { SessionEndedNotice, SessionPreparing } from '../../../protocol/signalling.js';
@@ -48,6 +49,13 @@ export interface PlayerSnapshot {
   failedNodes: string[];
   /** When the current stream's first frame showed (epoch ms), null until it has. */
   firstFrameAt: number | null;
+  /** What the stream says about its encoder and encode times (JoinOptions.inspect), null when not read. */
+  encodedStream: EncodedStreamReport | null;
+}
+
+export interface JoinOptions {
+  /** Read the stream's SEI from its encoded frames (stream-inspector/): the checker's synthetic players do. */
+  inspect?: boolean;
 }
 
 export interface LaunchOptions {
@@ -100,6 +108,8 @@ export class PlayerSession {
   private statsMonitor = new StatsMonitor();
   private capture: InputCapture | undefined;
   private meter: DisplayMeter | undefined;
+  private inspector: StreamInspector | undefined;
+  private inspect = false;
   private view: StreamView = 'video';
   /** Told, on every stream (a failover's too), while the node gets the game ready. */
   private onPreparing: ((progress: SessionPreparing) => void) | undefined;
@@ -148,8 +158,9 @@ export class PlayerSession {
   }
 
   /** Streams a session already placed with this page's usage key. */
-  async join(created: SessionCreated): Promise<void> {
+  async join(created: SessionCreated, options: JoinOptions = {}): Promise<void> {
     this.created = created;
+    this.inspect = options.inspect === true;
     // The input surface is the <video> element on both views; the canvas lies over it.
     this.capture = new InputCapture(this.video, (event) => this.stream.send(event));
     await this.connect();
@@ -188,8 +199,12 @@ export class PlayerSession {
       this.meter?.stop();
       this.meter = new DecodedView(this.video, receivers, inputAt, (frame) => this.pacer.add(frame));
     };
+    const inspect = (receivers: { video: RTCRtpReceiver; audio: RTCRtpReceiver }): void => {
+      this.inspector?.stop();
+      this.inspector = new StreamInspector(receivers);
+    };
     const meterBefore = this.meter;
-    const tracks = await stream.start(this.created!, this.view === 'canvas' ? paintItself : undefined);
+    const tracks = await stream.start(this.created!, this.view === 'canvas' ? paintItself : this.inspect ? inspect : undefined);
     if (this.signer) {
       const latencyFrom = this.meter === meterBefore ? (this.meter?.latency.samples.length ?? 0) : 0;
       this.watching = { created: this.created!, signer: this.signer, joinedAt: Date.now(), stats: null, latencyFrom };
@@ -275,6 +290,7 @@ export class PlayerSession {
       ended: this.endedNotice,
       failedNodes: this.failedNodes.map((failed) => failed.nodeId),
       firstFrameAt: this.watchdog.firstFrameAt,
+      encodedStream: this.inspector?.report ?? null,
     };
   }
 
@@ -338,6 +354,7 @@ export class PlayerSession {
     this.onNotice(null);
     this.capture?.stop();
     this.meter?.stop();
+    this.inspector?.stop();
     this.pacer.stop();
     this.speaker.srcObject = null;
     this.stream.close();

@@ -9,6 +9,9 @@
  */
 import { decodeStrip, planeLuma, rgbLuma, STRIP_CELL, STRIP_WIDTH } from '../../../protocol/latency-strip.js';
 
+/** A video frame's timestamp (µs) and its callback's mediaTime (s) name the same frame within rounding. */
+const SAME_FRAME_US = 500;
+
 /** Formats whose first plane is 8-bit luma. */
 const PLANAR_8BIT = new Set<VideoPixelFormat>(['I420', 'I420A', 'I422', 'I444', 'NV12']);
 
@@ -20,14 +23,23 @@ export class StripReader {
   /**
    * The sequence number in the frame `video` shows now, or null when it carries none. The frame is
    * taken before this returns; only the decoding waits for the copy.
+   *
+   * `mediaTime` (requestVideoFrameCallback's, in seconds) names the frame the caller means: when
+   * the element already holds a newer one (a frame arrived between the refresh and the callback,
+   * which a loaded page sees often), this returns null rather than the newer frame's number, which
+   * would be timed by the older frame's refresh. The newer frame gets a callback of its own.
    */
-  read(video: HTMLVideoElement): Promise<number | null> {
+  read(video: HTMLVideoElement, mediaTime?: number): Promise<number | null> {
     if (this.#useCanvas) return Promise.resolve(this.#readCanvas(video));
     let frame: VideoFrame;
     try {
       frame = new VideoFrame(video);
     } catch {
       // No frame decoded yet.
+      return Promise.resolve(null);
+    }
+    if (mediaTime !== undefined && Math.abs(frame.timestamp - mediaTime * 1e6) > SAME_FRAME_US) {
+      frame.close();
       return Promise.resolve(null);
     }
     return this.#readFrame(frame).catch(() => {

@@ -3,7 +3,7 @@ import { ApiClient, ApiError } from '../lib/api-client.js';
 import { browserLocation, locationFromQuery } from '../lib/page-location.js';
 import type { PlacementProgress } from '../lib/placement-flow.js';
 import { failureMessage, progressDetail, progressLabel } from '../lib/placement-messages.js';
-import { PlayerSession, type PlayerSnapshot } from '../lib/player-session.js';
+import { PlayerSession, type JoinOptions, type PlayerSnapshot } from '../lib/player-session.js';
 import { preparingDetail, preparingLabel } from '../lib/preparing-messages.js';
 import { insecureContextMessage } from '../lib/secure-context.js';
 import { chooseView } from '../lib/view-choice.js';
@@ -23,7 +23,7 @@ declare global {
       /** The next session's usage key, for a session placed for this page elsewhere (join). */
       usageKey(): Promise<PlayerUsageKey>;
       /** Streams a session placed for this page, as the guest it was placed for. */
-      join(session: SessionCreated, guest: GuestToken): Promise<void>;
+      join(session: SessionCreated, guest: GuestToken, options?: JoinOptions): Promise<void>;
       /** The outcome of the last ended session's signed usage record. */
       usageReported(): Promise<UsageAccepted | null>;
     };
@@ -47,7 +47,7 @@ export class App {
       snapshot: () => this.session?.snapshot() ?? null,
       leave: () => this.leave(),
       usageKey: () => (this.pending ??= this.newSession()).usageKey(),
-      join: (session, guest) => this.join(session, guest),
+      join: (session, guest, options) => this.join(session, guest, options),
       usageReported: () => (this.session ?? this.previous)?.usageReported() ?? Promise.resolve(null),
     };
     $('leave').addEventListener('click', () => void this.leave());
@@ -176,12 +176,12 @@ export class App {
     );
   }
 
-  private async join(created: SessionCreated, guest: GuestToken): Promise<void> {
+  private async join(created: SessionCreated, guest: GuestToken, options?: JoinOptions): Promise<void> {
     this.api.useGuest(guest);
     const session = this.pending ?? this.newSession();
     this.pending = undefined;
     this.session = session;
-    await session.join(created);
+    await session.join(created, options);
     this.showView('player');
   }
 

@@ -2,6 +2,7 @@
  * The operator page: the operator's nodes on a map of H3 hexagons coloured by state, and for each
  * node its sessions, the latency its players measured, its checks, reputation, usage and earnings.
  */
+import type { CheckVerdict } from '../../../protocol/checks.js';
 import type { SessionSettlement } from '../../../protocol/metering.js';
 import type { OperatorNodeOverview, OperatorOverview } from '../../../protocol/operator-overview.js';
 import { ApiError } from '../lib/api-client.js';
@@ -75,6 +76,7 @@ function nodeCard(node: OperatorNodeOverview): HTMLElement {
       ...entry('Slots', node.slots === null ? '—' : `${node.slots.busy + node.slots.reserved} of ${node.slots.capacity} in use`),
       ...entry('Reputation', v.reputation.toFixed(2) + (v.flags.length ? ` (${v.flags.join(', ')})` : '')),
       ...entry('Checks', `${v.checksPassed} passed · ${v.checksFailed} failed`),
+      ...entry('Last check: encoder, encode time (p50)', lastCheckEncode(v.recentChecks.at(-1))),
       ...entry('Latency players measured (p50)', v.playerLatencyP50Ms === null ? '—' : `${v.playerLatencyP50Ms.toFixed(1)} ms (checks: ${v.checkLatencyP50Ms?.toFixed(1) ?? '—'} ms)`),
       ...entry('Sessions', `${node.sessions} · ${(node.creditedSeconds / 60).toFixed(1)} min credited${node.flagged ? ` · ${node.flagged} flagged` : ''}`),
       ...entry('Earned', node.amount.toFixed(4)),
@@ -118,9 +120,20 @@ function flagState(settlement: SessionSettlement): string {
 function checkStrip(node: OperatorNodeOverview): HTMLElement {
   const strip = element('div', { class: 'check-strip', 'aria-label': 'Recent checks, oldest first' });
   for (const check of node.verification.recentChecks) {
-    strip.append(element('span', { class: `check ${check.passed ? 'passed' : 'failed'}`, title: check.passed ? 'passed' : check.failures.join(', ') }));
+    const outcome = check.passed ? 'passed' : check.failures.join(', ');
+    strip.append(element('span', { class: `check ${check.passed ? 'passed' : 'failed'}`, title: `${outcome} · encode ${formatMs(check.encodeMs)}` }));
   }
   return strip;
+}
+
+/** What the stream of the node's latest check said about its encoder, and its encode time from the stream's own timing. */
+function lastCheckEncode(check: CheckVerdict | undefined): string {
+  if (check === undefined) return '—';
+  return `${check.encoder ?? 'not named'} · ${formatMs(check.encodeMs)}`;
+}
+
+function formatMs(ms: number | null | undefined): string {
+  return ms === null || ms === undefined ? '—' : `${ms.toFixed(1)} ms`;
 }
 
 function latencyBars(node: OperatorNodeOverview): SVGElement[] {
