@@ -1,23 +1,44 @@
 /**
  * Captures a display with ffmpeg's x11grab (MIT-SHM) as raw I420 on a pipe, one whole frame at a
- * time. `-probesize 32` lets ffmpeg start at once without holding a frame back (DESIGN.md).
+ * time, each with the wall-clock time its capture began. `-probesize 32` lets ffmpeg start at
+ * once without holding a frame back (DESIGN.md); so do `-threads 1` (the raw encoder's frame
+ * threads would hold each frame until the next one is grabbed) and `-fps_mode passthrough` (no
+ * frames duplicated or dropped to fit a constant rate: one frame out per grab).
+ *
+ * The capture times come from ffmpeg's `-debug_ts` log on stderr: x11grab stamps each packet with
+ * the wall clock just before it asks the X server for the picture, and ffmpeg logs it as it
+ * reads the packet, before converting and writing the frame; so a frame's line is written before
+ * the frame is. Should a frame still be read first, the pipe waits for its line.
  */
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { i420Size } from '../../protocol/game-protocol.js';
 import { startHelper, stopHelper } from './helper-process.js';
+import { forwardLogLines } from './log-lines.js';
 
 interface ScreenCaptureEvents {
-  /** `pixels` is reused for the next frame. */
-  frame: [pixels: Buffer];
+  /** `pixels` is reused for the next frame; `capturedAtMs` is epoch milliseconds. */
+  frame: [pixels: Buffer, capturedAtMs: number];
   exit: [];
+}
+
+const DEMUX_LINE = /^demuxer -> ist_index:\d+ type:video .*\bpkt_pts:(\d+) /;
+
+/** When the capture of a frame began (epoch ms), from one of ffmpeg's `-debug_ts` lines, or undefined for other lines. x11grab's time base is microseconds. */
+export function captureTimeMs(line: string): number | undefined {
+  const match = DEMUX_LINE.exec(line);
+  return match ? Number(match[1]) / 1000 : undefined;
 }
 
 export class ScreenCapture extends EventEmitter<ScreenCaptureEvents> {
   private readonly frame: Buffer;
   private fill = 0;
   private readonly ffmpeg: ChildProcess;
+  /** Capture times logged for frames not yet read whole, oldest first. */
+  private readonly captureTimes: number[] = [];
+  /** What followed a whole frame whose capture time had not been logged yet: read once it is. */
+  private held: Buffer | undefined;
 
   constructor(options: { display: string; width: number; height: number; fps: number; uid: number | undefined; logger: Logger }) {
     super();
@@ -26,14 +47,20 @@ export class ScreenCapture extends EventEmitter<ScreenCaptureEvents> {
       name: 'capture',
       command: 'ffmpeg',
       args: [
-        '-hide_banner', '-loglevel', 'error', '-nostdin', '-probesize', '32',
+        '-hide_banner', '-loglevel', 'info', '-nostats', '-debug_ts', '-nostdin', '-probesize', '32',
         '-f', 'x11grab', '-draw_mouse', '0', '-framerate', String(options.fps), '-video_size', `${options.width}x${options.height}`, '-i', options.display,
-        '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1',
+        '-threads', '1', '-fps_mode', 'passthrough', '-pix_fmt', 'yuv420p', '-f', 'rawvideo', 'pipe:1',
       ],
       uid: options.uid,
       env: { DISPLAY: options.display },
       stdio: ['ignore', 'pipe', 'pipe'],
       logger: options.logger,
+    });
+    forwardLogLines(this.ffmpeg.stderr, (line) => {
+      const capturedAtMs = captureTimeMs(line);
+      if (capturedAtMs === undefined) return;
+      this.captureTimes.push(capturedAtMs);
+      if (this.held) this.release();
     });
     this.ffmpeg.stdout?.on('data', (chunk: Buffer) => this.push(chunk));
     this.ffmpeg.once('exit', () => this.emit('exit'));
@@ -51,9 +78,24 @@ export class ScreenCapture extends EventEmitter<ScreenCaptureEvents> {
       this.fill += take;
       offset += take;
       if (this.fill === this.frame.length) {
+        const capturedAtMs = this.captureTimes.shift();
+        if (capturedAtMs === undefined) {
+          this.held = chunk.subarray(offset);
+          this.ffmpeg.stdout?.pause();
+          return;
+        }
         this.fill = 0;
-        this.emit('frame', this.frame);
+        this.emit('frame', this.frame, capturedAtMs);
       }
     }
+  }
+
+  private release(): void {
+    const rest = this.held!;
+    this.held = undefined;
+    this.fill = 0;
+    this.emit('frame', this.frame, this.captureTimes.shift()!);
+    this.push(rest);
+    if (!this.held) this.ffmpeg.stdout?.resume();
   }
 }
