@@ -10,7 +10,7 @@ const MAX_ENTRIES = 1024;
 export class InjectionLog {
   private seqs: number[] = [];
   private times: number[] = [];
-  /** The seq of the newest input dropped from the log, known to precede every capture still to come. */
+  /** The seq of the newest input dropped from the log: injected before a capture already stamped (or, past the bound, long ago). */
   private floor = 0;
 
   /** `atMs` on the wall clock, as epoch milliseconds. */

@@ -8,7 +8,10 @@
  * The capture times come from ffmpeg's `-debug_ts` log on stderr: x11grab stamps each packet with
  * the wall clock just before it asks the X server for the picture, and ffmpeg logs it as it
  * reads the packet, before converting and writing the frame; so a frame's line is written before
- * the frame is. Should a frame still be read first, the pipe waits for its line.
+ * the frame is. Should a frame still be read first, the pipe waits for its line; should the line
+ * not come (an ffmpeg that logs differently), that frame and every later one without its line go
+ * on at once with the previous frame's capture time, which can only make an input look later,
+ * never earlier.
  */
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -22,6 +25,9 @@ interface ScreenCaptureEvents {
   frame: [pixels: Buffer, capturedAtMs: number];
   exit: [];
 }
+
+/** How long a frame waits for its capture time: a line written before the frame takes far less. */
+const CAPTURE_TIME_WAIT_MS = 50;
 
 const DEMUX_LINE = /^demuxer -> ist_index:\d+ type:video .*\bpkt_pts:(\d+) /;
 
@@ -39,8 +45,12 @@ export class ScreenCapture extends EventEmitter<ScreenCaptureEvents> {
   private readonly captureTimes: number[] = [];
   /** What followed a whole frame whose capture time had not been logged yet: read once it is. */
   private held: Buffer | undefined;
+  private heldTimer: NodeJS.Timeout | undefined;
+  private lastCaptureMs = 0;
+  /** A line did not come in time once: frames no longer wait for theirs. */
+  private captureTimesMissing = false;
 
-  constructor(options: { display: string; width: number; height: number; fps: number; uid: number | undefined; logger: Logger }) {
+  constructor(private readonly options: { display: string; width: number; height: number; fps: number; uid: number | undefined; logger: Logger }) {
     super();
     this.frame = Buffer.alloc(i420Size(options.width, options.height));
     this.ffmpeg = startHelper({
@@ -60,13 +70,14 @@ export class ScreenCapture extends EventEmitter<ScreenCaptureEvents> {
       const capturedAtMs = captureTimeMs(line);
       if (capturedAtMs === undefined) return;
       this.captureTimes.push(capturedAtMs);
-      if (this.held) this.release();
+      if (this.held) this.release(this.captureTimes.shift()!);
     });
     this.ffmpeg.stdout?.on('data', (chunk: Buffer) => this.push(chunk));
     this.ffmpeg.once('exit', () => this.emit('exit'));
   }
 
   stop(): Promise<void> {
+    clearTimeout(this.heldTimer);
     return stopHelper(this.ffmpeg);
   }
 
@@ -78,24 +89,34 @@ export class ScreenCapture extends EventEmitter<ScreenCaptureEvents> {
       this.fill += take;
       offset += take;
       if (this.fill === this.frame.length) {
-        const capturedAtMs = this.captureTimes.shift();
+        const capturedAtMs = this.captureTimes.shift() ?? (this.captureTimesMissing ? this.lastCaptureMs : undefined);
         if (capturedAtMs === undefined) {
           this.held = chunk.subarray(offset);
           this.ffmpeg.stdout?.pause();
+          this.heldTimer = setTimeout(() => this.releaseWithoutCaptureTime(), CAPTURE_TIME_WAIT_MS);
           return;
         }
         this.fill = 0;
+        this.lastCaptureMs = capturedAtMs;
         this.emit('frame', this.frame, capturedAtMs);
       }
     }
   }
 
-  private release(): void {
+  private release(capturedAtMs: number): void {
+    clearTimeout(this.heldTimer);
     const rest = this.held!;
     this.held = undefined;
     this.fill = 0;
-    this.emit('frame', this.frame, this.captureTimes.shift()!);
+    this.lastCaptureMs = capturedAtMs;
+    this.emit('frame', this.frame, capturedAtMs);
     this.push(rest);
     if (!this.held) this.ffmpeg.stdout?.resume();
+  }
+
+  private releaseWithoutCaptureTime(): void {
+    this.options.logger.warn({ display: this.options.display }, 'ffmpeg logged no capture time for a frame; frames without one are stamped with the previous capture time');
+    this.captureTimesMissing = true;
+    this.release(this.lastCaptureMs);
   }
 }
