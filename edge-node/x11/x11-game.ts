@@ -5,8 +5,9 @@
  * and a PulseAudio null sink carrying its sound. To the session it looks like any other game.
  *
  * The game cannot draw the latency strip, so the node stamps it: each frame carries the sequence
- * number of the last input injected before the previous frame arrived. Capture of a frame begins
- * after the previous one was written, so that input was in the display before this capture began.
+ * number of the last input handed to the injector before that frame's capture began (both on the
+ * wall clock: screen-capture.ts, injection-log.ts). The figure is then the service's own share,
+ * input to a frame captured after it; how soon the game itself answers is not in it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -20,6 +21,7 @@ import type { GameExit, GameProcessEvents } from '../game/game-process.js';
 import type { RunningGame } from '../game/running-game.js';
 import { Sandbox, type SandboxOptions } from '../sandbox/sandbox.js';
 import type { LimitBreach } from '../sandbox/sandbox-limits.js';
+import { InjectionLog } from './injection-log.js';
 import { InputInjector } from './input-injector.js';
 import { ScreenCapture } from './screen-capture.js';
 import { SoundSink } from './sound-sink.js';
@@ -51,8 +53,7 @@ interface Parts {
 export class X11Game extends EventEmitter<GameProcessEvents> implements RunningGame {
   /** Its sandbox's cgroup sets its CPU share (edge-node/sandbox). */
   readonly pid = undefined;
-  private lastInjectedSeq = 0;
-  private seqBeforeLastFrame = 0;
+  private readonly injections = new InjectionLog();
   private frameNumber = 0;
   private breach: LimitBreach | null = null;
   private sentSignal: NodeJS.Signals | null = null;
@@ -66,7 +67,7 @@ export class X11Game extends EventEmitter<GameProcessEvents> implements RunningG
   ) {
     super();
     const { sandbox, sound, game, capture } = parts;
-    capture.on('frame', (pixels) => this.onFrame(pixels));
+    capture.on('frame', (pixels, capturedAtMs) => this.onFrame(pixels, capturedAtMs));
     capture.once('exit', () => {
       if (this.result || this.sentSignal) return;
       this.captureFailed = true;
@@ -128,7 +129,7 @@ export class X11Game extends EventEmitter<GameProcessEvents> implements RunningG
 
   sendInput(event: InputEvent): boolean {
     if (this.result || !this.parts.input.inject(event)) return false;
-    this.lastInjectedSeq = event.seq;
+    this.injections.record(event.seq, performance.timeOrigin + performance.now());
     return true;
   }
 
@@ -147,9 +148,8 @@ export class X11Game extends EventEmitter<GameProcessEvents> implements RunningG
     return exited;
   }
 
-  private onFrame(pixels: Buffer): void {
-    const seq = this.seqBeforeLastFrame;
-    this.seqBeforeLastFrame = this.lastInjectedSeq;
+  private onFrame(pixels: Buffer, capturedAtMs: number): void {
+    const seq = this.injections.lastBefore(capturedAtMs);
     if (this.options.latencyStrip) stampStripI420(pixels, this.options.width, this.options.height, seq);
     const header: FrameHeader = {
       width: this.options.width,

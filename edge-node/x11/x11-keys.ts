@@ -2,6 +2,9 @@
  * Player input as xdotool commands for an X display: KeyboardEvent.code to X keysyms, buttons to
  * X button numbers, wheel steps to buttons 4/5, and a gamepad emulated as the keys most games
  * already take (no /dev/uinput here for a real virtual pad).
+ *
+ * Key and click commands carry `--delay 0`: xdotool otherwise sleeps after each (12 ms for a key,
+ * 100 ms between repeated clicks), and every command queued behind reaches the game that late.
  */
 import type { InputEvent } from '../../protocol/input.js';
 
@@ -36,6 +39,10 @@ const STICK_DEAD_ZONE = 0.5;
 /** The emulated pad: standard-mapping buttons and the left stick as keys. */
 const PAD_BUTTON_KEYS: Record<number, string> = { 0: 'space', 1: 'Return', 8: 'Escape', 9: 'Escape', 12: 'Up', 13: 'Down', 14: 'Left', 15: 'Right' };
 
+function keyCommand(down: boolean, keysym: string): string {
+  return `${down ? 'keydown' : 'keyup'} --delay 0 ${keysym}`;
+}
+
 /** Translates input events to xdotool script lines, keeping the pad's held keys to send only changes. */
 export class XInputTranslator {
   private padKeys = new Set<string>();
@@ -44,7 +51,7 @@ export class XInputTranslator {
     switch (event.t) {
       case 'key': {
         const keysym = keysymFor(event.code);
-        return keysym ? [`${event.down ? 'keydown' : 'keyup'} ${keysym}`] : [];
+        return keysym ? [keyCommand(event.down, keysym)] : [];
       }
       case 'mmove':
         return [`mousemove_relative -- ${Math.round(event.dx)} ${Math.round(event.dy)}`];
@@ -52,7 +59,7 @@ export class XInputTranslator {
         return [`${event.down ? 'mousedown' : 'mouseup'} ${X_BUTTON[event.button] ?? 1}`];
       case 'wheel': {
         const clicks = Math.min(MAX_WHEEL_CLICKS, Math.max(1, Math.round(Math.abs(event.dy) / WHEEL_STEP)));
-        return [`click --repeat ${clicks} ${event.dy > 0 ? WHEEL_DOWN : WHEEL_UP}`];
+        return [`click --delay 0 --repeat ${clicks} ${event.dy > 0 ? WHEEL_DOWN : WHEEL_UP}`];
       }
       case 'pad':
         return this.padCommands(event.axes, event.buttons);
@@ -68,8 +75,8 @@ export class XInputTranslator {
     if (y < -STICK_DEAD_ZONE) held.add('Up');
     if (y > STICK_DEAD_ZONE) held.add('Down');
     const lines: string[] = [];
-    for (const key of this.padKeys) if (!held.has(key)) lines.push(`keyup ${key}`);
-    for (const key of held) if (!this.padKeys.has(key)) lines.push(`keydown ${key}`);
+    for (const key of this.padKeys) if (!held.has(key)) lines.push(keyCommand(false, key));
+    for (const key of held) if (!this.padKeys.has(key)) lines.push(keyCommand(true, key));
     this.padKeys = held;
     return lines;
   }

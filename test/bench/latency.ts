@@ -12,6 +12,10 @@
  *   x264 ultrafast/zerolatency, a <video> element, no playout-delay extension, no frame pacing.
  * - loaded: tuned, with a CPU hog on every core for the whole measurement;
  *   loaded_without_priority: the same without the node's CPU priority.
+ * - x11: an unmodified game from Debian's archive (lbreakout2, test/support/debian-game-build.ts)
+ *   on a 1280x720 virtual display, uploaded and published as a studio build, fetched,
+ *   sandboxed, captured and stamped by the node (edge-node/x11/), interleaved with the others.
+ *   Its keys move the game's menu highlight.
  *
  * Every row runs with the node's CPU priority, the baseline too: the machine's other work then
  * weighs on all rows alike, so that fixed_tick against baseline compares the latency measures
@@ -21,8 +25,9 @@
  * benchmarks write there (the bad-network rows, say).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { startLocalSystem } from '../../infra/local/system.js';
@@ -31,6 +36,9 @@ import { DEMO_GAME_ID, demoGameLaunch } from '../../edge-node/game-library.js';
 import type { PlayerSnapshot } from '../../web-client/src/lib/player-session.js';
 import type { StreamView } from '../../web-client/src/lib/view-choice.js';
 import { launchBrowser } from '../support/browser.js';
+import { debianGameArchive } from '../support/debian-game-build.js';
+import { api } from '../integration/services/helpers/http.js';
+import { signUp, upload, writeArchive } from '../integration/services/helpers/studio.js';
 
 const INPUTS = Number(process.env['BENCH_INPUTS'] ?? 240);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -43,7 +51,13 @@ interface Mode {
   /** The page's view; undefined lets the page choose its default. */
   view?: StreamView;
   hog?: boolean;
+  /** Play Debian's game as a studio build at the bench's size instead of the demo. */
+  debianGame?: boolean;
 }
+
+const DEMO_KEYS = ['KeyW', 'KeyD', 'KeyS', 'KeyA'];
+/** The Debian game's menu takes the arrow keys (and plays a click for each move). */
+const DEBIAN_GAME_KEYS = ['ArrowDown', 'ArrowDown', 'ArrowUp', 'ArrowUp'];
 
 const tuned: Mode['node'] = { lowLatency: true, cpuPriority: true };
 const fixedTickGame = new Map([[DEMO_GAME_ID, demoGameLaunch({ fixedTick: true })]]);
@@ -54,6 +68,7 @@ const modes = {
   baseline: { node: { lowLatency: false, cpuPriority: true, games: fixedTickGame }, view: 'video' },
   loaded: { node: tuned, hog: true },
   loaded_without_priority: { node: { ...tuned, cpuPriority: false }, hog: true },
+  x11: { node: tuned, debianGame: true },
 } satisfies Record<string, Mode>;
 type ModeName = keyof typeof modes;
 
@@ -100,10 +115,12 @@ async function measure(name: ModeName): Promise<RunResult> {
     throw error;
   });
   const browser = await launchBrowser();
+  const dir = await mkdtemp(join(tmpdir(), 'edgeplay-bench-latency-'));
   try {
+    const gameId = mode.debianGame ? await publishDebianGame(system.url, dir) : DEMO_GAME_ID;
     const page = await browser.context.newPage();
     await page.goto(`${system.url}/${mode.view ? `?view=${mode.view}` : ''}`);
-    await page.locator('[data-game-id="demo-arena"]').getByRole('button', { name: 'Play' }).click();
+    await page.locator(`[data-game-id="${gameId}"]`).getByRole('button', { name: 'Play' }).click();
     await page.waitForFunction(() => (window.edgeplay?.snapshot()?.framesSeen ?? 0) > 30, null, { timeout: 60_000 });
     await page.locator('#video').focus();
     await page.waitForTimeout(WARMUP_MS);
@@ -114,7 +131,7 @@ async function measure(name: ModeName): Promise<RunResult> {
     const start = await snap();
     const gameStart = video()?.framesIn ?? 0;
     const startedAt = Date.now();
-    const keys = ['KeyW', 'KeyD', 'KeyS', 'KeyA'];
+    const keys = mode.debianGame ? DEBIAN_GAME_KEYS : DEMO_KEYS;
     for (let i = 0; i < INPUTS; i++) {
       const key = keys[Math.floor(i / 2) % keys.length]!;
       if (i % 2 === 0) await page.keyboard.down(key);
@@ -140,7 +157,18 @@ async function measure(name: ModeName): Promise<RunResult> {
     for (const hog of hogs) hog.kill('SIGKILL');
     await browser.close();
     await system.close();
+    await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Uploads and publishes Debian's game as a studio would, at the bench's display size; resolves with its game id. */
+async function publishDebianGame(url: string, dir: string): Promise<string> {
+  const { archive, manifest } = debianGameArchive({ width: 1280, height: 720, fps: 60 });
+  const studio = await signUp(url, 'bench studio');
+  await upload(url, studio.key, await writeArchive(dir, 'game.tar.gz', archive));
+  const published = await api(url, `/v1/studio/games/${manifest.id}/versions/${manifest.version}/publish`, { token: studio.key, body: {} });
+  if (published.status !== 200) throw new Error(`publish failed: ${JSON.stringify(published.body)}`);
+  return manifest.id;
 }
 
 /** BENCH_MODES=tuned_canvas,loaded runs only those (while developing; the file then lacks the others' rows). */

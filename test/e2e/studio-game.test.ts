@@ -1,7 +1,8 @@
 /**
  * A studio's unmodified Linux game end to end in Chromium: Debian's lbreakout2 packaged as a
  * build, uploaded with the studio uploader (tus), published, launched from the catalogue; the node
- * fetches, verifies, sandboxes and streams it, and the player's keyboard and mouse change the game.
+ * fetches, verifies, sandboxes and streams it, the player's keyboard and mouse change the game,
+ * and the click its menu plays on a key is heard in the browser (the received track's energy).
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,11 @@ import { api } from '../integration/services/helpers/http.js';
 import { signUp, upload, writeArchive } from '../integration/services/helpers/studio.js';
 
 const snapshot = (page: Page): Promise<PlayerSnapshot | null> => page.evaluate(() => window.edgeplay?.snapshot() ?? null);
+/** What the page has received and played of the game's sound so far: packets, and their energy (WebRTC's totalAudioEnergy). */
+const sound = async (page: Page): Promise<{ packets: number; energy: number }> => {
+  const stats = (await snapshot(page))?.stats;
+  return { packets: stats?.audioPacketsReceived ?? 0, energy: stats?.audioEnergy ?? 0 };
+};
 
 describe('playing a studio-published Debian game in Chromium', () => {
   let system: LocalSystem;
@@ -43,7 +49,7 @@ describe('playing a studio-published Debian game in Chromium', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('launches it from the catalogue; the node fetches and sandboxes it; keys and the mouse change its frames', async () => {
+  it('launches it from the catalogue; the node fetches and sandboxes it; keys and the mouse change its frames; its sound plays', async () => {
     const page = await browser.context.newPage();
     await page.goto(`${system.url}/`);
     const card = page.locator('[data-game-id="lbreakout2"]');
@@ -77,9 +83,15 @@ describe('playing a studio-published Debian game in Chromium', () => {
       return blocks();
     };
 
+    const atRest = await sound(page);
     const beforeKeys = await stillFrame();
     // Without input the picture holds still: what the checks below see is the game's answer.
     expect(largestChange(await stillFrame(), beforeKeys)).toBeLessThan(CHANGED);
+    // The page's stats lag by up to a second: two seconds apart, they span at least one of rest.
+    const beforeSound = await sound(page);
+    // Sound arrives while the game is idle, and it is silent (or at least quieter than what follows).
+    expect(beforeSound.packets).toBeGreaterThan(atRest.packets);
+    const idleEnergy = beforeSound.energy - atRest.energy;
     await video.focus();
     for (let i = 0; i < 2; i++) {
       await page.keyboard.down('ArrowDown');
@@ -91,6 +103,8 @@ describe('playing a studio-published Debian game in Chromium', () => {
     // The node stamped the seq of the last input it injected into a frame captured after it.
     await page.waitForFunction((seq) => window.edgeplay?.snapshot()?.lastFrameSeq === seq, sent, { timeout: 10_000 });
     await expect.poll(async () => largestChange(await blocks(), beforeKeys), { timeout: 5000 }).toBeGreaterThan(CHANGED);
+    // The menu clicks as its highlight moves: the page plays that sound.
+    await expect.poll(async () => (await sound(page)).energy - beforeSound.energy, { timeout: 5000 }).toBeGreaterThan(Math.max(idleEnergy, 0));
 
     // Pointer lock, as a player clicking into the game gets; relative motion moves the game's pointer.
     await video.click();
