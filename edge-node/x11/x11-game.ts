@@ -21,6 +21,7 @@ import type { GameExit, GameProcessEvents } from '../game/game-process.js';
 import type { RunningGame } from '../game/running-game.js';
 import { Sandbox, type SandboxOptions } from '../sandbox/sandbox.js';
 import type { LimitBreach } from '../sandbox/sandbox-limits.js';
+import { CapturePhase } from './capture-phase.js';
 import { InjectionLog } from './injection-log.js';
 import { InputInjector } from './input-injector.js';
 import { ScreenCapture } from './screen-capture.js';
@@ -54,6 +55,7 @@ export class X11Game extends EventEmitter<GameProcessEvents> implements RunningG
   /** Its sandbox's cgroup sets its CPU share (edge-node/sandbox). */
   readonly pid = undefined;
   private readonly injections = new InjectionLog();
+  private readonly phase: CapturePhase;
   private frameNumber = 0;
   private breach: LimitBreach | null = null;
   private sentSignal: NodeJS.Signals | null = null;
@@ -66,6 +68,7 @@ export class X11Game extends EventEmitter<GameProcessEvents> implements RunningG
     private readonly options: X11GameOptions,
   ) {
     super();
+    this.phase = new CapturePhase(1000 / options.fps);
     const { sandbox, sound, game, capture } = parts;
     capture.on('frame', (pixels, capturedAtMs) => this.onFrame(pixels, capturedAtMs));
     capture.once('exit', () => {
@@ -109,7 +112,8 @@ export class X11Game extends EventEmitter<GameProcessEvents> implements RunningG
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      const capture = new ScreenCapture({ display: display.name, width: options.width, height: options.height, fps: options.fps, uid, logger });
+      // Twice the stream's rate, so that the page's pacer can choose the phase of the frames kept (capture-phase.ts).
+      const capture = new ScreenCapture({ display: display.name, width: options.width, height: options.height, fps: options.fps * 2, uid, logger });
       const input = new InputInjector({ display: display.name, uid, logger });
       return new X11Game({ sandbox, display, sound, game, capture, input }, options);
     } catch (error) {
@@ -134,8 +138,10 @@ export class X11Game extends EventEmitter<GameProcessEvents> implements RunningG
   }
 
   /** An unmodified game keeps its own clock. */
-  sendPace(): boolean {
-    return false;
+  sendPace(shiftMs: number): boolean {
+    if (this.result) return false;
+    this.phase.shift(shiftMs);
+    return true;
   }
 
   stop(graceMs = DEFAULT_STOP_GRACE_MS): Promise<GameExit> {
@@ -149,6 +155,7 @@ export class X11Game extends EventEmitter<GameProcessEvents> implements RunningG
   }
 
   private onFrame(pixels: Buffer, capturedAtMs: number): void {
+    if (!this.phase.take(capturedAtMs)) return;
     const seq = this.injections.lastBefore(capturedAtMs);
     if (this.options.latencyStrip) stampStripI420(pixels, this.options.width, this.options.height, seq);
     const header: FrameHeader = {
