@@ -9,8 +9,15 @@
  * - Up slowly: the target climbs a few percent a second, and only once no loss has been seen for a
  *   while. An estimate that probes past the link's real capacity therefore never drags the
  *   encoder over it in one jump.
- * - A rate that lost packets is remembered as a ceiling for a while; the climb stays below it, so
- *   the stream does not keep knocking on the same limit (each knock is a burst of loss).
+ * - A rate that lost packets is remembered as a ceiling; the climb stays below it, so the stream
+ *   does not keep knocking on the same limit (each knock is a burst of loss that freezes the
+ *   picture). The ceiling is the video rate that was actually sent when the loss came, not the
+ *   target: the encoder often sends less than its target, and the congestion controller's estimate
+ *   can sit well above a policed link (its probes pass through the policer's bucket), so a target
+ *   can be far past what the link ever carried. After a quiet hold spent pressing against it, the
+ *   ceiling is raised a small step, and each step that meets no loss doubles the next: a probe
+ *   upward near a known limit overshoots it by a few percent at most, yet a link that really grew
+ *   is found again within a minute or two.
  * - Rungs: below the current rung's minimum for `stepDownAfterMs` while the link shows congestion
  *   (loss reported lately: the receiver counts what NACK repaired as received, so this is loss that
  *   reached the picture) it steps down; comfortably above the rung above for `stepUpAfterMs` it
@@ -23,6 +30,7 @@
  *
  * Pure: time comes in with each call, so tests drive it with a clock of their own.
  */
+import { SentRate } from './sent-rate.js';
 import type { Rung } from './video-ladder.js';
 
 export interface BitrateControllerOptions {
@@ -38,8 +46,10 @@ export interface BitrateControllerOptions {
   lossThreshold?: number;
   /** No climbing for this long after a loss report. Default 2000 ms. */
   quietAfterLossMs?: number;
-  /** How long a rate that lost packets caps the climb. Default 15 s. */
+  /** How long the target must press against a ceiling, without loss, before the ceiling is raised. Default 15 s. */
   ceilingHoldMs?: number;
+  /** The first step (fraction) a ceiling is raised by; each step that meets no loss doubles the next. Default 0.04. */
+  ceilingStep?: number;
   /** After a cut for loss, further loss reports do not cut again for this long. Default 1000 ms. */
   cutHoldMs?: number;
   /** Time below a rung's minimum before stepping down. Default 500 ms. */
@@ -60,6 +70,10 @@ export interface BitrateControllerOptions {
 }
 
 const MAX_PROBE_WAIT_MS = 64_000;
+/** Share of a ceiling the target may use: the ceiling is a rate that lost packets. */
+const CEILING_SHARE = 0.9;
+/** The target counts as pressing against the ceiling within this share of what it allows. */
+const PRESSING_SHARE = 0.97;
 /** What a loss report above the threshold leaves of the target. */
 const LOSS_CUT = 0.85;
 
@@ -84,7 +98,9 @@ export class BitrateController {
   private rungChangedAt = -Infinity;
   private probeWaitMs: number;
   private ceilingKbps = Infinity;
-  private ceilingUntil = -Infinity;
+  private ceilingSetAt = -Infinity;
+  private nextCeilingStep: number;
+  private readonly sent = new SentRate();
   private belowSince: number | undefined;
   private aboveSince: number | undefined;
 
@@ -96,6 +112,7 @@ export class BitrateController {
       lossThreshold: 0.03,
       quietAfterLossMs: 2000,
       ceilingHoldMs: 15_000,
+      ceilingStep: 0.04,
       cutHoldMs: 1000,
       stepDownAfterMs: 500,
       stepUpAfterMs: 3000,
@@ -107,6 +124,7 @@ export class BitrateController {
     };
     this.target = this.clamp(options.startKbps);
     this.probeWaitMs = this.options.probeUpAfterMs;
+    this.nextCeilingStep = this.options.ceilingStep;
   }
 
   get decision(): BitrateDecision {
@@ -123,13 +141,20 @@ export class BitrateController {
     return this.update(nowMs);
   }
 
+  /** `bytes` of video (RTP packets as sent) went out now. */
+  onSent(bytes: number, nowMs: number): void {
+    this.sent.add(bytes, nowMs);
+  }
+
   /** What the player's receiver reported: loss since its previous report. */
   onReceiverReport({ fractionLost }: ReceiverReport, nowMs: number): BitrateDecision {
     // One cut per congestion episode: the reports that follow a cut still describe packets sent before it.
     if (fractionLost > this.options.lossThreshold && nowMs - this.lastCutAt >= this.options.cutHoldMs) {
-      // The rate that just lost packets is what the link could not carry.
-      this.ceilingKbps = Math.min(this.ceilingKbps, this.target);
-      this.ceilingUntil = nowMs + this.options.ceilingHoldMs;
+      // What was sent when packets were lost is what the link could not carry.
+      const sentKbps = this.sent.kbps(nowMs) ?? Infinity;
+      this.ceilingKbps = Math.min(this.ceilingKbps, this.target, sentKbps);
+      this.ceilingSetAt = nowMs;
+      this.nextCeilingStep = this.options.ceilingStep;
       this.lastCutAt = nowMs;
       // A fixed step, not one sized by the loss: a burst of random loss is no measure of the link's
       // capacity (the estimate follows that), and a deep cut would step the ladder down for it.
@@ -142,9 +167,8 @@ export class BitrateController {
   private update(nowMs: number): BitrateDecision {
     const elapsedS = this.lastUpdateAt === undefined ? 0 : Math.min(1, Math.max(0, nowMs - this.lastUpdateAt) / 1000);
     this.lastUpdateAt = nowMs;
-    if (nowMs >= this.ceilingUntil) this.ceilingKbps = Infinity;
-    let allowed = this.estimateKbps * this.options.headroom;
-    if (this.ceilingKbps !== Infinity) allowed = Math.min(allowed, this.ceilingKbps * 0.9);
+    this.raiseCeiling(nowMs);
+    const allowed = Math.min(this.estimateKbps * this.options.headroom, this.ceilingKbps * CEILING_SHARE);
     if (allowed < this.target) {
       this.target = this.clamp(allowed);
     } else if (nowMs - this.lastLossAt >= this.options.quietAfterLossMs) {
@@ -152,6 +176,21 @@ export class BitrateController {
     }
     this.updateRung(nowMs);
     return this.decision;
+  }
+
+  /**
+   * A probe upward: after a quiet hold with the target pressing against the ceiling, the ceiling
+   * goes up a step. A hold spent below it (the estimate kept the target lower) tested nothing, so
+   * it waits until the target gets there.
+   */
+  private raiseCeiling(nowMs: number): void {
+    if (this.ceilingKbps === Infinity) return;
+    const pressing = this.target >= this.ceilingKbps * CEILING_SHARE * PRESSING_SHARE;
+    if (!pressing || nowMs - Math.max(this.ceilingSetAt, this.lastLossAt) < this.options.ceilingHoldMs) return;
+    this.ceilingKbps *= 1 + this.nextCeilingStep;
+    this.nextCeilingStep *= 2;
+    this.ceilingSetAt = nowMs;
+    if (this.ceilingKbps * CEILING_SHARE >= this.options.maxKbps) this.ceilingKbps = Infinity;
   }
 
   private congested(nowMs: number): boolean {
@@ -175,8 +214,11 @@ export class BitrateController {
     if (upper === undefined) return;
     // A quiet spell on a lower rung is worth a probe upward even when the estimate alone never
     // gets there: it can only grow to a small factor over what the lower rung sends.
+    // A rung that needs more than the link has carried without loss is not worth a try: its
+    // ceiling is probed in small steps first.
     const quietSince = Math.max(this.lastLossAt, this.rungChangedAt);
-    if (nowMs - quietSince >= this.probeWaitMs && this.target >= upper.minKbps * probeUpShare) {
+    const fits = upper.minKbps <= this.ceilingKbps * CEILING_SHARE;
+    if (fits && nowMs - quietSince >= this.probeWaitMs && this.target >= upper.minKbps * probeUpShare) {
       this.changeRung(this.rungIndex - 1, nowMs);
       return;
     }

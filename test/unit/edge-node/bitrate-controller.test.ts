@@ -79,9 +79,84 @@ describe('bitrate controller', () => {
     expect(c.decision.kbps).toBe(cut.kbps);
     now = feed(c, 10_000_000, now, 12_000);
     expect(c.decision.kbps).toBeLessThanOrEqual(Math.round(before * 0.9));
-    // The ceiling lapses: the climb goes on past it.
-    feed(c, 10_000_000, now, 20_000);
+    // Without further loss the ceiling is raised, a step at a time, and the climb goes on past it.
+    feed(c, 10_000_000, now, 45_000);
     expect(c.decision.kbps).toBeGreaterThan(before);
+  });
+
+  it('takes the ceiling from the rate actually sent when loss came, not from a target the encoder never reached', () => {
+    const c = controller(3000);
+    let now = 0;
+    for (; now < 8000; now += 100) {
+      c.onEstimate(4_400_000, now);
+      // The encoder sends 2.9 Mbit/s whatever its target.
+      c.onSent((2900 * 100) / 8, now);
+    }
+    expect(c.decision.kbps).toBeGreaterThan(3500);
+    c.onSent((2900 * 100) / 8, now);
+    c.onReceiverReport({ fractionLost: 0.1 }, now);
+    feed(c, 4_400_000, now + 100, 10_000);
+    expect(c.decision.kbps).toBeLessThanOrEqual(Math.round(2900 * 0.9));
+    expect(c.decision.kbps).toBeGreaterThan(2500);
+  });
+
+  it('raises a ceiling in small steps that grow only while no loss answers them', () => {
+    const c = controller(2000);
+    c.onReceiverReport({ fractionLost: 0.1 }, 0);
+    const allowed = 2000 * 0.9;
+    let now = 0;
+    const kbpsAt = (until: number): number => {
+      now = feed(c, 10_000_000, now, until - now);
+      return c.decision.kbps;
+    };
+    expect(kbpsAt(14_000)).toBeLessThanOrEqual(allowed);
+    const first = kbpsAt(20_000);
+    expect(first).toBeGreaterThan(allowed);
+    expect(first).toBeLessThanOrEqual(Math.round(allowed * 1.04));
+    const second = kbpsAt(36_000);
+    expect(second).toBeGreaterThan(first);
+    expect(second).toBeLessThanOrEqual(Math.round(allowed * 1.04 * 1.08));
+    // Loss answers the third step: the next probe starts small again, below the rate that lost.
+    const lost = kbpsAt(52_000);
+    c.onReceiverReport({ fractionLost: 0.1 }, now);
+    expect(kbpsAt(70_000)).toBeLessThanOrEqual(Math.round(lost * 0.9 * 1.04));
+  });
+
+  it('under a policed link whose estimate overshoots, settles near the link and knocks on it only by a few percent', () => {
+    // A 3 Mbit/s policer carries about 2.8 Mbit/s of video; GoogCC's probes pass its bucket and read 4.4.
+    const capacity = 2800;
+    const c = controller(4000);
+    let knocks = 0;
+    let worstOvershoot = 0;
+    let sentSince = 0;
+    let lossSeen = false;
+    const targets: number[] = [];
+    for (let now = 0; now < 120_000; now += 50) {
+      c.onEstimate(4_400_000, now);
+      // The encoder sends 85% of its target, in 50 ms slices.
+      const kbps = c.decision.kbps * 0.85;
+      c.onSent((kbps * 50) / 8, now);
+      sentSince += kbps;
+      if (now % 250 === 200) {
+        const sent = sentSince / 5;
+        sentSince = 0;
+        const over = sent > capacity;
+        if (over) {
+          if (lossSeen) worstOvershoot = Math.max(worstOvershoot, sent / capacity - 1);
+          knocks++;
+          lossSeen = true;
+        }
+        c.onReceiverReport({ fractionLost: over ? Math.max(0.05, 1 - capacity / sent) : 0 }, now);
+      }
+      if (now >= 60_000) targets.push(c.decision.kbps * 0.85);
+    }
+    expect(lossSeen).toBe(true);
+    expect(worstOvershoot).toBeLessThanOrEqual(0.05);
+    // The whole second minute: loss in at most a few of its 240 reports, and most of the link used.
+    expect(knocks).toBeLessThanOrEqual(8);
+    const mean = targets.reduce((a, b) => a + b, 0) / targets.length;
+    expect(mean).toBeGreaterThan(capacity * 0.8);
+    expect(c.decision.rung.width).toBe(1280);
   });
 
   it('cuts once for the reports of one loss episode, not once per report', () => {
@@ -128,8 +203,11 @@ describe('bitrate controller', () => {
     feed(c, 1_000_000, now, 1000);
     now += 1000;
     expect(c.decision.rung.width).toBe(640);
-    expect(rungAt(12_000)).toBe(640);
-    expect(rungAt(6000)).toBe(1280);
+    // The link lost packets below what the rung above needs: no second try while it carries no more.
+    expect(rungAt(60_000)).toBe(640);
+    // It grows: the ceiling is probed up in steps, and the rung above comes back.
+    now = feed(c, 10_000_000, now, 90_000);
+    expect(c.decision.rung.width).toBe(1280);
   });
 
   it('stays within its bounds and ignores nonsense estimates', () => {
