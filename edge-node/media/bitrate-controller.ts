@@ -14,15 +14,18 @@
  *   picture). The ceiling is the video rate that was actually sent when the loss came, not the
  *   target: the encoder often sends less than its target, and the congestion controller's estimate
  *   can sit well above a policed link (its probes pass through the policer's bucket), so a target
- *   can be far past what the link ever carried. After a quiet hold spent pressing against it, the
- *   ceiling is raised a small step, and each step that meets no loss doubles the next: a probe
- *   upward near a known limit overshoots it by a few percent at most, yet a link that really grew
- *   is found again within a minute or two.
- * - Rungs: below the current rung's minimum for `stepDownAfterMs` while the link shows congestion
- *   (loss reported lately: the receiver counts what NACK repaired as received, so this is loss that
- *   reached the picture) it steps down; comfortably above the rung above for `stepUpAfterMs` it
- *   steps back up, and after a quiet spell it tries the rung above anyway (backing off when the
- *   try meets loss). Hysteresis keeps it from flapping. Congestion is required because a low estimate alone is not evidence
+ *   can be far past what the link ever carried. After a quiet hold spent pressing against it (the
+ *   encoder really sending most of its target), the ceiling is raised a step: a small one while
+ *   what is sent is near the rate the link last refused, so a probe there overshoots it by a few
+ *   percent at most; further below it, or once past it (the link grew), each step doubles the
+ *   last, so a link that grew is found again within half a minute. A step that meets loss doubles
+ *   the hold before the next (one that meets none halves it back), so a link that stays where it
+ *   is gets knocked on ever more rarely.
+ * - Rungs: clearly below the current rung's minimum for `stepDownAfterMs` while the link shows
+ *   congestion (loss seen lately) it steps down; comfortably above the rung above for
+ *   `stepUpAfterMs` it steps back up, and after a quiet spell it tries the rung above anyway
+ *   (backing off when the try meets loss, and not trying a rung that needs more than the link has
+ *   carried without loss). Hysteresis keeps it from flapping. Congestion is required because a low estimate alone is not evidence
  *   that the link is short: while the encoder sends less than the link could carry, GoogCC's
  *   estimate stays within a small factor of what is sent, and on a busy machine scheduling noise
  *   reads as delay and pulls it lower still. The round trip is no better a sign there: the same
@@ -46,14 +49,26 @@ export interface BitrateControllerOptions {
   lossThreshold?: number;
   /** No climbing for this long after a loss report. Default 2000 ms. */
   quietAfterLossMs?: number;
-  /** How long the target must press against a ceiling, without loss, before the ceiling is raised. Default 15 s. */
+  /**
+   * How long the target must press against a ceiling, without loss, before the ceiling is raised;
+   * doubled by each raise that meets loss (up to 4 times), halved back by each that does not. Default 5000 ms.
+   */
   ceilingHoldMs?: number;
-  /** The first step (fraction) a ceiling is raised by; each step that meets no loss doubles the next. Default 0.04. */
+  /** The first step (fraction) a ceiling is raised by; each step that meets no loss doubles the next. Default 0.05. */
   ceilingStep?: number;
-  /** After a cut for loss, further loss reports do not cut again for this long. Default 1000 ms. */
+  /**
+   * After a cut for loss, further loss reports do not cut again for this long: the receiver reports
+   * about a second at a time, and the queue still drains behind the cut. Default 2000 ms.
+   */
   cutHoldMs?: number;
-  /** Time below a rung's minimum before stepping down. Default 500 ms. */
+  /**
+   * Time below a rung's minimum before stepping down. Default 2000 ms: the congestion controller's
+   * estimate dips for a second or so after a loss episode the ceiling already answered, and a step
+   * down for that dip would be two rung changes for nothing.
+   */
   stepDownAfterMs?: number;
+  /** "Below": the target must be under the rung's minimum by this factor. Default 0.9. */
+  stepDownMargin?: number;
   /** Time comfortably above the next rung up before stepping up. Default 3000 ms. */
   stepUpAfterMs?: number;
   /** "Comfortably": the target must exceed the upper rung's minimum by this factor. Default 1.15. */
@@ -74,6 +89,12 @@ const MAX_PROBE_WAIT_MS = 64_000;
 const CEILING_SHARE = 0.9;
 /** The target counts as pressing against the ceiling within this share of what it allows. */
 const PRESSING_SHARE = 0.97;
+/** A step tests the ceiling only while the encoder sends at least this share of its target. */
+const TESTED_SHARE = 0.7;
+/** Sending at least this share of the rate the link last refused counts as near it: small steps. */
+const NEAR_REFUSED_SHARE = 0.8;
+/** The longest ceiling hold, as a multiple of `ceilingHoldMs`. */
+const MAX_HOLD_FACTOR = 4;
 /** What a loss report above the threshold leaves of the target. */
 const LOSS_CUT = 0.85;
 
@@ -100,6 +121,11 @@ export class BitrateController {
   private ceilingKbps = Infinity;
   private ceilingSetAt = -Infinity;
   private nextCeilingStep: number;
+  private ceilingHoldMs: number;
+  /** True once the ceiling was raised since the loss that set it: loss now answers a probe. */
+  private ceilingProbed = false;
+  /** The sent rate at the last loss that set the ceiling. */
+  private refusedKbps = Infinity;
   private readonly sent = new SentRate();
   private belowSince: number | undefined;
   private aboveSince: number | undefined;
@@ -111,10 +137,11 @@ export class BitrateController {
       climbPerSecond: 0.12,
       lossThreshold: 0.03,
       quietAfterLossMs: 2000,
-      ceilingHoldMs: 15_000,
-      ceilingStep: 0.04,
-      cutHoldMs: 1000,
-      stepDownAfterMs: 500,
+      ceilingHoldMs: 5000,
+      ceilingStep: 0.05,
+      cutHoldMs: 2000,
+      stepDownAfterMs: 2000,
+      stepDownMargin: 0.9,
       stepUpAfterMs: 3000,
       stepUpMargin: 1.15,
       congestionMemoryMs: 5000,
@@ -125,6 +152,7 @@ export class BitrateController {
     this.target = this.clamp(options.startKbps);
     this.probeWaitMs = this.options.probeUpAfterMs;
     this.nextCeilingStep = this.options.ceilingStep;
+    this.ceilingHoldMs = this.options.ceilingHoldMs;
   }
 
   get decision(): BitrateDecision {
@@ -152,9 +180,12 @@ export class BitrateController {
     if (fractionLost > this.options.lossThreshold && nowMs - this.lastCutAt >= this.options.cutHoldMs) {
       // What was sent when packets were lost is what the link could not carry.
       const sentKbps = this.sent.kbps(nowMs) ?? Infinity;
-      this.ceilingKbps = Math.min(this.ceilingKbps, this.target, sentKbps);
+      this.refusedKbps = Math.min(this.target, sentKbps);
+      this.ceilingKbps = Math.min(this.ceilingKbps, this.refusedKbps);
       this.ceilingSetAt = nowMs;
       this.nextCeilingStep = this.options.ceilingStep;
+      if (this.ceilingProbed) this.ceilingHoldMs = Math.min(this.ceilingHoldMs * 2, this.options.ceilingHoldMs * MAX_HOLD_FACTOR);
+      this.ceilingProbed = false;
       this.lastCutAt = nowMs;
       // A fixed step, not one sized by the loss: a burst of random loss is no measure of the link's
       // capacity (the estimate follows that), and a deep cut would step the ladder down for it.
@@ -185,11 +216,17 @@ export class BitrateController {
    */
   private raiseCeiling(nowMs: number): void {
     if (this.ceilingKbps === Infinity) return;
-    const pressing = this.target >= this.ceilingKbps * CEILING_SHARE * PRESSING_SHARE;
-    if (!pressing || nowMs - Math.max(this.ceilingSetAt, this.lastLossAt) < this.options.ceilingHoldMs) return;
-    this.ceilingKbps *= 1 + this.nextCeilingStep;
-    this.nextCeilingStep *= 2;
+    const sentKbps = this.sent.kbps(nowMs) ?? 0;
+    const pressing = this.target >= this.ceilingKbps * CEILING_SHARE * PRESSING_SHARE && sentKbps >= this.target * TESTED_SHARE;
+    if (!pressing || nowMs - Math.max(this.ceilingSetAt, this.lastLossAt) < this.ceilingHoldMs) return;
+    // The step before this one met no loss.
+    if (this.ceilingProbed) this.ceilingHoldMs = Math.max(this.ceilingHoldMs / 2, this.options.ceilingHoldMs);
+    const nearRefused = sentKbps >= this.refusedKbps * NEAR_REFUSED_SHARE && sentKbps <= this.refusedKbps;
+    const step = nearRefused ? this.options.ceilingStep : this.nextCeilingStep;
+    this.ceilingKbps *= 1 + step;
+    this.nextCeilingStep = step * 2;
     this.ceilingSetAt = nowMs;
+    this.ceilingProbed = true;
     if (this.ceilingKbps * CEILING_SHARE >= this.options.maxKbps) this.ceilingKbps = Infinity;
   }
 
@@ -198,8 +235,8 @@ export class BitrateController {
   }
 
   private updateRung(nowMs: number): void {
-    const { ladder, stepDownAfterMs, stepUpAfterMs, stepUpMargin, probeUpAfterMs, probeUpShare } = this.options;
-    if (this.rungIndex < ladder.length - 1 && this.target < this.rung.minKbps && this.congested(nowMs)) {
+    const { ladder, stepDownAfterMs, stepDownMargin, stepUpAfterMs, stepUpMargin, probeUpAfterMs, probeUpShare } = this.options;
+    if (this.rungIndex < ladder.length - 1 && this.target < this.rung.minKbps * stepDownMargin && this.congested(nowMs)) {
       this.aboveSince = undefined;
       this.belowSince ??= nowMs;
       if (nowMs - this.belowSince >= stepDownAfterMs) {
