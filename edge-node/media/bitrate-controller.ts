@@ -15,10 +15,12 @@
  *   target: the encoder often sends less than its target, and the congestion controller's estimate
  *   can sit well above a policed link (its probes pass through the policer's bucket), so a target
  *   can be far past what the link ever carried. After a quiet hold spent pressing against it (the
- *   encoder really sending most of its target), the ceiling is raised a step: a small one while
- *   what is sent is near the rate the link last refused, so a probe there overshoots it by a few
- *   percent at most; further below it, or once past it (the link grew), each step doubles the
- *   last, so a link that grew is found again within half a minute. A step that meets loss doubles
+ *   encoder really sending most of its target), the ceiling is raised a step: a small one, so a
+ *   probe overshoots the link by a few percent at most, unless the estimate stayed well above the
+ *   ceiling all through the hold (its delay-based part sees no queue at the rates its probes reach,
+ *   as when the link grew); then each step doubles the last, so a link that grew is found again
+ *   within half a minute. On a policed link the estimate keeps falling back near what is sent
+ *   whenever the queue grows, so the steps stay small there. A step that meets loss doubles
  *   the hold before the next (one that meets none halves it back), so a link that stays where it
  *   is gets knocked on ever more rarely.
  * - Rungs: clearly below the current rung's minimum for `stepDownAfterMs` while the link shows
@@ -91,8 +93,8 @@ const CEILING_SHARE = 0.9;
 const PRESSING_SHARE = 0.97;
 /** A step tests the ceiling only while the encoder sends at least this share of its target. */
 const TESTED_SHARE = 0.7;
-/** Sending at least this share of the rate the link last refused counts as near it: small steps. */
-const NEAR_REFUSED_SHARE = 0.8;
+/** An estimate at least this many times the ceiling all through a hold lets the steps grow. */
+const ROOM_FACTOR = 1.5;
 /** The longest ceiling hold, as a multiple of `ceilingHoldMs`. */
 const MAX_HOLD_FACTOR = 4;
 /** What a loss report above the threshold leaves of the target. */
@@ -124,8 +126,8 @@ export class BitrateController {
   private ceilingHoldMs: number;
   /** True once the ceiling was raised since the loss that set it: loss now answers a probe. */
   private ceilingProbed = false;
-  /** The sent rate at the last loss that set the ceiling. */
-  private refusedKbps = Infinity;
+  /** The lowest estimate since the ceiling was last set or raised. */
+  private lowestEstimateKbps = Infinity;
   private readonly sent = new SentRate();
   private belowSince: number | undefined;
   private aboveSince: number | undefined;
@@ -165,7 +167,10 @@ export class BitrateController {
 
   /** The congestion controller's available bitrate, in bit/s. */
   onEstimate(bitsPerSecond: number, nowMs: number): BitrateDecision {
-    if (Number.isFinite(bitsPerSecond) && bitsPerSecond > 0) this.estimateKbps = bitsPerSecond / 1000;
+    if (Number.isFinite(bitsPerSecond) && bitsPerSecond > 0) {
+      this.estimateKbps = bitsPerSecond / 1000;
+      this.lowestEstimateKbps = Math.min(this.lowestEstimateKbps, this.estimateKbps);
+    }
     return this.update(nowMs);
   }
 
@@ -180,8 +185,8 @@ export class BitrateController {
     if (fractionLost > this.options.lossThreshold && nowMs - this.lastCutAt >= this.options.cutHoldMs) {
       // What was sent when packets were lost is what the link could not carry.
       const sentKbps = this.sent.kbps(nowMs) ?? Infinity;
-      this.refusedKbps = Math.min(this.target, sentKbps);
-      this.ceilingKbps = Math.min(this.ceilingKbps, this.refusedKbps);
+      this.ceilingKbps = Math.min(this.ceilingKbps, this.target, sentKbps);
+      this.lowestEstimateKbps = this.estimateKbps;
       this.ceilingSetAt = nowMs;
       this.nextCeilingStep = this.options.ceilingStep;
       if (this.ceilingProbed) this.ceilingHoldMs = Math.min(this.ceilingHoldMs * 2, this.options.ceilingHoldMs * MAX_HOLD_FACTOR);
@@ -221,10 +226,11 @@ export class BitrateController {
     if (!pressing || nowMs - Math.max(this.ceilingSetAt, this.lastLossAt) < this.ceilingHoldMs) return;
     // The step before this one met no loss.
     if (this.ceilingProbed) this.ceilingHoldMs = Math.max(this.ceilingHoldMs / 2, this.options.ceilingHoldMs);
-    const nearRefused = sentKbps >= this.refusedKbps * NEAR_REFUSED_SHARE && sentKbps <= this.refusedKbps;
-    const step = nearRefused ? this.options.ceilingStep : this.nextCeilingStep;
+    const room = this.lowestEstimateKbps >= this.ceilingKbps * ROOM_FACTOR;
+    const step = room ? this.nextCeilingStep : this.options.ceilingStep;
     this.ceilingKbps *= 1 + step;
     this.nextCeilingStep = step * 2;
+    this.lowestEstimateKbps = this.estimateKbps;
     this.ceilingSetAt = nowMs;
     this.ceilingProbed = true;
     if (this.ceilingKbps * CEILING_SHARE >= this.options.maxKbps) this.ceilingKbps = Infinity;
