@@ -242,7 +242,9 @@ export class BitrateController {
 
   private updateRung(nowMs: number): void {
     const { ladder, stepDownAfterMs, stepDownMargin, stepUpAfterMs, stepUpMargin, probeUpAfterMs, probeUpShare } = this.options;
-    if (this.rungIndex < ladder.length - 1 && this.target < this.rung.minKbps * stepDownMargin && this.congested(nowMs)) {
+    // Pinned at the floor, a target just under the rung's minimum is as low as it gets.
+    const below = this.target < this.rung.minKbps * (this.target <= this.options.minKbps ? 1 : stepDownMargin);
+    if (this.rungIndex < ladder.length - 1 && below && this.congested(nowMs)) {
       this.aboveSince = undefined;
       this.belowSince ??= nowMs;
       if (nowMs - this.belowSince >= stepDownAfterMs) {

@@ -60,6 +60,16 @@ describe('bitrate controller', () => {
     expect(c.decision.kbps).toBeLessThanOrEqual(450);
   });
 
+  it('steps down from a rung whose minimum sits just above the floor, once the target is pinned there', () => {
+    const small = videoLadder(640, 360, 60);
+    const c = new BitrateController({ ladder: small, startKbps: 300, minKbps: 100, maxKbps: 8000 });
+    c.onReceiverReport({ fractionLost: 0.1 }, 0);
+    feed(c, 80_000, 0, 5000);
+    expect(small[1]!.minKbps * 0.9).toBeLessThan(100);
+    expect(c.decision.kbps).toBe(100);
+    expect(c.decision.rung).toMatchObject({ width: 320, height: 180, fps: 30 });
+  });
+
   it('climbs back a few percent a second when the link recovers, and steps back up the ladder', () => {
     const c = controller();
     c.onReceiverReport({ fractionLost: 0.05 }, 0);
