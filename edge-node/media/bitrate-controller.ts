@@ -91,8 +91,12 @@ const MAX_PROBE_WAIT_MS = 64_000;
 const CEILING_SHARE = 0.9;
 /** The target counts as pressing against the ceiling within this share of what it allows. */
 const PRESSING_SHARE = 0.97;
-/** A step tests the ceiling only while the encoder sends at least this share of its target. */
-const TESTED_SHARE = 0.7;
+/**
+ * A step tests the ceiling only while the encoder sends at least this share of its target; and a
+ * ceiling taken from what was sent is at least this share of the target: an encoder short of CPU
+ * drops frames and sends far less than it was asked for, which says nothing about the link.
+ */
+const TESTED_SHARE = 0.6;
 /** An estimate at least this many times the ceiling all through a hold lets the steps grow. */
 const ROOM_FACTOR = 1.5;
 /** The longest ceiling hold, as a multiple of `ceilingHoldMs`. */
@@ -185,7 +189,7 @@ export class BitrateController {
     if (fractionLost > this.options.lossThreshold && nowMs - this.lastCutAt >= this.options.cutHoldMs) {
       // What was sent when packets were lost is what the link could not carry.
       const sentKbps = this.sent.kbps(nowMs) ?? Infinity;
-      this.ceilingKbps = Math.min(this.ceilingKbps, this.target, sentKbps);
+      this.ceilingKbps = Math.min(this.ceilingKbps, this.target, Math.max(sentKbps, this.target * TESTED_SHARE));
       this.lowestEstimateKbps = this.estimateKbps;
       this.ceilingSetAt = nowMs;
       this.nextCeilingStep = this.options.ceilingStep;

@@ -125,6 +125,19 @@ describe('bitrate controller', () => {
     expect(c.decision.kbps).toBeGreaterThan(2500);
   });
 
+  it('does not take the ceiling from an encoder that sent far less than asked (starved of CPU, it dropped frames)', () => {
+    const c = controller(3000);
+    let now = 0;
+    for (; now < 3000; now += 100) {
+      c.onEstimate(3_400_000, now);
+      c.onSent((900 * 100) / 8, now);
+    }
+    const target = c.decision.kbps;
+    c.onReceiverReport({ fractionLost: 0.1 }, now);
+    feed(c, 3_400_000, now + 100, 4000);
+    expect(c.decision.kbps).toBeGreaterThanOrEqual(Math.floor(target * 0.6 * 0.9));
+  });
+
   it('raises a ceiling in small steps while the estimate sees little room above it, and waits longer after a step that meets loss', () => {
     const c = controller(2000);
     c.onReceiverReport({ fractionLost: 0.1 }, 0);
