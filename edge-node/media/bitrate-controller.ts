@@ -188,17 +188,18 @@ export class BitrateController {
     // One cut per congestion episode: the reports that follow a cut still describe packets sent before it.
     if (fractionLost > this.options.lossThreshold && nowMs - this.lastCutAt >= this.options.cutHoldMs) {
       // What was sent when packets were lost is what the link could not carry.
-      const sentKbps = this.sent.kbps(nowMs) ?? Infinity;
-      this.ceilingKbps = Math.min(this.ceilingKbps, this.target, Math.max(sentKbps, this.target * TESTED_SHARE));
+      const failedKbps = Math.min(this.target, Math.max(this.sent.kbps(nowMs) ?? Infinity, this.target * TESTED_SHARE));
+      this.ceilingKbps = Math.min(this.ceilingKbps, failedKbps);
       this.lowestEstimateKbps = this.estimateKbps;
       this.ceilingSetAt = nowMs;
       this.nextCeilingStep = this.options.ceilingStep;
       if (this.ceilingProbed) this.ceilingHoldMs = Math.min(this.ceilingHoldMs * 2, this.options.ceilingHoldMs * MAX_HOLD_FACTOR);
       this.ceilingProbed = false;
       this.lastCutAt = nowMs;
-      // A fixed step, not one sized by the loss: a burst of random loss is no measure of the link's
-      // capacity (the estimate follows that), and a deep cut would step the ladder down for it.
-      this.target = this.clamp(this.target * LOSS_CUT);
+      // A fixed step under what failed, not one sized by the loss: a burst of random loss is no
+      // measure of the link's capacity (the estimate follows that), and a deep cut would step the
+      // ladder down for it. Under what was sent rather than under the target, so the queue drains.
+      this.target = this.clamp(failedKbps * LOSS_CUT);
     }
     if (fractionLost > this.options.lossThreshold) this.lastLossAt = nowMs;
     return this.update(nowMs);
