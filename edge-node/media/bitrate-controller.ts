@@ -14,8 +14,8 @@
  *   picture). The ceiling is the video rate that was actually sent when the loss came, not the
  *   target: the encoder often sends less than its target, and the congestion controller's estimate
  *   can sit well above a policed link (its probes pass through the policer's bucket), so a target
- *   can be far past what the link ever carried. After a quiet hold spent pressing against it (the
- *   encoder really sending most of its target), the ceiling is raised a step: a small one, so a
+ *   can be far past what the link ever carried. After a quiet hold spent pressing against it, the
+ *   ceiling is raised a step: a small one, so a
  *   probe overshoots the link by a few percent at most, unless the estimate stayed well above the
  *   ceiling all through the hold (its delay-based part sees no queue at the rates its probes reach,
  *   as when the link grew); then each step doubles the last, so a link that grew is found again
@@ -92,11 +92,10 @@ const CEILING_SHARE = 0.9;
 /** The target counts as pressing against the ceiling within this share of what it allows. */
 const PRESSING_SHARE = 0.97;
 /**
- * A step tests the ceiling only while the encoder sends at least this share of its target; and a
- * ceiling taken from what was sent is at least this share of the target: an encoder short of CPU
- * drops frames and sends far less than it was asked for, which says nothing about the link.
+ * A ceiling taken from what was sent is at least this share of the target: an encoder short of
+ * CPU drops frames and sends far less than it was asked for, which says nothing about the link.
  */
-const TESTED_SHARE = 0.6;
+const SENT_FLOOR_SHARE = 0.6;
 /** An estimate at least this many times the ceiling all through a hold lets the steps grow. */
 const ROOM_FACTOR = 1.5;
 /** The longest ceiling hold, as a multiple of `ceilingHoldMs`. */
@@ -188,7 +187,7 @@ export class BitrateController {
     // One cut per congestion episode: the reports that follow a cut still describe packets sent before it.
     if (fractionLost > this.options.lossThreshold && nowMs - this.lastCutAt >= this.options.cutHoldMs) {
       // What was sent when packets were lost is what the link could not carry.
-      const failedKbps = Math.min(this.target, Math.max(this.sent.kbps(nowMs) ?? Infinity, this.target * TESTED_SHARE));
+      const failedKbps = Math.min(this.target, Math.max(this.sent.kbps(nowMs) ?? Infinity, this.target * SENT_FLOOR_SHARE));
       this.ceilingKbps = Math.min(this.ceilingKbps, failedKbps);
       this.lowestEstimateKbps = this.estimateKbps;
       this.ceilingSetAt = nowMs;
@@ -226,8 +225,9 @@ export class BitrateController {
    */
   private raiseCeiling(nowMs: number): void {
     if (this.ceilingKbps === Infinity) return;
-    const sentKbps = this.sent.kbps(nowMs) ?? 0;
-    const pressing = this.target >= this.ceilingKbps * CEILING_SHARE * PRESSING_SHARE && sentKbps >= this.target * TESTED_SHARE;
+    // Pressing is judged on the target, not on what was sent: on a busy machine the encoder drops
+    // frames and sends well under its target for minutes, and the ceiling must not stick there.
+    const pressing = this.target >= this.ceilingKbps * CEILING_SHARE * PRESSING_SHARE;
     if (!pressing || nowMs - Math.max(this.ceilingSetAt, this.lastLossAt) < this.ceilingHoldMs) return;
     // The step before this one met no loss.
     if (this.ceilingProbed) this.ceilingHoldMs = Math.max(this.ceilingHoldMs / 2, this.options.ceilingHoldMs);
