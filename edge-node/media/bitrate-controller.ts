@@ -15,9 +15,8 @@
  *   target: the encoder often sends less than its target, and the congestion controller's estimate
  *   can sit well above a policed link (its probes pass through the policer's bucket), so a target
  *   can be far past what the link ever carried. After a quiet hold spent pressing against it, the
- *   ceiling is raised a step: a small one, so a
- *   probe overshoots the link by a few percent at most, unless the estimate stayed well above the
- *   ceiling all through the hold (its delay-based part sees no queue at the rates its probes reach,
+ *   ceiling is raised a step: a small one, so a probe overshoots the link by a few percent at
+ *   most, unless the estimate stayed well above the ceiling all through the hold (its delay-based part sees no queue at the rates its probes reach,
  *   as when the link grew); then each step doubles the last, so a link that grew is found again
  *   within half a minute. On a policed link the estimate keeps falling back near what is sent
  *   whenever the queue grows, so the steps stay small there. A step that meets loss doubles
@@ -56,7 +55,7 @@ export interface BitrateControllerOptions {
    * doubled by each raise that meets loss (up to 4 times), halved back by each that does not. Default 5000 ms.
    */
   ceilingHoldMs?: number;
-  /** The first step (fraction) a ceiling is raised by; each step that meets no loss doubles the next. Default 0.05. */
+  /** The step (fraction) a ceiling is raised by; doubled for the next while the estimate shows room well above it. Default 0.05. */
   ceilingStep?: number;
   /**
    * After a cut for loss, further loss reports do not cut again for this long: the receiver reports
