@@ -16,9 +16,9 @@
  *   can sit well above a policed link (its probes pass through the policer's bucket), so a target
  *   can be far past what the link ever carried. After a quiet hold spent pressing against it, the
  *   ceiling is raised a step: a small one, so a probe overshoots the link by a few percent at
- *   most, unless the estimate stayed well above the ceiling all through the hold (its delay-based part sees no queue at the rates its probes reach,
- *   as when the link grew); then each step doubles the last, so a link that grew is found again
- *   within half a minute. On a policed link the estimate keeps falling back near what is sent
+ *   most, unless the estimate stayed well above the ceiling all through the hold (its
+ *   delay-based part sees no queue at the rates its probes reach, as when the link grew); then
+ *   each step doubles the last, so a link that grew is found again within half a minute. On a policed link the estimate keeps falling back near what is sent
  *   whenever the queue grows, so the steps stay small there. A step that meets loss doubles
  *   the hold before the next (one that meets none halves it back), so a link that stays where it
  *   is gets knocked on ever more rarely.
