@@ -9,13 +9,24 @@
  * - Up slowly: the target climbs a few percent a second, and only once no loss has been seen for a
  *   while. An estimate that probes past the link's real capacity therefore never drags the
  *   encoder over it in one jump.
- * - A rate that lost packets is remembered as a ceiling for a while; the climb stays below it, so
- *   the stream does not keep knocking on the same limit (each knock is a burst of loss).
- * - Rungs: below the current rung's minimum for `stepDownAfterMs` while the link shows congestion
- *   (loss reported lately: the receiver counts what NACK repaired as received, so this is loss that
- *   reached the picture) it steps down; comfortably above the rung above for `stepUpAfterMs` it
- *   steps back up, and after a quiet spell it tries the rung above anyway (backing off when the
- *   try meets loss). Hysteresis keeps it from flapping. Congestion is required because a low estimate alone is not evidence
+ * - A rate that lost packets is remembered as a ceiling; the climb stays below it, so the stream
+ *   does not keep knocking on the same limit (each knock is a burst of loss that freezes the
+ *   picture). The ceiling is the video rate that was actually sent when the loss came, not the
+ *   target: the encoder often sends less than its target, and the congestion controller's estimate
+ *   can sit well above a policed link (its probes pass through the policer's bucket), so a target
+ *   can be far past what the link ever carried. After a quiet hold spent pressing against it, the
+ *   ceiling is raised a step: a small one, so a probe overshoots the link by a few percent at
+ *   most, unless the estimate stayed well above the ceiling all through the hold (its
+ *   delay-based part sees no queue at the rates its probes reach, as when the link grew); then
+ *   each step doubles the last, so a link that grew is found again within half a minute. On a policed link the estimate keeps falling back near what is sent
+ *   whenever the queue grows, so the steps stay small there. A step that meets loss doubles
+ *   the hold before the next (one that meets none halves it back), so a link that stays where it
+ *   is gets knocked on ever more rarely.
+ * - Rungs: clearly below the current rung's minimum for `stepDownAfterMs` while the link shows
+ *   congestion (loss seen lately) it steps down; comfortably above the rung above for
+ *   `stepUpAfterMs` it steps back up, and after a quiet spell it tries the rung above anyway
+ *   (backing off when the try meets loss, and not trying a rung that needs more than the link has
+ *   carried without loss). Hysteresis keeps it from flapping. Congestion is required because a low estimate alone is not evidence
  *   that the link is short: while the encoder sends less than the link could carry, GoogCC's
  *   estimate stays within a small factor of what is sent, and on a busy machine scheduling noise
  *   reads as delay and pulls it lower still. The round trip is no better a sign there: the same
@@ -23,6 +34,7 @@
  *
  * Pure: time comes in with each call, so tests drive it with a clock of their own.
  */
+import { SentRate } from './sent-rate.js';
 import type { Rung } from './video-ladder.js';
 
 export interface BitrateControllerOptions {
@@ -38,12 +50,26 @@ export interface BitrateControllerOptions {
   lossThreshold?: number;
   /** No climbing for this long after a loss report. Default 2000 ms. */
   quietAfterLossMs?: number;
-  /** How long a rate that lost packets caps the climb. Default 15 s. */
+  /**
+   * How long the target must press against a ceiling, without loss, before the ceiling is raised;
+   * doubled by each raise that meets loss (up to 4 times), halved back by each that does not. Default 5000 ms.
+   */
   ceilingHoldMs?: number;
-  /** After a cut for loss, further loss reports do not cut again for this long. Default 1000 ms. */
+  /** The step (fraction) a ceiling is raised by; doubled for the next while the estimate shows room well above it. Default 0.05. */
+  ceilingStep?: number;
+  /**
+   * After a cut for loss, further loss reports do not cut again for this long: the receiver reports
+   * about a second at a time, and the queue still drains behind the cut. Default 2000 ms.
+   */
   cutHoldMs?: number;
-  /** Time below a rung's minimum before stepping down. Default 500 ms. */
+  /**
+   * Time below a rung's minimum before stepping down. Default 2000 ms: the congestion controller's
+   * estimate dips for a second or so after a loss episode the ceiling already answered, and a step
+   * down for that dip would be two rung changes for nothing.
+   */
   stepDownAfterMs?: number;
+  /** "Below": the target must be under the rung's minimum by this factor. Default 0.9. */
+  stepDownMargin?: number;
   /** Time comfortably above the next rung up before stepping up. Default 3000 ms. */
   stepUpAfterMs?: number;
   /** "Comfortably": the target must exceed the upper rung's minimum by this factor. Default 1.15. */
@@ -60,6 +86,19 @@ export interface BitrateControllerOptions {
 }
 
 const MAX_PROBE_WAIT_MS = 64_000;
+/** Share of a ceiling the target may use: the ceiling is a rate that lost packets. */
+const CEILING_SHARE = 0.9;
+/** The target counts as pressing against the ceiling within this share of what it allows. */
+const PRESSING_SHARE = 0.97;
+/**
+ * A ceiling taken from what was sent is at least this share of the target: an encoder short of
+ * CPU drops frames and sends far less than it was asked for, which says nothing about the link.
+ */
+const SENT_FLOOR_SHARE = 0.6;
+/** An estimate at least this many times the ceiling all through a hold lets the steps grow. */
+const ROOM_FACTOR = 1.5;
+/** The longest ceiling hold, as a multiple of `ceilingHoldMs`. */
+const MAX_HOLD_FACTOR = 4;
 /** What a loss report above the threshold leaves of the target. */
 const LOSS_CUT = 0.85;
 
@@ -84,7 +123,14 @@ export class BitrateController {
   private rungChangedAt = -Infinity;
   private probeWaitMs: number;
   private ceilingKbps = Infinity;
-  private ceilingUntil = -Infinity;
+  private ceilingSetAt = -Infinity;
+  private nextCeilingStep: number;
+  private ceilingHoldMs: number;
+  /** True once the ceiling was raised since the loss that set it: loss now answers a probe. */
+  private ceilingProbed = false;
+  /** The lowest estimate since the ceiling was last set or raised. */
+  private lowestEstimateKbps = Infinity;
+  private readonly sent = new SentRate();
   private belowSince: number | undefined;
   private aboveSince: number | undefined;
 
@@ -95,9 +141,11 @@ export class BitrateController {
       climbPerSecond: 0.12,
       lossThreshold: 0.03,
       quietAfterLossMs: 2000,
-      ceilingHoldMs: 15_000,
-      cutHoldMs: 1000,
-      stepDownAfterMs: 500,
+      ceilingHoldMs: 5000,
+      ceilingStep: 0.05,
+      cutHoldMs: 2000,
+      stepDownAfterMs: 2000,
+      stepDownMargin: 0.9,
       stepUpAfterMs: 3000,
       stepUpMargin: 1.15,
       congestionMemoryMs: 5000,
@@ -107,6 +155,8 @@ export class BitrateController {
     };
     this.target = this.clamp(options.startKbps);
     this.probeWaitMs = this.options.probeUpAfterMs;
+    this.nextCeilingStep = this.options.ceilingStep;
+    this.ceilingHoldMs = this.options.ceilingHoldMs;
   }
 
   get decision(): BitrateDecision {
@@ -119,21 +169,35 @@ export class BitrateController {
 
   /** The congestion controller's available bitrate, in bit/s. */
   onEstimate(bitsPerSecond: number, nowMs: number): BitrateDecision {
-    if (Number.isFinite(bitsPerSecond) && bitsPerSecond > 0) this.estimateKbps = bitsPerSecond / 1000;
+    if (Number.isFinite(bitsPerSecond) && bitsPerSecond > 0) {
+      this.estimateKbps = bitsPerSecond / 1000;
+      this.lowestEstimateKbps = Math.min(this.lowestEstimateKbps, this.estimateKbps);
+    }
     return this.update(nowMs);
+  }
+
+  /** `bytes` of video (RTP packets as sent) went out now. */
+  onSent(bytes: number, nowMs: number): void {
+    this.sent.add(bytes, nowMs);
   }
 
   /** What the player's receiver reported: loss since its previous report. */
   onReceiverReport({ fractionLost }: ReceiverReport, nowMs: number): BitrateDecision {
     // One cut per congestion episode: the reports that follow a cut still describe packets sent before it.
     if (fractionLost > this.options.lossThreshold && nowMs - this.lastCutAt >= this.options.cutHoldMs) {
-      // The rate that just lost packets is what the link could not carry.
-      this.ceilingKbps = Math.min(this.ceilingKbps, this.target);
-      this.ceilingUntil = nowMs + this.options.ceilingHoldMs;
+      // What was sent when packets were lost is what the link could not carry.
+      const failedKbps = Math.min(this.target, Math.max(this.sent.kbps(nowMs) ?? Infinity, this.target * SENT_FLOOR_SHARE));
+      this.ceilingKbps = Math.min(this.ceilingKbps, failedKbps);
+      this.lowestEstimateKbps = this.estimateKbps;
+      this.ceilingSetAt = nowMs;
+      this.nextCeilingStep = this.options.ceilingStep;
+      if (this.ceilingProbed) this.ceilingHoldMs = Math.min(this.ceilingHoldMs * 2, this.options.ceilingHoldMs * MAX_HOLD_FACTOR);
+      this.ceilingProbed = false;
       this.lastCutAt = nowMs;
-      // A fixed step, not one sized by the loss: a burst of random loss is no measure of the link's
-      // capacity (the estimate follows that), and a deep cut would step the ladder down for it.
-      this.target = this.clamp(this.target * LOSS_CUT);
+      // A fixed step under what failed, not one sized by the loss: a burst of random loss is no
+      // measure of the link's capacity (the estimate follows that), and a deep cut would step the
+      // ladder down for it. Under what was sent rather than under the target, so the queue drains.
+      this.target = this.clamp(failedKbps * LOSS_CUT);
     }
     if (fractionLost > this.options.lossThreshold) this.lastLossAt = nowMs;
     return this.update(nowMs);
@@ -142,9 +206,8 @@ export class BitrateController {
   private update(nowMs: number): BitrateDecision {
     const elapsedS = this.lastUpdateAt === undefined ? 0 : Math.min(1, Math.max(0, nowMs - this.lastUpdateAt) / 1000);
     this.lastUpdateAt = nowMs;
-    if (nowMs >= this.ceilingUntil) this.ceilingKbps = Infinity;
-    let allowed = this.estimateKbps * this.options.headroom;
-    if (this.ceilingKbps !== Infinity) allowed = Math.min(allowed, this.ceilingKbps * 0.9);
+    this.raiseCeiling(nowMs);
+    const allowed = Math.min(this.estimateKbps * this.options.headroom, this.ceilingKbps * CEILING_SHARE);
     if (allowed < this.target) {
       this.target = this.clamp(allowed);
     } else if (nowMs - this.lastLossAt >= this.options.quietAfterLossMs) {
@@ -154,13 +217,38 @@ export class BitrateController {
     return this.decision;
   }
 
+  /**
+   * A probe upward: after a quiet hold with the target pressing against the ceiling, the ceiling
+   * goes up a step. A hold spent below it (the estimate kept the target lower) tested nothing, so
+   * it waits until the target gets there.
+   */
+  private raiseCeiling(nowMs: number): void {
+    if (this.ceilingKbps === Infinity) return;
+    // Pressing is judged on the target, not on what was sent: on a busy machine the encoder drops
+    // frames and sends well under its target for minutes, and the ceiling must not stick there.
+    const pressing = this.target >= this.ceilingKbps * CEILING_SHARE * PRESSING_SHARE;
+    if (!pressing || nowMs - Math.max(this.ceilingSetAt, this.lastLossAt) < this.ceilingHoldMs) return;
+    // The step before this one met no loss.
+    if (this.ceilingProbed) this.ceilingHoldMs = Math.max(this.ceilingHoldMs / 2, this.options.ceilingHoldMs);
+    const room = this.lowestEstimateKbps >= this.ceilingKbps * ROOM_FACTOR;
+    const step = room ? this.nextCeilingStep : this.options.ceilingStep;
+    this.ceilingKbps *= 1 + step;
+    this.nextCeilingStep = step * 2;
+    this.lowestEstimateKbps = this.estimateKbps;
+    this.ceilingSetAt = nowMs;
+    this.ceilingProbed = true;
+    if (this.ceilingKbps * CEILING_SHARE >= this.options.maxKbps) this.ceilingKbps = Infinity;
+  }
+
   private congested(nowMs: number): boolean {
     return nowMs - this.lastLossAt < this.options.congestionMemoryMs;
   }
 
   private updateRung(nowMs: number): void {
-    const { ladder, stepDownAfterMs, stepUpAfterMs, stepUpMargin, probeUpAfterMs, probeUpShare } = this.options;
-    if (this.rungIndex < ladder.length - 1 && this.target < this.rung.minKbps && this.congested(nowMs)) {
+    const { ladder, stepDownAfterMs, stepDownMargin, stepUpAfterMs, stepUpMargin, probeUpAfterMs, probeUpShare } = this.options;
+    // Pinned at the floor, a target just under the rung's minimum is as low as it gets.
+    const below = this.target < this.rung.minKbps * (this.target <= this.options.minKbps ? 1 : stepDownMargin);
+    if (this.rungIndex < ladder.length - 1 && below && this.congested(nowMs)) {
       this.aboveSince = undefined;
       this.belowSince ??= nowMs;
       if (nowMs - this.belowSince >= stepDownAfterMs) {
@@ -175,8 +263,11 @@ export class BitrateController {
     if (upper === undefined) return;
     // A quiet spell on a lower rung is worth a probe upward even when the estimate alone never
     // gets there: it can only grow to a small factor over what the lower rung sends.
+    // A rung that needs more than the link has carried without loss is not worth a try: its
+    // ceiling is probed in small steps first.
     const quietSince = Math.max(this.lastLossAt, this.rungChangedAt);
-    if (nowMs - quietSince >= this.probeWaitMs && this.target >= upper.minKbps * probeUpShare) {
+    const fits = upper.minKbps <= this.ceilingKbps * CEILING_SHARE;
+    if (fits && nowMs - quietSince >= this.probeWaitMs && this.target >= upper.minKbps * probeUpShare) {
       this.changeRung(this.rungIndex - 1, nowMs);
       return;
     }

@@ -166,11 +166,14 @@ export class VideoSource {
         }
         // A buffering encoder returns older frames, so the timestamp comes from what it returned.
         const units = this.sei.annotate(splitAnnexB(encoded.data), encoded.keyframe, encodeStartedAt);
+        let bytes = 0;
         for (const packet of this.packetizer.packetize(units, Math.round(encoded.ptsMs * 90))) {
           this.producer.send(packet);
           this.stats.packetsSent++;
-          this.stats.bytesSent += packet.length;
+          bytes += packet.length;
         }
+        this.stats.bytesSent += bytes;
+        this.controller.onSent(bytes, performance.now());
       })
       .catch((error: unknown) => {
         if (!this.closed) this.logger.error({ err: error }, 'encoding a frame failed');

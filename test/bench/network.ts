@@ -10,9 +10,13 @@
  * - `network_baseline`: the same measures as `impaired` through the same namespace with no
  *   impairment, in the same run, so the table shows what the impairment costs.
  *
+ * `BENCH_SCENARIOS=capped` (a comma-separated list of baseline, impaired, capped, burst) runs only
+ * those, which is how one scenario is iterated on; only their keys are merged.
+ *
  * Merges its keys into test/bench/results/latency.json, keeping whatever else is there.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Impairment } from '../support/impaired-link/impaired-link.js';
 import { playBehindLink, type PlayBehindLink } from '../support/impaired-link/play-behind-link.js';
@@ -20,6 +24,19 @@ import { playBehindLink, type PlayBehindLink } from '../support/impaired-link/pl
 const INPUTS = Number(process.env['BENCH_INPUTS'] ?? 120);
 const CAPPED_S = Number(process.env['BENCH_CAPPED_S'] ?? 60);
 const WARMUP_MS = 5000;
+const SCENARIOS = ['baseline', 'impaired', 'capped', 'burst'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+const chosen = (process.env['BENCH_SCENARIOS'] ?? SCENARIOS.join(',')).split(',').map((name) => name.trim());
+for (const name of chosen) {
+  if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`BENCH_SCENARIOS: unknown scenario '${name}' (known: ${SCENARIOS.join(', ')})`);
+}
+const runs = (scenario: Scenario): boolean => chosen.includes(scenario);
+/** Gaps between displayed frames at least this long are listed, with when they came. */
+const LISTED_GAP_MS = 100;
+/** How often the node's frame counter is sampled, to tell a gap the node caused from one the link or the browser caused. */
+const NODE_SAMPLE_MS = 20;
+/** A frame is displayed about this long after the node sent it (one-way delay, decode, the refresh). */
+const SEND_TO_DISPLAY_MS = 40;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const round = (n: number): number => Math.round(n * 10) / 10;
@@ -43,6 +60,14 @@ interface Span {
   seconds: number;
   fps: number;
   freezeMaxMs: number;
+  /**
+   * Gaps of LISTED_GAP_MS or more: seconds into the span, length in ms, and how many frames the
+   * node sent meanwhile (none or one: the node itself stalled, its game or encoder starved of CPU;
+   * more: they were lost or held up on the link or in the browser).
+   */
+  longGaps: Array<{ atS: number; ms: number; nodeFrames: number }>;
+  /** The longest gap while the node kept sending frames. */
+  freezeMaxNodeSendingMs: number;
   kbps: number;
   /** Where frames went missing on a busy machine: what the game handed the node, and what the node encoded, per second. */
   gameFps: number;
@@ -54,14 +79,42 @@ async function measureSpan(play: PlayBehindLink, during: () => Promise<void>): P
   await play.resetFrameGaps();
   const stats = play.session().video.stats;
   const before = { ...stats };
+  const pageOrigin = await play.page.evaluate(() => performance.timeOrigin);
+  const encodedAt: Array<{ at: number; encoded: number }> = [];
+  const sampler = setInterval(() => encodedAt.push({ at: Date.now(), encoded: stats.framesEncoded }), NODE_SAMPLE_MS);
   const started = Date.now();
-  await during();
+  try {
+    await during();
+  } finally {
+    clearInterval(sampler);
+  }
   const seconds = (Date.now() - started) / 1000;
   const gaps = await play.frameGaps();
+  /** Frames the node had encoded by `at` (epoch ms), from the last sample at or before it. */
+  const encodedBy = (at: number): number => {
+    let count = encodedAt[0]?.encoded ?? 0;
+    for (const sample of encodedAt) {
+      if (sample.at > at) break;
+      count = sample.encoded;
+    }
+    return count;
+  };
+  const longGaps: Span['longGaps'] = [];
+  let freezeMaxNodeSendingMs = 0;
+  for (let i = 1; i < gaps.times.length; i++) {
+    const ms = gaps.times[i]! - gaps.times[i - 1]!;
+    if (ms < LISTED_GAP_MS) continue;
+    const from = pageOrigin + gaps.times[i - 1]! - SEND_TO_DISPLAY_MS;
+    const nodeFrames = encodedBy(from + ms) - encodedBy(from);
+    if (nodeFrames > 1) freezeMaxNodeSendingMs = Math.max(freezeMaxNodeSendingMs, ms);
+    longGaps.push({ atS: round((gaps.times[i - 1]! - gaps.times[0]!) / 1000), ms: round(ms), nodeFrames });
+  }
   return {
     seconds,
     fps: gaps.frames / seconds,
     freezeMaxMs: gaps.maxGapMs,
+    longGaps,
+    freezeMaxNodeSendingMs,
     kbps: ((stats.bytesSent - before.bytesSent) * 8) / 1000 / seconds,
     gameFps: (stats.framesIn - before.framesIn) / seconds,
     encodedFps: (stats.framesEncoded - before.framesEncoded) / seconds,
@@ -110,17 +163,36 @@ async function latencyRun(impairment: Impairment): Promise<LatencyRow> {
   });
 }
 
-async function cappedRun(): Promise<{ fps: number; freeze_max_ms: number; kbps: number; rung_changes: number; game_fps: number; encoded_fps: number }> {
+interface CappedRow {
+  fps: number;
+  freeze_max_ms: number;
+  freeze_max_node_sending_ms: number;
+  /** The machine's load average over the run: on a shared machine the node's own stalls follow it. */
+  load: number;
+  kbps: number;
+  rung_changes: number;
+  keyframes: number;
+  game_fps: number;
+  encoded_fps: number;
+  long_gaps: Span['longGaps'];
+}
+
+async function cappedRun(): Promise<CappedRow> {
   return behindLink({ rateKbit: 3000, rttMs: 20 }, async (play) => {
-    const changes = play.session().video.stats.rungChanges;
+    const { stats } = play.session().video;
+    const before = { rungChanges: stats.rungChanges, keyframes: stats.keyframes };
     const measured = await measureSpan(play, () => sleep(CAPPED_S * 1000));
     return {
       fps: round(measured.fps),
       freeze_max_ms: round(measured.freezeMaxMs),
+      freeze_max_node_sending_ms: round(measured.freezeMaxNodeSendingMs),
+      load: round(loadavg()[0]!),
       kbps: Math.round(measured.kbps),
-      rung_changes: play.session().video.stats.rungChanges - changes,
+      rung_changes: stats.rungChanges - before.rungChanges,
+      keyframes: stats.keyframes - before.keyframes,
       game_fps: round(measured.gameFps),
       encoded_fps: round(measured.encodedFps),
+      long_gaps: measured.longGaps,
     };
   });
 }
@@ -148,32 +220,52 @@ async function burstRun(): Promise<{ recoveryMs: number; rateBefore: number; key
   });
 }
 
-const baseline = await latencyRun({});
-const impaired = await latencyRun({ rateKbit: 10_000, rttMs: 20, lossPercent: 1 });
-const capped = await cappedRun();
-const burst = await burstRun();
+const baseline = runs('baseline') ? await latencyRun({}) : undefined;
+const impaired = runs('impaired') ? await latencyRun({ rateKbit: 10_000, rttMs: 20, lossPercent: 1 }) : undefined;
+const capped = runs('capped') ? await cappedRun() : undefined;
+const burst = runs('burst') ? await burstRun() : undefined;
 
 console.log('\nthe stream on bad networks: 1280x720 @ 60 fps, headless Chromium behind an impaired link');
 const row = (r: LatencyRow): Record<string, number> => ({ 'p50 ms': r.p50, 'p95 ms': r.p95, fps: r.fps, 'freeze max ms': r.freeze_max_ms, 'game fps': r.game_fps, 'encoded fps': r.encoded_fps, samples: r.samples });
-console.table({
-  'baseline (no impairment)': row(baseline),
-  'impaired 10M/20ms/1%': row(impaired),
-  [`capped 3M for ${CAPPED_S}s`]: { fps: capped.fps, 'freeze max ms': capped.freeze_max_ms, 'game fps': capped.game_fps, 'encoded fps': capped.encoded_fps, kbps: capped.kbps, 'rung changes': capped.rung_changes },
-});
-console.log(`burst of 30% loss for 1 s: full frame rate again ${burst.recoveryMs} ms after it (rate before ${round(burst.rateBefore)} fps, ${burst.keyframes} keyframes)`);
+const table: Record<string, Record<string, number>> = {};
+if (baseline) table['baseline (no impairment)'] = row(baseline);
+if (impaired) table['impaired 10M/20ms/1%'] = row(impaired);
+if (capped) {
+  table[`capped 3M for ${CAPPED_S}s`] = {
+    fps: capped.fps,
+    'freeze max ms': capped.freeze_max_ms,
+    'game fps': capped.game_fps,
+    'encoded fps': capped.encoded_fps,
+    kbps: capped.kbps,
+    'rung changes': capped.rung_changes,
+    keyframes: capped.keyframes,
+  };
+}
+console.table(table);
+if (capped) {
+  const listed = capped.long_gaps.map((gap) => `${gap.ms} ms at ${gap.atS} s (node sent ${gap.nodeFrames})`).join(', ');
+  console.log(`capped: gaps of ${LISTED_GAP_MS} ms or more between displayed frames: ${listed || 'none'}`);
+  console.log(`capped: longest freeze while the node kept sending ${capped.freeze_max_node_sending_ms} ms; load average ${capped.load}`);
+}
+if (burst) console.log(`burst of 30% loss for 1 s: full frame rate again ${burst.recoveryMs} ms after it (rate before ${round(burst.rateBefore)} fps, ${burst.keyframes} keyframes)`);
 
 const out = fileURLToPath(new URL('./results/latency.json', import.meta.url));
 await mkdir(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
 // Another bench writes other keys into this file: read, merge, write.
 const existing = await readFile(out, 'utf8').then((text) => JSON.parse(text) as Record<string, unknown>, () => ({}));
-const merged = {
-  ...existing,
-  impaired: { p50: impaired.p50, p95: impaired.p95, fps: impaired.fps, freeze_max_ms: impaired.freeze_max_ms },
-  capped: { fps: capped.fps, freeze_max_ms: capped.freeze_max_ms, kbps: capped.kbps },
-  burst_recovery_ms: Number.isFinite(burst.recoveryMs) ? Math.round(burst.recoveryMs) : null,
-  network_baseline: { p50: baseline.p50, p95: baseline.p95, fps: baseline.fps, freeze_max_ms: baseline.freeze_max_ms },
-  network_game_fps: { baseline: baseline.game_fps, impaired: impaired.game_fps, capped: capped.game_fps },
-  network_encoded_fps: { baseline: baseline.encoded_fps, impaired: impaired.encoded_fps, capped: capped.encoded_fps },
+const merged: Record<string, unknown> = { ...existing };
+if (impaired) merged['impaired'] = { p50: impaired.p50, p95: impaired.p95, fps: impaired.fps, freeze_max_ms: impaired.freeze_max_ms };
+if (capped) {
+  merged['capped'] = { fps: capped.fps, freeze_max_ms: capped.freeze_max_ms, kbps: capped.kbps };
+  merged['capped_detail'] = { freeze_max_node_sending_ms: capped.freeze_max_node_sending_ms, rung_changes: capped.rung_changes, keyframes: capped.keyframes, load: capped.load };
+}
+if (burst) merged['burst_recovery_ms'] = Number.isFinite(burst.recoveryMs) ? Math.round(burst.recoveryMs) : null;
+if (baseline) merged['network_baseline'] = { p50: baseline.p50, p95: baseline.p95, fps: baseline.fps, freeze_max_ms: baseline.freeze_max_ms };
+const byRow = (key: 'game_fps' | 'encoded_fps'): Record<string, number> => {
+  const earlier = (existing as Record<string, Record<string, number> | undefined>)[`network_${key}`] ?? {};
+  return { ...earlier, ...(baseline ? { baseline: baseline[key] } : {}), ...(impaired ? { impaired: impaired[key] } : {}), ...(capped ? { capped: capped[key] } : {}) };
 };
+merged['network_game_fps'] = byRow('game_fps');
+merged['network_encoded_fps'] = byRow('encoded_fps');
 await writeFile(out, `${JSON.stringify(merged, null, 2)}\n`);
 console.log(`written ${out}`);

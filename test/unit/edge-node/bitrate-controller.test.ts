@@ -9,10 +9,13 @@ function controller(startKbps = 6000): BitrateController {
   return new BitrateController({ ladder, startKbps, minKbps: 300, maxKbps: 8000 });
 }
 
-/** Feeds the same estimate every 100 ms for `ms`, from `from`; returns the time reached. */
+/** Feeds the same estimate every 100 ms for `ms`, from `from`, with the encoder sending its whole target; returns the time reached. */
 function feed(c: BitrateController, bps: number, from: number, ms: number): number {
   let now = from;
-  for (; now < from + ms; now += 100) c.onEstimate(bps, now);
+  for (; now < from + ms; now += 100) {
+    c.onSent((c.decision.kbps * 100) / 8, now);
+    c.onEstimate(bps, now);
+  }
   return now;
 }
 
@@ -23,7 +26,7 @@ describe('bitrate controller', () => {
     expect(ladder.at(-1)!.minKbps).toBe(0);
   });
 
-  it('drops the target under a link that fell to 2 Mbit/s at once, and steps down to half size', () => {
+  it('drops the target under a link that fell to 2 Mbit/s at once, and keeps full size while the link carries what it needs', () => {
     const c = controller();
     const now = feed(c, 8_000_000, 0, 2000);
     expect(c.decision.rung.width).toBe(1280);
@@ -32,23 +35,45 @@ describe('bitrate controller', () => {
     expect(first.rung.width).toBe(1280);
     // The queue that fills behind the new limit shows in the receiver's report.
     c.onReceiverReport({ fractionLost: 0.05 }, now + 50);
-    feed(c, 2_000_000, now + 100, 600);
+    feed(c, 2_000_000, now + 100, 3000);
     expect(c.decision.kbps).toBeLessThanOrEqual(1800);
+    expect(c.decision.rung.width).toBe(1280);
+  });
+
+  it('steps down to half size under a link clearly short of what full size needs, after a while, not at once', () => {
+    const c = controller();
+    const now = feed(c, 8_000_000, 0, 2000);
+    c.onEstimate(1_400_000, now);
+    c.onReceiverReport({ fractionLost: 0.05 }, now + 50);
+    feed(c, 1_400_000, now + 100, 1000);
+    expect(c.decision.rung.width).toBe(1280);
+    feed(c, 1_400_000, now + 1100, 1500);
+    expect(c.decision.kbps).toBeLessThan(1400);
     expect(c.decision.rung).toMatchObject({ width: 640, height: 360, fps: 60 });
   });
 
   it('halves the frame rate only when even half size cannot be carried', () => {
     const c = controller();
     c.onReceiverReport({ fractionLost: 0.05 }, 0);
-    feed(c, 300_000, 0, 3000);
+    feed(c, 300_000, 0, 4500);
     expect(c.decision.rung).toMatchObject({ width: 640, height: 360, fps: 30 });
     expect(c.decision.kbps).toBeLessThanOrEqual(450);
+  });
+
+  it('steps down from a rung whose minimum sits just above the floor, once the target is pinned there', () => {
+    const small = videoLadder(640, 360, 60);
+    const c = new BitrateController({ ladder: small, startKbps: 300, minKbps: 100, maxKbps: 8000 });
+    c.onReceiverReport({ fractionLost: 0.1 }, 0);
+    feed(c, 80_000, 0, 5000);
+    expect(small[1]!.minKbps * 0.9).toBeLessThan(100);
+    expect(c.decision.kbps).toBe(100);
+    expect(c.decision.rung).toMatchObject({ width: 320, height: 180, fps: 30 });
   });
 
   it('climbs back a few percent a second when the link recovers, and steps back up the ladder', () => {
     const c = controller();
     c.onReceiverReport({ fractionLost: 0.05 }, 0);
-    let now = feed(c, 400_000, 0, 3000);
+    let now = feed(c, 400_000, 0, 4500);
     expect(c.decision.rung.fps).toBe(30);
     const low = c.decision.kbps;
     c.onEstimate(10_000_000, now);
@@ -79,9 +104,104 @@ describe('bitrate controller', () => {
     expect(c.decision.kbps).toBe(cut.kbps);
     now = feed(c, 10_000_000, now, 12_000);
     expect(c.decision.kbps).toBeLessThanOrEqual(Math.round(before * 0.9));
-    // The ceiling lapses: the climb goes on past it.
-    feed(c, 10_000_000, now, 20_000);
+    // Without further loss the ceiling is raised, a step at a time, and the climb goes on past it.
+    feed(c, 10_000_000, now, 45_000);
     expect(c.decision.kbps).toBeGreaterThan(before);
+  });
+
+  it('takes the ceiling from the rate actually sent when loss came, not from a target the encoder never reached', () => {
+    const c = controller(3000);
+    let now = 0;
+    for (; now < 8000; now += 100) {
+      c.onEstimate(4_400_000, now);
+      // The encoder sends 2.9 Mbit/s whatever its target.
+      c.onSent((2900 * 100) / 8, now);
+    }
+    expect(c.decision.kbps).toBeGreaterThan(3500);
+    c.onSent((2900 * 100) / 8, now);
+    // The cut goes under what was sent, so the queue behind the link drains.
+    expect(c.onReceiverReport({ fractionLost: 0.1 }, now).kbps).toBeLessThanOrEqual(Math.round(2900 * 0.85));
+    feed(c, 4_400_000, now + 100, 4000);
+    expect(c.decision.kbps).toBeLessThanOrEqual(Math.round(2900 * 0.9));
+    expect(c.decision.kbps).toBeGreaterThan(2500);
+  });
+
+  it('does not take the ceiling from an encoder that sent far less than asked (starved of CPU, it dropped frames)', () => {
+    const c = controller(3000);
+    let now = 0;
+    for (; now < 3000; now += 100) {
+      c.onEstimate(3_400_000, now);
+      c.onSent((900 * 100) / 8, now);
+    }
+    const target = c.decision.kbps;
+    c.onReceiverReport({ fractionLost: 0.1 }, now);
+    feed(c, 3_400_000, now + 100, 4000);
+    expect(c.decision.kbps).toBeGreaterThanOrEqual(Math.floor(target * 0.6 * 0.9));
+  });
+
+  it('raises a ceiling in small steps while the estimate sees little room above it, and waits longer after a step that meets loss', () => {
+    const c = controller(2000);
+    c.onReceiverReport({ fractionLost: 0.1 }, 0);
+    const allowed = 2000 * 0.9;
+    let now = 0;
+    const kbpsAt = (until: number): number => {
+      now = feed(c, 2_600_000, now, until - now);
+      return c.decision.kbps;
+    };
+    expect(kbpsAt(4900)).toBeLessThanOrEqual(allowed);
+    const first = kbpsAt(5500);
+    expect(first).toBeGreaterThan(allowed);
+    expect(first).toBeLessThanOrEqual(Math.round(allowed * 1.05));
+    expect(kbpsAt(10_500)).toBeLessThanOrEqual(Math.round(allowed * 1.05 * 1.05));
+    // That step meets loss: the next hold is twice as long.
+    c.onReceiverReport({ fractionLost: 0.1 }, now);
+    const held = kbpsAt(15_000);
+    expect(held).toBeLessThan(allowed * 1.05 * 1.05);
+    expect(kbpsAt(20_400)).toBe(held);
+    expect(kbpsAt(21_500)).toBeGreaterThan(held);
+  });
+
+  it('doubles its steps while the estimate stays well above the ceiling (the link grew)', () => {
+    const c = controller(1000);
+    c.onReceiverReport({ fractionLost: 0.1 }, 0);
+    // Steps of 5% would take minutes to get there; doubling steps take under a minute.
+    feed(c, 10_000_000, 0, 60_000);
+    expect(c.decision.kbps).toBeGreaterThan(4000);
+  });
+
+  it('under a policed link whose estimate overshoots, settles near the link and knocks on it rarely and only by a few percent', () => {
+    // A 3 Mbit/s policer carries about 2.8 Mbit/s of video; GoogCC reads about 3 there, and 4.4 for
+    // a second now and then when its probes pass the policer's bucket.
+    const capacity = 2800;
+    const c = controller(4000);
+    const episodes: Array<{ at: number; overshoot: number }> = [];
+    let sentSince = 0;
+    let lastLossAt = -Infinity;
+    const targets: number[] = [];
+    for (let now = 0; now < 120_000; now += 50) {
+      c.onEstimate(now % 6000 < 1000 ? 4_400_000 : 3_000_000, now);
+      // The encoder sends 85% of its target, in 50 ms slices; the receiver reports once a second.
+      const kbps = c.decision.kbps * 0.85;
+      c.onSent((kbps * 50) / 8, now);
+      sentSince += kbps;
+      if (now % 1000 === 950) {
+        const sent = sentSince / 20;
+        sentSince = 0;
+        const over = sent > capacity;
+        if (over && now - lastLossAt > 2000) episodes.push({ at: now, overshoot: sent / capacity - 1 });
+        if (over) lastLossAt = now;
+        c.onReceiverReport({ fractionLost: over ? Math.max(0.05, 1 - capacity / sent) : 0 }, now);
+      }
+      if (now >= 60_000) targets.push(kbps);
+    }
+    // The first knock is the estimate's doing; every later one is a probe of the controller's own.
+    const probes = episodes.slice(1);
+    expect(episodes.length).toBeGreaterThan(0);
+    expect(Math.max(...probes.map((e) => e.overshoot))).toBeLessThanOrEqual(0.05);
+    expect(probes.filter((e) => e.at >= 60_000).length).toBeLessThanOrEqual(2);
+    const mean = targets.reduce((a, b) => a + b, 0) / targets.length;
+    expect(mean).toBeGreaterThan(capacity * 0.8);
+    expect(c.decision.rung.width).toBe(1280);
   });
 
   it('cuts once for the reports of one loss episode, not once per report', () => {
@@ -89,8 +209,8 @@ describe('bitrate controller', () => {
     const now = feed(c, 10_000_000, 0, 1000);
     const first = c.onReceiverReport({ fractionLost: 0.2 }, now).kbps;
     expect(c.onReceiverReport({ fractionLost: 0.2 }, now + 250).kbps).toBe(first);
-    expect(c.onReceiverReport({ fractionLost: 0.2 }, now + 500).kbps).toBe(first);
-    expect(c.onReceiverReport({ fractionLost: 0.2 }, now + 1100).kbps).toBeLessThan(first);
+    expect(c.onReceiverReport({ fractionLost: 0.2 }, now + 1500).kbps).toBe(first);
+    expect(c.onReceiverReport({ fractionLost: 0.2 }, now + 2100).kbps).toBeLessThan(first);
   });
 
   it('ignores loss at or below the threshold (random loss that NACK repairs)', () => {
@@ -114,7 +234,7 @@ describe('bitrate controller', () => {
   it('tries the rung above after a quiet spell although the estimate stays near what the lower rung sends, and backs off when the try meets loss', () => {
     const c = controller();
     c.onReceiverReport({ fractionLost: 0.1 }, 0);
-    let now = feed(c, 1_400_000, 0, 2000);
+    let now = feed(c, 1_400_000, 0, 2500);
     expect(c.decision.rung.width).toBe(640);
     // Quiet: the estimate holds at 1.4 Mbit/s, under the margin a plain step up needs.
     const rungAt = (ms: number): number => {
@@ -125,11 +245,13 @@ describe('bitrate controller', () => {
     expect(rungAt(3000)).toBe(1280);
     // The try meets loss: back down, and the next try waits twice as long.
     c.onReceiverReport({ fractionLost: 0.1 }, now);
-    feed(c, 1_000_000, now, 1000);
-    now += 1000;
+    now = feed(c, 1_000_000, now, 2500);
     expect(c.decision.rung.width).toBe(640);
-    expect(rungAt(12_000)).toBe(640);
-    expect(rungAt(6000)).toBe(1280);
+    // The link lost packets below what the rung above needs: no second try while it carries no more.
+    expect(rungAt(60_000)).toBe(640);
+    // It grows: the ceiling is probed up in steps, and the rung above comes back.
+    now = feed(c, 10_000_000, now, 90_000);
+    expect(c.decision.rung.width).toBe(1280);
   });
 
   it('stays within its bounds and ignores nonsense estimates', () => {
