@@ -1,6 +1,6 @@
 /**
  * A studio's unmodified Linux game end to end in Chromium: Debian's lbreakout2 packaged as a
- * build, uploaded with the studio uploader (tus), published, launched from the catalogue; the node
+ * build, uploaded with the studio CLI (interrupted by Ctrl+C, then resumed), published, launched from the catalogue; the node
  * fetches, verifies, sandboxes and streams it, the player's keyboard and mouse change the game,
  * and the click its menu plays on a key is heard in the browser (the received track's energy).
  */
@@ -13,9 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalSystem, type LocalSystem } from '../../infra/local/system.js';
 import type { PlayerSnapshot } from '../../web-client/src/lib/player-session.js';
 import { launchBrowser, type Browser } from '../support/browser.js';
-import { debianGameArchive } from '../support/debian-game-build.js';
-import { api } from '../integration/services/helpers/http.js';
-import { signUp, upload, writeArchive } from '../integration/services/helpers/studio.js';
+import { debianGameFolder } from '../support/debian-game-build.js';
+import { StudioCli } from '../support/studio-cli.js';
 
 const snapshot = (page: Page): Promise<PlayerSnapshot | null> => page.evaluate(() => window.edgeplay?.snapshot() ?? null);
 /** What the page has received and played of the game's sound so far: packets, and their energy (WebRTC's totalAudioEnergy). */
@@ -30,6 +29,7 @@ describe('playing a studio-published Debian game in Chromium', () => {
   let dir: string;
   let buildId: string;
 
+  // Five CLI runs, each a fresh Node process loading TypeScript: seconds apiece on a shared two-core machine.
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'edgeplay-e2e-studio-'));
     await chmod(dir, 0o711);
@@ -37,12 +37,21 @@ describe('playing a studio-published Debian game in Chromium', () => {
       logger: pino({ level: 'warn' }),
       nodes: [{ name: 'e2e', slots: 1, latencyStrip: true, buildCacheDir: join(dir, 'cache'), sandboxDir: join(dir, 'sandboxes') }],
     });
-    const studio = await signUp(system.url, 'debian games');
-    buildId = await upload(system.url, studio.key, await writeArchive(dir, 'lbreakout2.tar.gz', debianGameArchive().archive));
-    const published = await api(system.url, '/v1/studio/games/lbreakout2/versions/2.6.5/publish', { token: studio.key, body: {} });
-    expect(published.status).toBe(200);
+    // The studio's own path: the CLI signs up, packs the game's folder, uploads it (Ctrl+C once
+    // part of it is on the server, then the same command again resumes) and publishes it.
+    const studio = new StudioCli(join(dir, 'studio.json'));
+    expect((await studio.run(['signup', 'Debian Games', '--control-plane', system.url])).code).toBe(0);
+    const archive = join(dir, 'lbreakout2.tar.gz');
+    expect((await studio.run(['pack', await debianGameFolder(dir, 8 * 1024 ** 2), archive])).code).toBe(0);
+    const interrupted = await studio.uploadInterrupted(archive);
+    expect(interrupted.stdout).toContain('Run the same command again to resume');
+    const resumed = await studio.run(['upload', archive, '--chunk-mb', '1']);
+    buildId = /Uploaded lbreakout2 2\.6\.5: build ([a-f0-9]{64})/.exec(resumed.stdout)?.[1] ?? '';
+    expect(buildId, resumed.stdout + resumed.stderr).toMatch(/^[a-f0-9]{64}$/);
+    const published = await studio.run(['publish', 'lbreakout2', '2.6.5']);
+    expect(published.stdout).toMatch(/stable\s+-> 2\.6\.5/);
     browser = await launchBrowser();
-  });
+  }, 180_000);
   afterAll(async () => {
     await browser?.close();
     await system?.close();

@@ -1,13 +1,19 @@
 /**
  * A real game from Debian's archive (lbreakout2, an SDL game; infra/setup.sh --test installs it)
- * packaged as a studio build at test time: game.json and a wrapper script that starts the Debian
- * binary. Nothing here is written for the test but the packaging.
+ * packaged as a studio build at test time: game.json, Debian's game binary, and a wrapper script
+ * that starts it from the build. Nothing here is written for the test but the packaging.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { BuildManifest } from '../../protocol/build-manifest.js';
 import { manifest, tarGz } from './build-archives.js';
 
 export const DEBIAN_GAME_BINARY = '/usr/games/lbreakout2';
+/** Where the build carries Debian's binary; its data and libraries come from the rig's base system, read-only in the sandbox. */
+const BUILD_BINARY = 'bin/lbreakout2';
+const WRAPPER = `#!/bin/sh\nexec "$(dirname "$0")/${BUILD_BINARY}" "$@"\n`;
 
 export function debianGameManifest(overrides: Partial<BuildManifest> = {}): BuildManifest {
   // The game opens a fixed 640x480 window, the test builds' default display size; it ships no cover.
@@ -27,7 +33,24 @@ export function debianGameArchive(overrides: Partial<BuildManifest> = {}): { arc
   const game = debianGameManifest(overrides);
   const archive = tarGz([
     { path: 'game.json', body: JSON.stringify(game) },
-    { path: 'run.sh', mode: 0o755, body: `#!/bin/sh\nexec ${DEBIAN_GAME_BINARY} "$@"\n` },
+    { path: 'run.sh', mode: 0o755, body: WRAPPER },
+    { path: BUILD_BINARY, mode: 0o755, body: readFileSync(DEBIAN_GAME_BINARY) },
   ]);
   return { archive, buildId: createHash('sha256').update(archive).digest('hex'), manifest: game };
+}
+
+/**
+ * The same game as a studio's folder, ready for `edgeplay-studio pack`: game.json, the wrapper, and
+ * `dataBytes` of incompressible game data, so that an upload of it takes many chunks.
+ */
+export async function debianGameFolder(parent: string, dataBytes: number): Promise<string> {
+  const folder = join(parent, 'lbreakout2');
+  await mkdir(folder, { recursive: true });
+  await writeFile(join(folder, 'game.json'), JSON.stringify(debianGameManifest()));
+  await writeFile(join(folder, 'run.sh'), WRAPPER, { mode: 0o755 });
+  await mkdir(join(folder, 'bin'));
+  await copyFile(DEBIAN_GAME_BINARY, join(folder, BUILD_BINARY));
+  await chmod(join(folder, BUILD_BINARY), 0o755);
+  await writeFile(join(folder, 'data.bin'), randomBytes(dataBytes));
+  return folder;
 }

@@ -3,33 +3,29 @@
  * an upload interrupted with Ctrl+C and resumed by running the command again, publish, channels,
  * rollback, builds.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GameList } from '../../../protocol/http.js';
 import { createControlPlane, type ControlPlane } from '../../../services/app.js';
 import { manifest, TINY_PNG } from '../../support/build-archives.js';
+import { StudioCli, type StudioCliRun } from '../../support/studio-cli.js';
 import { api } from '../services/helpers/http.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 // Each command is a fresh Node process loading TypeScript through tsx: seconds apiece on a shared two-core machine.
 describe('edgeplay-studio CLI', { timeout: 120_000 }, () => {
   let controlPlane: ControlPlane;
   let work: string;
   let configFile: string;
+  let studio: StudioCli;
+  const cli = (args: string[]): Promise<StudioCliRun> => studio.run(args);
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'edgeplay-cli-'));
     configFile = join(work, 'config', 'studio.json');
+    studio = new StudioCli(configFile);
     controlPlane = await createControlPlane({ logger: { level: 'silent' }, dataDir: join(work, 'data') });
   });
 
@@ -37,27 +33,6 @@ describe('edgeplay-studio CLI', { timeout: 120_000 }, () => {
     await controlPlane?.close();
     await rm(work, { recursive: true, force: true });
   });
-
-  /** Runs the CLI; `interruptWhen` sends SIGINT (Ctrl+C) once it returns true. */
-  function cli(args: string[], interruptWhen?: () => Promise<boolean>): Promise<Run> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'studio-cli/main.ts', ...args], {
-      env: { ...process.env, EDGEPLAY_STUDIO_CONFIG: configFile },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    let exited = false;
-    const done = new Promise<Run>((resolve) => child.on('exit', (code) => ((exited = true), resolve({ code, stdout, stderr }))));
-    if (interruptWhen !== undefined) {
-      void (async () => {
-        while (!exited && !(await interruptWhen())) await sleep(20);
-        if (!exited) child.kill('SIGINT');
-      })();
-    }
-    return done;
-  }
 
   async function gameFolder(version: string, blobBytes = 0): Promise<string> {
     const folder = join(work, `game-${version}`);
@@ -90,29 +65,16 @@ describe('edgeplay-studio CLI', { timeout: 120_000 }, () => {
     const packed = await cli(['pack', await gameFolder('1.0.0', 24 * 1024 ** 2), archive]);
     expect(packed.stdout).toContain('cli-game 1.0.0');
 
-    const uploadUrl = async (): Promise<string | undefined> => {
-      const config = JSON.parse(await readFile(configFile, 'utf8').catch(() => '{}')) as { uploads?: Record<string, string> };
-      return Object.values(config.uploads ?? {})[0];
-    };
-    const key = (JSON.parse(await readFile(configFile, 'utf8')) as { apiKey: string }).apiKey;
-    const serverOffset = async (url: string): Promise<number> => {
-      const head = await fetch(url, { method: 'HEAD', headers: { authorization: `Bearer ${key}`, 'tus-resumable': '1.0.0' } });
-      return Number(head.headers.get('upload-offset') ?? 0);
-    };
-    // Ctrl+C once the server holds part of the archive.
-    const interrupted = await cli(['upload', archive, '--chunk-mb', '1'], async () => {
-      const url = await uploadUrl();
-      return url !== undefined && (await serverOffset(url)) > 0;
-    });
+    const interrupted = await studio.uploadInterrupted(archive);
     expect(interrupted.stdout).toContain('Run the same command again to resume');
-    const offset = await serverOffset((await uploadUrl()) as string);
+    const offset = await studio.serverOffset((await studio.uploadUrl()) as string);
     expect(offset).toBeGreaterThan(0);
     expect(offset).toBeLessThan((await stat(archive)).size);
 
     const resumed = await cli(['upload', archive, '--chunk-mb', '1']);
     expect(resumed.stderr).not.toContain('error');
     expect(resumed.stdout).toMatch(/Uploaded cli-game 1\.0\.0: build [a-f0-9]{64}/);
-    expect(await uploadUrl()).toBeUndefined();
+    expect(await studio.uploadUrl()).toBeUndefined();
     const again = await cli(['upload', archive]);
     expect(again.stdout).toContain('Already uploaded');
 
