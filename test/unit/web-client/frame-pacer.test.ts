@@ -5,11 +5,12 @@ const PERIOD = 1000 / 60;
 /** The lead the pacer aims for by default: three quarters of a period before the sampling refresh. */
 const TARGET = PERIOD * 0.75;
 
-/** `count` frames at 60 fps on a 60 Hz display, each arriving `lead(i)` ms before it is sampled. */
-function frames(count: number, lead: (i: number) => number, refreshMs = PERIOD, frameMs = PERIOD): SampledFrame[] {
+/** `count` frames at 60 fps on a 60 Hz display, each arriving `lead(i)` ms before it is sampled and shown `age` ms after its RTP time. */
+function frames(count: number, lead: (i: number) => number, refreshMs = PERIOD, frameMs = PERIOD, age = 20): SampledFrame[] {
   return Array.from({ length: count }, (_, i) => {
-    const sampledAt = 1000 + i * refreshMs + 2;
-    return { refreshAt: 1000 + i * refreshMs, sampledAt, presentedAt: sampledAt - lead(i), rtpTimestamp: Math.round(90 * i * frameMs) };
+    const refreshAt = 1000 + i * refreshMs;
+    const sampledAt = refreshAt + 2;
+    return { refreshAt, sampledAt, presentedAt: sampledAt - lead(i), rtpTimestamp: Math.round(90 * (i * frameMs + 1000 - age)) };
   });
 }
 
@@ -20,7 +21,7 @@ function feed(pacer: FramePacer, sampled: SampledFrame[]): (number | null)[] {
 describe('FramePacer', () => {
   it('asks once a window to move frames that land just before the refresh to the target lead, later when they land earlier', () => {
     const asked: number[] = [];
-    const pacer = new FramePacer((shift) => asked.push(shift), { window: 60, gain: 1 });
+    const pacer = new FramePacer((shift) => asked.push(shift), { window: 60, gain: 1, tryOtherHalf: false });
     // Arriving 1 ms before sampling, 11.5 ms short of the target: the shorter way round is to run
     // the clock later, by a period less that, so frames land at the target before the refresh after.
     const results = feed(pacer, frames(60, () => 1));
@@ -43,7 +44,7 @@ describe('FramePacer', () => {
 
   it('corrects by its gain and leaves frames that land at the target alone', () => {
     const asked: number[] = [];
-    const pacer = new FramePacer((shift) => asked.push(shift), { gain: 0.5, minShiftMs: 1 });
+    const pacer = new FramePacer((shift) => asked.push(shift), { gain: 0.5, minShiftMs: 1, tryOtherHalf: false });
     feed(pacer, frames(60, () => TARGET + 4));
     expect(asked[0]).toBeCloseTo(2, 1);
     feed(pacer, frames(60, (i) => TARGET + (i % 2 === 0 ? 1 : -1)));
@@ -60,5 +61,37 @@ describe('FramePacer', () => {
     expect(asked).toEqual([]);
     feed(pacer, frames(60, () => 1));
     expect(asked).toHaveLength(1);
+  });
+
+  it('tries the target half a period away once settled, and keeps it when frames are shown younger there', () => {
+    const asked: number[] = [];
+    const pacer = new FramePacer((shift) => asked.push(shift), { gain: 1 });
+    // Settled at three quarters of a period, but every frame shown a refresh late: old when shown.
+    for (let w = 0; w < 2; w++) feed(pacer, frames(60, () => TARGET, PERIOD, PERIOD, 20 + PERIOD));
+    expect(asked).toEqual([]);
+    // The next window asks to move half a period to the other target.
+    feed(pacer, frames(60, () => TARGET, PERIOD, PERIOD, 20 + PERIOD));
+    expect(Math.abs(asked[0]!)).toBeCloseTo(PERIOD / 2, 1);
+    // Settled there, frames are shown a period younger: it stays.
+    for (let w = 0; w < 3; w++) feed(pacer, frames(60, () => TARGET - PERIOD / 2, PERIOD, PERIOD, 20));
+    expect(asked).toHaveLength(1);
+    feed(pacer, frames(60, () => TARGET, PERIOD, PERIOD, 20));
+    expect(Math.abs(asked[1]!)).toBeCloseTo(PERIOD / 2, 1);
+  });
+
+  it('goes back to its target when the other half shows frames older', () => {
+    const asked: number[] = [];
+    const pacer = new FramePacer((shift) => asked.push(shift), { gain: 1 });
+    for (let w = 0; w < 3; w++) feed(pacer, frames(60, () => TARGET, PERIOD, PERIOD, 20));
+    expect(asked).toHaveLength(1);
+    // Settled at the other half, frames are shown a period older: back to three quarters.
+    feed(pacer, frames(60, () => TARGET - PERIOD / 2, PERIOD, PERIOD, 20 + PERIOD));
+    expect(asked).toHaveLength(1);
+    feed(pacer, frames(60, () => TARGET - PERIOD / 2, PERIOD, PERIOD, 20 + PERIOD));
+    expect(asked).toHaveLength(2);
+    expect(Math.abs(asked[1]!)).toBeCloseTo(PERIOD / 2, 1);
+    // The trial is over: frames at three quarters stay there.
+    for (let w = 0; w < 4; w++) feed(pacer, frames(60, () => TARGET, PERIOD, PERIOD, 20 + PERIOD));
+    expect(asked).toHaveLength(2);
   });
 });

@@ -29,6 +29,8 @@ export interface FramePacerOptions {
    * refresh before.
    */
   targetLead?: number;
+  /** Whether to try the target half a period away once, at the start, and keep the better (default true). */
+  tryOtherHalf?: boolean;
 }
 
 export interface SampledFrame {
@@ -48,9 +50,11 @@ export class FramePacer {
   readonly #window: number;
   readonly #gain: number;
   readonly #minShiftMs: number;
-  readonly #targetLead: number;
+  #targetLead: number;
   #frames: SampledFrame[] = [];
   #running = false;
+  /** The start-up trial of the two targets (below); undefined once one is chosen. */
+  #trial: TargetTrial | undefined;
 
   constructor(
     private readonly requestShift: (shiftMs: number) => void,
@@ -60,6 +64,7 @@ export class FramePacer {
     this.#gain = options.gain ?? 0.6;
     this.#minShiftMs = options.minShiftMs ?? 1;
     this.#targetLead = options.targetLead ?? 0.75;
+    this.#trial = options.tryOtherHalf === false ? undefined : { ages: [], windowsAtTarget: 0 };
   }
 
   /** Samples every frame `video` shows from now on. */
@@ -89,12 +94,50 @@ export class FramePacer {
     if (!(Math.abs(refreshMs - frameMs) <= refreshMs * 0.05)) return null;
     const lead = circularMean(frames.map((f) => f.sampledAt - f.presentedAt), refreshMs);
     // Landing earlier than the target (a longer lead) means the clock should run later.
-    const shiftMs = wrap(lead - refreshMs * this.#targetLead, refreshMs) * this.#gain;
+    const errorMs = wrap(lead - refreshMs * this.#targetLead, refreshMs);
+    if (this.#trial !== undefined) this.#judgeTrial(this.#trial, frames, Math.abs(errorMs) <= refreshMs * SETTLED_SHARE);
+    const shiftMs = errorMs * this.#gain;
     if (Math.abs(shiftMs) < this.#minShiftMs) return null;
     this.requestShift(shiftMs);
     return shiftMs;
   }
+
+  /**
+   * A lead is known only modulo a period, so a frame clock can settle where every frame is shown a
+   * refresh later than it could be, and nothing in the lead says so. How old frames are when shown
+   * does: the refresh that samples a frame less its RTP time (the node's clock, so only differences
+   * between windows mean anything). Once settled at the target, the pacer measures that age, moves
+   * to the target half a period away, measures again, and keeps whichever showed frames younger.
+   */
+  #judgeTrial(trial: TargetTrial, frames: SampledFrame[], settled: boolean): void {
+    trial.windowsAtTarget++;
+    if (!settled || trial.windowsAtTarget < SETTLE_WINDOWS) return;
+    trial.ages.push({ targetLead: this.#targetLead, ageMs: median(frames.map((f) => f.refreshAt - f.rtpTimestamp / RTP_CLOCK_PER_MS)) });
+    if (trial.ages.length === 1) {
+      this.#targetLead = (this.#targetLead + 0.5) % 1;
+      trial.windowsAtTarget = 0;
+      return;
+    }
+    const [first, second] = trial.ages as [FrameAge, FrameAge];
+    if (first.ageMs < second.ageMs) this.#targetLead = first.targetLead;
+    this.#trial = undefined;
+  }
 }
+
+interface FrameAge {
+  targetLead: number;
+  ageMs: number;
+}
+
+interface TargetTrial {
+  ages: FrameAge[];
+  windowsAtTarget: number;
+}
+
+/** Windows at a target before its frames' age is measured: the clock moves a share of the error per window. */
+const SETTLE_WINDOWS = 2;
+/** Within this share of a period of the target, frames count as landing at it. */
+const SETTLED_SHARE = 0.1;
 
 function steps(values: number[]): number[] {
   return values.slice(1).map((value, i) => value - (values[i] ?? value)).filter((step) => step > 0);
