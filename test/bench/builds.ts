@@ -11,7 +11,7 @@
  *    and then cached. Measured at the node: the browser adds the WebRTC setup of every game alike.
  * The archive is generated under the system's temp dir and deleted afterwards. Writes test/bench/results/builds.json.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -30,31 +30,19 @@ import { startLocalSystem, type LocalSystem } from '../../infra/local/system.js'
 import { sha256OfFile } from '../../protocol/build-hash.js';
 import { uploadArchive } from '../../studio-cli/uploader.js';
 import { createSession } from '../support/api.js';
-import { debianGameArchive, debianGameManifest } from '../support/debian-game-build.js';
+import { debianGameArchive, debianGameFolder } from '../support/debian-game-build.js';
 import { connectSignalling } from '../support/signalling-client.js';
 import { api } from '../integration/services/helpers/http.js';
 import { signUp } from '../integration/services/helpers/studio.js';
 
 const BUILD_BYTES = Number(process.env['BENCH_BUILD_BYTES'] ?? 1024 ** 3);
-const BLOCK_BYTES = 64 * 1024 ** 2;
 const MB = 1024 ** 2;
 
-/** A valid x11 build of about BUILD_BYTES: the Debian game plus an incompressible data file, gzip storing rather than compressing. */
+/** A valid x11 build of about BUILD_BYTES: the Debian game plus incompressible data, gzip storing rather than compressing. */
 async function writeBigArchive(dir: string): Promise<string> {
-  const source = join(dir, 'source');
-  await mkdir(source);
-  await writeFile(join(source, 'game.json'), JSON.stringify(debianGameManifest({ id: 'big-game', version: '1.0.0', title: 'Big game' })));
-  await writeFile(join(source, 'run.sh'), '#!/bin/sh\nexec /usr/games/lbreakout2\n', { mode: 0o755 });
-  const block = randomBytes(BLOCK_BYTES);
-  const data = createWriteStream(join(source, 'data.bin'));
-  for (let written = 0; written < BUILD_BYTES; written += BLOCK_BYTES) {
-    // Each block differs in its first bytes, so no two are alike for a deduplicating store.
-    block.writeUInt32LE(written / BLOCK_BYTES, 0);
-    if (!data.write(block)) await new Promise<void>((resolve) => data.once('drain', () => resolve()));
-  }
-  await new Promise<void>((resolve, reject) => data.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  const source = await debianGameFolder(dir, BUILD_BYTES, { id: 'big-game', version: '1.0.0', title: 'Big game' });
   const archive = join(dir, 'big.tar.gz');
-  await tar.c({ gzip: { level: 0 }, cwd: source, file: archive, portable: true }, ['game.json', 'run.sh', 'data.bin']);
+  await tar.c({ gzip: { level: 0 }, cwd: source, file: archive, portable: true }, ['game.json', 'run.sh', 'bin', 'data.bin']);
   await rm(source, { recursive: true });
   return archive;
 }
