@@ -8,13 +8,15 @@
  * while the next shows none. Where they land is luck of the two clocks' phase; a player who
  * stopped pressing keys kept one phase and saw 51 fps, another phase gave 58. The page measures,
  * for every frame it samples, how long before the sampling the frame arrived, and once per
- * window asks for the shift that brings the circular mean of that lead to half a period.
+ * window asks for the shift that brings the circular mean of that lead to its target, a short
+ * margin before the refresh.
  * It only paces when the display refreshes at the frame rate (a 144 Hz screen has no phase to
  * keep) and when the shift is worth asking for.
  */
+import { RefreshPeriod, shownAt } from './display-time.js';
 
 export interface FramePacerOptions {
-  /** Frames per report; at 60 fps one a second. */
+  /** Frames per report; at 60 fps about two a second, just over the node's limit of one shift per half second. */
   window?: number;
   /** How much of the measured error each report asks to correct: less than all, since frames jitter. */
   gain?: number;
@@ -22,15 +24,10 @@ export interface FramePacerOptions {
   minShiftMs?: number;
   /**
    * How long before the refresh that samples it a frame should arrive, as a share of the refresh
-   * period. A frame must reach the compositor some milliseconds before the refresh, and a lead is
-   * only known modulo a period: one that just misses that deadline, shown a refresh late, looks
-   * like one that made it. Midway was past the deadline of this machine's Chromium (every frame a
-   * refresh late); three quarters makes it and still leaves a quarter period of jitter before the
-   * refresh before.
+   * period. The shorter the lead, the younger the frame when shown; a frame that arrives after
+   * that refresh waits a whole period for the next, so the lead keeps a margin for jitter.
    */
   targetLead?: number;
-  /** Whether to try the target half a period away once, at the start, and keep the better (default true). */
-  tryOtherHalf?: boolean;
 }
 
 export interface SampledFrame {
@@ -40,6 +37,8 @@ export interface SampledFrame {
   sampledAt: number;
   /** When the frame was handed to the compositor (metadata.presentationTime). */
   presentedAt: number;
+  /** When the frame is shown (display-time.ts), the end of the latency the page measures. */
+  displayAt: number;
   /** The frame's RTP timestamp (90 kHz), whose steps give the frame period. */
   rtpTimestamp: number;
 }
@@ -50,29 +49,34 @@ export class FramePacer {
   readonly #window: number;
   readonly #gain: number;
   readonly #minShiftMs: number;
-  #targetLead: number;
+  readonly #targetLead: number;
   #frames: SampledFrame[] = [];
   #running = false;
-  /** The start-up trial of the two targets (below); undefined once one is chosen. */
-  #trial: TargetTrial | undefined;
 
   constructor(
     private readonly requestShift: (shiftMs: number) => void,
     options: FramePacerOptions = {},
   ) {
-    this.#window = options.window ?? 60;
+    this.#window = options.window ?? 32;
     this.#gain = options.gain ?? 0.6;
     this.#minShiftMs = options.minShiftMs ?? 1;
-    this.#targetLead = options.targetLead ?? 0.75;
-    this.#trial = options.tryOtherHalf === false ? undefined : { ages: [], windowsAtTarget: 0 };
+    this.#targetLead = options.targetLead ?? 0.2;
   }
 
   /** Samples every frame `video` shows from now on. */
   start(video: HTMLVideoElement): void {
     this.#running = true;
+    const refresh = new RefreshPeriod();
     const onFrame = (now: number, meta: VideoFrameCallbackMetadata): void => {
       if (!this.#running) return;
-      this.add({ refreshAt: now, sampledAt: performance.now(), presentedAt: meta.presentationTime, rtpTimestamp: meta.rtpTimestamp ?? 0 });
+      refresh.add(now);
+      this.add({
+        refreshAt: now,
+        sampledAt: performance.now(),
+        presentedAt: meta.presentationTime,
+        displayAt: shownAt(meta.expectedDisplayTime, meta.presentationTime, refresh.ms),
+        rtpTimestamp: meta.rtpTimestamp ?? 0,
+      });
       video.requestVideoFrameCallback(onFrame);
     };
     video.requestVideoFrameCallback(onFrame);
@@ -94,50 +98,26 @@ export class FramePacer {
     if (!(Math.abs(refreshMs - frameMs) <= refreshMs * 0.05)) return null;
     const lead = circularMean(frames.map((f) => f.sampledAt - f.presentedAt), refreshMs);
     // Landing earlier than the target (a longer lead) means the clock should run later.
-    const errorMs = wrap(lead - refreshMs * this.#targetLead, refreshMs);
-    if (this.#trial !== undefined) this.#judgeTrial(this.#trial, frames, Math.abs(errorMs) <= refreshMs * SETTLED_SHARE);
-    const shiftMs = errorMs * this.#gain;
+    const shiftMs = shownLate(frames, refreshMs) ? refreshMs * SWEEP_STEP : wrap(lead - refreshMs * this.#targetLead, refreshMs) * this.#gain;
     if (Math.abs(shiftMs) < this.#minShiftMs) return null;
     this.requestShift(shiftMs);
     return shiftMs;
   }
-
-  /**
-   * A lead is known only modulo a period, so a frame clock can settle where every frame is shown a
-   * refresh later than it could be, and nothing in the lead says so. How old frames are when shown
-   * does: the refresh that samples a frame less its RTP time (the node's clock, so only differences
-   * between windows mean anything). Once settled at the target, the pacer measures that age, moves
-   * to the target half a period away, measures again, and keeps whichever showed frames younger.
-   */
-  #judgeTrial(trial: TargetTrial, frames: SampledFrame[], settled: boolean): void {
-    trial.windowsAtTarget++;
-    if (!settled || trial.windowsAtTarget < SETTLE_WINDOWS) return;
-    trial.ages.push({ targetLead: this.#targetLead, ageMs: median(frames.map((f) => f.refreshAt - f.rtpTimestamp / RTP_CLOCK_PER_MS)) });
-    if (trial.ages.length === 1) {
-      this.#targetLead = (this.#targetLead + 0.5) % 1;
-      trial.windowsAtTarget = 0;
-      return;
-    }
-    const [first, second] = trial.ages as [FrameAge, FrameAge];
-    if (first.ageMs < second.ageMs) this.#targetLead = first.targetLead;
-    this.#trial = undefined;
-  }
 }
 
-interface FrameAge {
-  targetLead: number;
-  ageMs: number;
+/**
+ * Chromium can settle into showing every frame a refresh after the one whose callback samples it,
+ * whatever the lead: frames are then a period older than they need be, and only the display time
+ * says so. In traces it left that state at one phase of the frames against its refreshes, a
+ * different one each session, and then stayed out of it at the target. So while frames are shown
+ * late the pacer sweeps the clock later, a step a window, until they are not.
+ */
+function shownLate(frames: SampledFrame[], refreshMs: number): boolean {
+  return median(frames.map((f) => f.displayAt - f.refreshAt)) >= refreshMs / 2;
 }
 
-interface TargetTrial {
-  ages: FrameAge[];
-  windowsAtTarget: number;
-}
-
-/** Windows at a target before its frames' age is measured: the clock moves a share of the error per window. */
-const SETTLE_WINDOWS = 2;
-/** Within this share of a period of the target, frames count as landing at it. */
-const SETTLED_SHARE = 0.1;
+/** The sweep's step, as a share of the period: small enough that the phase that ends the late showing is not jumped over. */
+const SWEEP_STEP = 0.15;
 
 function steps(values: number[]): number[] {
   return values.slice(1).map((value, i) => value - (values[i] ?? value)).filter((step) => step > 0);

@@ -2,8 +2,10 @@
  * Input-to-display latency on the <video> element path (input-latency.ts says what is measured).
  * For each video frame the page composites (requestVideoFrameCallback) it reads the game's
  * input-sequence strip back from the pixels and takes the frame's `expectedDisplayTime`, the
- * refresh at which the browser expects it on screen, as the moment its inputs were shown.
+ * refresh at which the browser expects it on screen, as the moment its inputs were shown (moved to
+ * a later refresh where Chromium names one from before the frame arrived: display-time.ts).
  */
+import { RefreshPeriod, shownAt } from './display-time.js';
 import { InputLatency } from './input-latency.js';
 import { StripReader } from './strip-reader.js';
 
@@ -27,6 +29,7 @@ export class LatencyMeter implements DisplayMeter {
    */
   framesPresented = 0;
   private readonly strip = new StripReader();
+  private readonly refresh = new RefreshPeriod();
   /** Reads finish in the order frames came, so samples keep that order too. */
   private reading: Promise<void> = Promise.resolve();
   private running = false;
@@ -47,14 +50,16 @@ export class LatencyMeter implements DisplayMeter {
     this.running = false;
   }
 
-  private onFrame(_now: number, meta: VideoFrameCallbackMetadata): void {
+  private onFrame(now: number, meta: VideoFrameCallbackMetadata): void {
     if (!this.running) return;
     this.framesSeen++;
     this.framesPresented = meta.presentedFrames;
+    this.refresh.add(now);
+    const displayAt = shownAt(meta.expectedDisplayTime, meta.presentationTime, this.refresh.ms);
     const seq = this.strip.read(this.video, meta.mediaTime);
     this.reading = this.reading.then(async () => {
       const shown = await seq;
-      if (shown !== null) this.latency.frameShown(shown, meta.expectedDisplayTime);
+      if (shown !== null) this.latency.frameShown(shown, displayAt);
     });
     this.video.requestVideoFrameCallback((now, next) => this.onFrame(now, next));
   }

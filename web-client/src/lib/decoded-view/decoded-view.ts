@@ -117,7 +117,7 @@ export class DecodedView implements DisplayMeter {
       if (refresh !== this.#lastShownRefresh) {
         this.#lastShownRefresh = refresh;
         this.framesSeen++;
-        this.onShown({ refreshAt: refresh, sampledAt: refresh, presentedAt: painted.paintedAt, rtpTimestamp: painted.rtpTimestamp });
+        this.onShown({ refreshAt: refresh, sampledAt: refresh, presentedAt: painted.paintedAt, displayAt: refresh, rtpTimestamp: painted.rtpTimestamp });
       }
       if (painted.seq !== null) this.latency.frameShown(painted.seq, refresh);
     }
