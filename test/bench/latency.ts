@@ -87,6 +87,9 @@ interface RunResult {
   samples: number;
   framesDropped: number;
   view: StreamView;
+  /** Pacer windows during the measurement, and how many of them showed frames a refresh late. */
+  pacerWindows: number;
+  lateWindows: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -152,6 +155,8 @@ async function measure(name: ModeName): Promise<RunResult> {
       samples: samples.length,
       framesDropped: video()?.framesDropped ?? 0,
       view: end.view,
+      pacerWindows: end.pacing.windows - start.pacing.windows,
+      lateWindows: end.pacing.lateWindows - start.pacing.lateWindows,
     };
   } finally {
     for (const hog of hogs) hog.kill('SIGKILL');
@@ -178,7 +183,7 @@ for (let round = 1; round <= ROUNDS; round++) {
   for (const name of selected) {
     const result = await measure(name);
     runs[name].push(result);
-    console.log(`round ${round} ${name}: p50 ${result.p50.toFixed(1)} ms, p95 ${result.p95.toFixed(1)} ms, ${result.fps.toFixed(1)} fps (${result.view})`);
+    console.log(`round ${round} ${name}: p50 ${result.p50.toFixed(1)} ms, p95 ${result.p95.toFixed(1)} ms, ${result.fps.toFixed(1)} fps (${result.view}; ${result.lateWindows} of ${result.pacerWindows} pacer windows late)`);
   }
 }
 
@@ -201,7 +206,7 @@ const ours = {
     runs: Object.fromEntries(
       Object.entries(runs).map(([name, list]) => [
         name,
-        list.map((r) => ({ p50: round1(r.p50), p95: round1(r.p95), fps: round1(r.fps), shown_fps: round1(r.shownFps), game_fps: round1(r.gameFps), samples: r.samples, encoder_drops: r.framesDropped })),
+        list.map((r) => ({ p50: round1(r.p50), p95: round1(r.p95), fps: round1(r.fps), shown_fps: round1(r.shownFps), game_fps: round1(r.gameFps), samples: r.samples, encoder_drops: r.framesDropped, pacer_windows: r.pacerWindows, late_windows: r.lateWindows })),
       ]),
     ),
   },

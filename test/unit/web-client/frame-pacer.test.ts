@@ -75,6 +75,7 @@ describe('FramePacer', () => {
     for (let w = 0; w < 3; w++) feed(pacer, frames(60, () => TARGET - w * PERIOD * 0.15, PERIOD, PERIOD, true));
     expect(asked).toHaveLength(3);
     expect(asked.every((shift) => shift === asked[0] && shift > 0 && shift < PERIOD / 4)).toBe(true);
+    expect(pacer.report).toMatchObject({ windows: 3, lateWindows: 3 });
     // Shown at their sampling refresh again: back to the target, the shorter way round.
     feed(pacer, frames(60, () => TARGET - PERIOD * 0.45));
     expect(asked.at(-1)).toBeCloseTo(-PERIOD * 0.45, 1);

@@ -43,6 +43,16 @@ export interface SampledFrame {
   rtpTimestamp: number;
 }
 
+/** What the pacer has seen so far, for the stats overlay's readers (tests, benchmarks). */
+export interface PacingReport {
+  /** Windows it judged: frames at the display's rate. */
+  windows: number;
+  /** Of those, the windows whose frames were shown a refresh late (each a sweep step). */
+  lateWindows: number;
+  /** The last window's lead (ms before the sampling refresh), null before the first. */
+  leadMs: number | null;
+}
+
 const RTP_CLOCK_PER_MS = 90;
 
 export class FramePacer {
@@ -52,6 +62,7 @@ export class FramePacer {
   readonly #targetLead: number;
   #frames: SampledFrame[] = [];
   #running = false;
+  readonly #report: PacingReport = { windows: 0, lateWindows: 0, leadMs: null };
 
   constructor(
     private readonly requestShift: (shiftMs: number) => void,
@@ -86,6 +97,10 @@ export class FramePacer {
     this.#running = false;
   }
 
+  get report(): PacingReport {
+    return { ...this.#report };
+  }
+
   /** Adds one sampled frame; every `window` frames it may ask for a shift. Returns the shift asked, if any. */
   add(frame: SampledFrame): number | null {
     this.#frames.push(frame);
@@ -97,8 +112,12 @@ export class FramePacer {
     // Written to fail on NaN too: without RTP timestamps there is no frame period to lock to.
     if (!(Math.abs(refreshMs - frameMs) <= refreshMs * 0.05)) return null;
     const lead = circularMean(frames.map((f) => f.sampledAt - f.presentedAt), refreshMs);
+    const late = shownLate(frames, refreshMs);
+    this.#report.windows++;
+    if (late) this.#report.lateWindows++;
+    this.#report.leadMs = lead;
     // Landing earlier than the target (a longer lead) means the clock should run later.
-    const shiftMs = shownLate(frames, refreshMs) ? refreshMs * SWEEP_STEP : wrap(lead - refreshMs * this.#targetLead, refreshMs) * this.#gain;
+    const shiftMs = late ? refreshMs * SWEEP_STEP : wrap(lead - refreshMs * this.#targetLead, refreshMs) * this.#gain;
     if (Math.abs(shiftMs) < this.#minShiftMs) return null;
     this.requestShift(shiftMs);
     return shiftMs;

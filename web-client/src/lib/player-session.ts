@@ -6,7 +6,7 @@
 import { ApiClient } from './api-client.js';
 import { FrameWatchdog } from './frame-watchdog.js';
 import { InputCapture } from './input-capture.js';
-import { FramePacer } from './frame-pacer.js';
+import { FramePacer, type PacingReport } from './frame-pacer.js';
 import { DecodedView } from './decoded-view/decoded-view.js';
 import { LatencyMeter, type DisplayMeter } from './latency-meter.js';
 import { place, type PlacementProgress } from './placement-flow.js';
@@ -51,6 +51,8 @@ export interface PlayerSnapshot {
   firstFrameAt: number | null;
   /** What the stream says about its encoder and encode times (JoinOptions.inspect), null when not read. */
   encodedStream: EncodedStreamReport | null;
+  /** What the frame pacer saw: how often frames were shown a refresh late (frame-pacer.ts). */
+  pacing: PacingReport;
 }
 
 export interface JoinOptions {
@@ -291,6 +293,7 @@ export class PlayerSession {
       failedNodes: this.failedNodes.map((failed) => failed.nodeId),
       firstFrameAt: this.watchdog.firstFrameAt,
       encodedStream: this.inspector?.report ?? null,
+      pacing: this.pacer.report,
     };
   }
 
