@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { FramePacer, type SampledFrame } from '../../../web-client/src/lib/frame-pacer.js';
 
 const PERIOD = 1000 / 60;
-/** The lead the pacer aims for by default: a fifth of a period before the sampling refresh. */
-const TARGET = PERIOD * 0.2;
+/** The lead the pacer aims for by default: 0.35 of a period before the sampling refresh. */
+const TARGET = PERIOD * 0.35;
 
 /**
  * `count` frames at 60 fps on a 60 Hz display, each arriving `lead(i)` ms before it is sampled,
@@ -25,7 +25,7 @@ describe('FramePacer', () => {
   it('asks once a window to move frames to the target lead, the shorter way round', () => {
     const asked: number[] = [];
     const pacer = new FramePacer((shift) => asked.push(shift), { window: 60, gain: 1 });
-    // Arriving 1 ms before sampling, 2.3 ms short of the target: the clock should run earlier by that.
+    // Arriving 1 ms before sampling, 4.8 ms short of the target: the clock should run earlier by that.
     const results = feed(pacer, frames(60, () => 1));
     expect(results.slice(0, 59).every((result) => result === null)).toBe(true);
     expect(asked).toHaveLength(1);

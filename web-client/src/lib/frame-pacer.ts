@@ -71,7 +71,7 @@ export class FramePacer {
     this.#window = options.window ?? 32;
     this.#gain = options.gain ?? 0.6;
     this.#minShiftMs = options.minShiftMs ?? 1;
-    this.#targetLead = options.targetLead ?? 0.2;
+    this.#targetLead = options.targetLead ?? 0.35;
   }
 
   /** Samples every frame `video` shows from now on. */
