@@ -127,9 +127,10 @@ export class FramePacer {
 /**
  * Chromium can settle into showing every frame a refresh after the one whose callback samples it,
  * whatever the lead: frames are then a period older than they need be, and only the display time
- * says so. In traces it left that state at one phase of the frames against its refreshes, a
- * different one each session, and then stayed out of it at the target. So while frames are shown
- * late the pacer sweeps the clock later, a step a window, until they are not.
+ * says so. In traces it mostly left that state as the frames' phase moved (and at times on its
+ * own), then stayed out of it at the target; some sessions kept it through every phase
+ * (docs/latency.md). So while frames are shown late the pacer sweeps the clock later, a step a
+ * window, until they are not.
  */
 function shownLate(frames: SampledFrame[], refreshMs: number): boolean {
   return median(frames.map((f) => f.displayAt - f.refreshAt)) >= refreshMs / 2;
