@@ -15,6 +15,9 @@ import { CheckSchedule, type CheckScheduleOptions } from './check-schedule.js';
 import { launchBrowser, type Browser } from './chromium.js';
 import { playSynthetic, type SyntheticPlay } from './synthetic-player.js';
 
+/** How long a synthetic player plays by default: long enough that its median latency is steady from one check to the next. */
+export const DEFAULT_PLAY_MS = 8_000;
+
 export interface CheckerOptions {
   controlPlaneUrl: string;
   checkerId: string;
@@ -22,7 +25,7 @@ export interface CheckerOptions {
   privateKey: KeyObject;
   /** Synthetic players at once: a node declaring more slots is checked with this many. */
   maxSessions?: number;
-  /** How long each synthetic player plays. */
+  /** How long each synthetic player plays (DEFAULT_PLAY_MS). */
   playMs?: number;
   /**
    * How often a check with one synthetic player has it read the stream (encoder, encode time)
@@ -99,7 +102,7 @@ export class Checker {
 
   /** Plays `min(slots, maxSessions)` synthetic players on the node at once and reports them. */
   async check(nodeId: string, slots: number): Promise<CheckVerdict> {
-    const { checkerId, controlPlaneUrl, privateKey, maxSessions = 4, playMs = 8_000 } = this.#options;
+    const { checkerId, controlPlaneUrl, privateKey, maxSessions = 4, playMs = DEFAULT_PLAY_MS } = this.#options;
     const startedAt = Date.now();
     const players = Math.max(1, Math.min(slots, maxSessions));
     const grant = (usageKey: PlayerUsageKey): Promise<CheckSessionGranted | null> => this.#grant(nodeId, usageKey);

@@ -7,7 +7,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pino from 'pino';
 import { loadOrCreateIdentity } from '../../edge-node/identity.js';
-import { Checker } from './checker.js';
+import { Checker, DEFAULT_PLAY_MS } from './checker.js';
 import { formatCheckerSpec } from './checker-spec.js';
 
 function number(min: number, max: number): (value: string) => number {
@@ -26,7 +26,7 @@ const cli = new Command()
   .requiredOption('--lat <degrees>', 'where this checker stands', number(-90, 90))
   .requiredOption('--lng <degrees>', 'where this checker stands', number(-180, 180))
   .addOption(new Option('--max-sessions <n>', 'synthetic players at once per check').argParser(number(1, 64)).default(4))
-  .addOption(new Option('--play-ms <ms>', 'how long each synthetic player plays').argParser(number(1000, 600_000)).default(8_000))
+  .addOption(new Option('--play-ms <ms>', 'how long each synthetic player plays').argParser(number(1000, 600_000)).default(DEFAULT_PLAY_MS))
   .addOption(new Option('--mean-interval <ms>', 'mean time between two checks of a node').argParser(number(1000, 7 * 24 * 3_600_000)).default(30 * 60_000))
   .addOption(new Option('--join-delay <ms>', 'a new node is checked within this long').argParser(number(0, 3_600_000)).default(10_000))
   .addOption(new Option('--log-level <level>', 'pino log level').default('info').env('LOG_LEVEL'))
