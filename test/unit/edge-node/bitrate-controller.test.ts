@@ -19,6 +19,16 @@ function feed(c: BitrateController, bps: number, from: number, ms: number): numb
   return now;
 }
 
+/** Feeds the same estimate every 100 ms from 0 for `ms`, with the encoder sending `sentKbps` whatever its target; returns the time reached. */
+function feedSending(c: BitrateController, estimateBps: number, sentKbps: number, ms: number): number {
+  let now = 0;
+  for (; now < ms; now += 100) {
+    c.onEstimate(estimateBps, now);
+    c.onSent((sentKbps * 100) / 8, now);
+  }
+  return now;
+}
+
 describe('bitrate controller', () => {
   it('steps down full size, then half size, then half rate as the ladder says', () => {
     expect(ladder.map((r) => `${r.width}x${r.height}@${r.fps}`)).toEqual(['1280x720@60', '640x360@60', '640x360@30']);
@@ -111,12 +121,8 @@ describe('bitrate controller', () => {
 
   it('takes the ceiling from the rate actually sent when loss came, not from a target the encoder never reached', () => {
     const c = controller(3000);
-    let now = 0;
-    for (; now < 8000; now += 100) {
-      c.onEstimate(4_400_000, now);
-      // The encoder sends 2.9 Mbit/s whatever its target.
-      c.onSent((2900 * 100) / 8, now);
-    }
+    // The encoder sends 2.9 Mbit/s whatever its target.
+    const now = feedSending(c, 4_400_000, 2900, 8000);
     expect(c.decision.kbps).toBeGreaterThan(3500);
     c.onSent((2900 * 100) / 8, now);
     // The cut goes under what was sent, so the queue behind the link drains.
@@ -128,11 +134,7 @@ describe('bitrate controller', () => {
 
   it('does not take the ceiling from an encoder that sent far less than asked (starved of CPU, it dropped frames)', () => {
     const c = controller(3000);
-    let now = 0;
-    for (; now < 3000; now += 100) {
-      c.onEstimate(3_400_000, now);
-      c.onSent((900 * 100) / 8, now);
-    }
+    const now = feedSending(c, 3_400_000, 900, 3000);
     const target = c.decision.kbps;
     c.onReceiverReport({ fractionLost: 0.1 }, now);
     feed(c, 3_400_000, now + 100, 4000);

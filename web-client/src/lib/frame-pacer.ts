@@ -5,8 +5,8 @@
  *
  * At 60 fps on a 60 Hz display each refresh shows the newest frame. A frame that lands next to a
  * refresh races it: a few milliseconds of jitter either way and two frames share one refresh
- * while the next shows none. Where they land is luck of the two clocks' phase; a player who
- * stopped pressing keys kept one phase and saw 51 fps, another phase gave 58. The page measures,
+ * while the next shows none. Where they land is luck of the two clocks' phase, and a phase kept
+ * for a whole session can cost a player several frames a second. The page measures,
  * for every frame it samples, how long before the sampling the frame arrived, and once per
  * window asks for the shift that brings the circular mean of that lead to its target, a short
  * margin before the refresh.
@@ -49,8 +49,6 @@ export interface PacingReport {
   windows: number;
   /** Of those, the windows whose frames were shown a refresh late (each a sweep step). */
   lateWindows: number;
-  /** The last window's lead (ms before the sampling refresh), null before the first. */
-  leadMs: number | null;
 }
 
 const RTP_CLOCK_PER_MS = 90;
@@ -62,7 +60,7 @@ export class FramePacer {
   readonly #targetLead: number;
   #frames: SampledFrame[] = [];
   #running = false;
-  readonly #report: PacingReport = { windows: 0, lateWindows: 0, leadMs: null };
+  readonly #report: PacingReport = { windows: 0, lateWindows: 0 };
 
   constructor(
     private readonly requestShift: (shiftMs: number) => void,
@@ -115,7 +113,6 @@ export class FramePacer {
     const late = shownLate(frames, refreshMs);
     this.#report.windows++;
     if (late) this.#report.lateWindows++;
-    this.#report.leadMs = lead;
     // Landing earlier than the target (a longer lead) means the clock should run later.
     const shiftMs = late ? refreshMs * SWEEP_STEP : wrap(lead - refreshMs * this.#targetLead, refreshMs) * this.#gain;
     if (Math.abs(shiftMs) < this.#minShiftMs) return null;
