@@ -3,6 +3,11 @@
  * aimed at start + n * period and skipping ticks missed after a stall instead of bursting them
  * out; optionally pulled forward when input arrives (render on input), never closer than about
  * half a period to the previous frame; shifted by the node's `pace` advice.
+ *
+ * Paced, the loop renders on its clock alone. Pacing means the player's display refreshes at the
+ * frame rate and the clock is locked to land each frame just before a refresh, so every refresh
+ * already has its frame: one rendered on input lands in the same refresh as a clock frame and
+ * cannot be shown sooner than it, and pulling the clock to the input would undo the lock.
  */
 
 /** An input may pull the next frame forward, but never closer than this to the previous one. */
@@ -44,6 +49,8 @@ export class FrameLoop {
   private inputSinceFrame = false;
   private timer: unknown;
   private running = false;
+  /** The node has paced the clock: frames are locked to the player's display refreshes. */
+  private paced = false;
 
   constructor(private readonly options: FrameLoopOptions) {
     this.periodMs = 1000 / options.fps;
@@ -77,10 +84,12 @@ export class FrameLoop {
 
   /**
    * Moves the clock by `shiftMs` (positive: later), the node's `pace` advice. Half a period at
-   * most: the page measures again and corrects a second later.
+   * most: the page measures again and corrects a second later. A shift of 0 (a node checking
+   * that the game reads its commands) changes nothing.
    */
   pace(shiftMs: number): void {
-    if (!this.running) return;
+    if (!this.running || shiftMs === 0) return;
+    this.paced = true;
     const shift = Math.max(-this.periodMs / 2, Math.min(this.periodMs / 2, shiftMs));
     this.clock.clearTimer(this.timer);
     this.nextTickAt += shift;
@@ -114,7 +123,7 @@ export class FrameLoop {
   }
 
   private frameSoonForInput(): void {
-    if (!this.running || !this.renderOnInput || !this.options.ready()) return;
+    if (!this.running || !this.renderOnInput || this.paced || !this.options.ready()) return;
     const earliest = this.lastFrameAt + this.minInputGapMs;
     if (earliest >= this.nextTickAt) return;
     this.clock.clearTimer(this.timer);

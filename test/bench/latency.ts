@@ -1,9 +1,11 @@
 /**
  * npm run bench:latency — input-to-display latency over the whole path on this machine (control
  * plane, edge node, demo game, x264, mediasoup, headless Chromium), 1280x720 at 60 fps, loopback.
- * Each input is timed from its DOM event's timeStamp to the expected display time of the first
- * frame that shows it, every input counted (web-client/src/lib/input-latency.ts,
- * docs/latency.md). Rows, run interleaved round by round, medians over the rounds:
+ * Each input is timed from its DOM event's timeStamp to the refresh at which the compositor draws
+ * the first frame that shows it, every input counted (web-client/src/lib/input-latency.ts,
+ * display-time.ts, docs/latency.md); after the inputs, each run on the <video> view checks those
+ * display times against Chromium's trace of its draws (latency/draw-check.ts). Rows, run
+ * interleaved round by round, medians over the rounds:
  *
  * - tuned_canvas, tuned_video_element: the service as shipped, with the page painting decoded
  *   frames itself or handing the track to a <video> element; `tuned` repeats the page's default.
@@ -16,6 +18,9 @@
  *   on a 1280x720 virtual display, uploaded and published as a studio build, fetched,
  *   sandboxed, captured and stamped by the node (edge-node/x11/), interleaved with the others.
  *   Its keys move the game's menu highlight.
+ *
+ * The control plane and the node run in a process of their own (test/support/system-process.ts), as
+ * `npm start` runs them, apart from this one's browser automation.
  *
  * Every row runs with the node's CPU priority, the baseline too: the machine's other work then
  * weighs on all rows alike, so that fixed_tick against baseline compares the latency measures
@@ -30,24 +35,27 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { startLocalSystem } from '../../infra/local/system.js';
-import type { EdgeNodeOptions } from '../../edge-node/edge-node.js';
-import { DEMO_GAME_ID, demoGameLaunch } from '../../edge-node/game-library.js';
+import { DEMO_GAME_ID } from '../../edge-node/game-library.js';
+import { CpuPriority } from '../../edge-node/priority/cpu-priority.js';
 import type { PlayerSnapshot } from '../../web-client/src/lib/player-session.js';
 import type { StreamView } from '../../web-client/src/lib/view-choice.js';
 import { launchBrowser } from '../support/browser.js';
 import { debianGameArchive } from '../support/debian-game-build.js';
 import { api } from '../integration/services/helpers/http.js';
 import { signUp, upload, writeArchive } from '../integration/services/helpers/studio.js';
+import { checkAgainstDraws, type DrawCheck } from './latency/draw-check.js';
+import { startSystemProcess, type SystemSpec } from '../support/system-process.js';
 
 const INPUTS = Number(process.env['BENCH_INPUTS'] ?? 240);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const WARMUP_MS = 3000;
+/** After the inputs, how long the page's display times are checked against Chromium's own draws. */
+const DRAW_CHECK_MS = 2000;
 /** The hog is killed with the run; this bounds it should the bench itself die. */
 const HOG_LIMIT_MS = 120_000;
 
 interface Mode {
-  node: Pick<EdgeNodeOptions, 'lowLatency' | 'cpuPriority' | 'games'>;
+  node: Omit<SystemSpec, 'name'>;
   /** The page's view; undefined lets the page choose its default. */
   view?: StreamView;
   hog?: boolean;
@@ -60,12 +68,11 @@ const DEMO_KEYS = ['KeyW', 'KeyD', 'KeyS', 'KeyA'];
 const DEBIAN_GAME_KEYS = ['ArrowDown', 'ArrowDown', 'ArrowUp', 'ArrowUp'];
 
 const tuned: Mode['node'] = { lowLatency: true, cpuPriority: true };
-const fixedTickGame = new Map([[DEMO_GAME_ID, demoGameLaunch({ fixedTick: true })]]);
 const modes = {
   tuned_canvas: { node: tuned, view: 'canvas' },
   tuned_video_element: { node: tuned, view: 'video' },
-  fixed_tick: { node: { ...tuned, games: fixedTickGame } },
-  baseline: { node: { lowLatency: false, cpuPriority: true, games: fixedTickGame }, view: 'video' },
+  fixed_tick: { node: { ...tuned, fixedTick: true } },
+  baseline: { node: { lowLatency: false, cpuPriority: true, fixedTick: true }, view: 'video' },
   loaded: { node: tuned, hog: true },
   loaded_without_priority: { node: { ...tuned, cpuPriority: false }, hog: true },
   x11: { node: tuned, debianGame: true },
@@ -87,9 +94,11 @@ interface RunResult {
   samples: number;
   framesDropped: number;
   view: StreamView;
-  /** Pacer windows during the measurement, and how many of them showed frames a refresh late. */
+  /** Pacer windows during the measurement, and after how many of them it asked the node for a shift. */
   pacerWindows: number;
-  lateWindows: number;
+  pacerShifts: number;
+  /** The <video> view's display times against the compositor's draws (draw-check.ts); null on the canvas view. */
+  drawCheck: DrawCheck | null;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -109,12 +118,15 @@ function startHogs(): ChildProcess[] {
 
 async function measure(name: ModeName): Promise<RunResult> {
   const mode: Mode = modes[name];
-  // Started before the node takes its priority, which the processes this one starts later
-  // inherit: the browser does, standing in for the player's own machine, which a busy rig does
-  // not slow; the hogs, the rig's other work, must not.
+  // The hogs start first, at the ordinary priority of the rig's other work. Where the node takes
+  // CPU priority, so does this process before it starts the browser, which inherits it: the
+  // browser stands in for the player's own machine, which a busy rig does not slow.
   const hogs = mode.hog ? startHogs() : [];
-  const system = await startLocalSystem({ logger: pino({ level: 'warn' }), nodes: [{ name: `bench-${name}`, slots: 1, latencyStrip: true, ...mode.node }] }).catch((error: unknown) => {
+  const player = mode.node.cpuPriority ? await CpuPriority.start({ logger: pino({ level: 'warn' }), groupName: `edgeplay-bench-player-${process.pid}` }) : undefined;
+  await player?.apply(process.pid, 'node');
+  const system = await startSystemProcess({ name: `bench-${name}`, ...mode.node }).catch(async (error: unknown) => {
     for (const hog of hogs) hog.kill('SIGKILL');
+    await player?.close();
     throw error;
   });
   const browser = await launchBrowser();
@@ -129,10 +141,8 @@ async function measure(name: ModeName): Promise<RunResult> {
     await page.waitForTimeout(WARMUP_MS);
 
     const snap = (): Promise<PlayerSnapshot> => page.evaluate(() => window.edgeplay!.snapshot()!);
-    const node = system.nodes[0]!;
-    const video = () => [...node.sessions.values()][0]?.video.stats;
     const start = await snap();
-    const gameStart = video()?.framesIn ?? 0;
+    const gameStart = (await system.stats())?.framesIn ?? 0;
     const startedAt = Date.now();
     const keys = mode.debianGame ? DEBIAN_GAME_KEYS : DEMO_KEYS;
     for (let i = 0; i < INPUTS; i++) {
@@ -145,23 +155,27 @@ async function measure(name: ModeName): Promise<RunResult> {
     await page.waitForTimeout(500);
     const end = await snap();
     const seconds = (Date.now() - startedAt) / 1000;
+    const videoEnd = await system.stats();
+    const drawCheck = end.view === 'video' ? await checkAgainstDraws(browser.context, page, DRAW_CHECK_MS) : null;
     const samples = end.latencySamples.slice(start.latencySamples.length).sort((a, b) => a - b);
     return {
       p50: percentile(samples, 50),
       p95: percentile(samples, 95),
       fps: (end.framesPresented - start.framesPresented) / seconds,
       shownFps: (end.framesSeen - start.framesSeen) / seconds,
-      gameFps: ((video()?.framesIn ?? 0) - gameStart) / seconds,
+      gameFps: ((videoEnd?.framesIn ?? 0) - gameStart) / seconds,
       samples: samples.length,
-      framesDropped: video()?.framesDropped ?? 0,
+      framesDropped: videoEnd?.framesDropped ?? 0,
       view: end.view,
       pacerWindows: end.pacing.windows - start.pacing.windows,
-      lateWindows: end.pacing.lateWindows - start.pacing.lateWindows,
+      pacerShifts: end.pacing.shifts - start.pacing.shifts,
+      drawCheck,
     };
   } finally {
     for (const hog of hogs) hog.kill('SIGKILL');
     await browser.close();
     await system.close();
+    await player?.close();
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -183,11 +197,16 @@ for (let round = 1; round <= ROUNDS; round++) {
   for (const name of selected) {
     const result = await measure(name);
     runs[name].push(result);
-    console.log(`round ${round} ${name}: p50 ${result.p50.toFixed(1)} ms, p95 ${result.p95.toFixed(1)} ms, ${result.fps.toFixed(1)} fps (${result.view}; ${result.lateWindows} of ${result.pacerWindows} pacer windows late)`);
+    const check = result.drawCheck;
+    const against = check
+      ? `; against ${check.frames} draws: meter ${check.meterMinusDraw.p50} ms [${check.meterMinusDraw.min}, ${check.meterMinusDraw.max}], expectedDisplayTime ${check.expectedMinusDraw.p50} ms [${check.expectedMinusDraw.min}, ${check.expectedMinusDraw.max}]`
+      : '';
+    console.log(`round ${round} ${name}: p50 ${result.p50.toFixed(1)} ms, p95 ${result.p95.toFixed(1)} ms, ${result.fps.toFixed(1)} fps (${result.view}; ${result.pacerShifts} shifts in ${result.pacerWindows} pacer windows${against})`);
   }
 }
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
+const drawCheckJson = (check: DrawCheck) => ({ frames: check.frames, meter_minus_draw_ms: check.meterMinusDraw, expected_display_time_minus_draw_ms: check.expectedMinusDraw });
 const summary = (name: ModeName) => {
   const list = runs[name] ?? [];
   return { p50: round1(median(list.map((r) => r.p50))), p95: round1(median(list.map((r) => r.p95))), fps: round1(median(list.map((r) => r.fps))) };
@@ -202,11 +221,11 @@ const ours = {
   latency_bench: {
     inputs: INPUTS,
     rounds: ROUNDS,
-    measured: 'input event timeStamp to expectedDisplayTime of the first frame showing it, every input counted; medians over rounds',
+    measured: 'input event timeStamp to the refresh at which the compositor draws the first frame showing it, every input counted; medians over rounds',
     runs: Object.fromEntries(
       Object.entries(runs).map(([name, list]) => [
         name,
-        list.map((r) => ({ p50: round1(r.p50), p95: round1(r.p95), fps: round1(r.fps), shown_fps: round1(r.shownFps), game_fps: round1(r.gameFps), samples: r.samples, encoder_drops: r.framesDropped, pacer_windows: r.pacerWindows, late_windows: r.lateWindows })),
+        list.map((r) => ({ p50: round1(r.p50), p95: round1(r.p95), fps: round1(r.fps), shown_fps: round1(r.shownFps), game_fps: round1(r.gameFps), samples: r.samples, encoder_drops: r.framesDropped, pacer_windows: r.pacerWindows, pacer_shifts: r.pacerShifts, ...(r.drawCheck ? { draw_check: drawCheckJson(r.drawCheck) } : {}) })),
       ]),
     ),
   },

@@ -10,6 +10,8 @@
  * - `network_baseline`: the same measures as `impaired` through the same namespace with no
  *   impairment, in the same run, so the table shows what the impairment costs.
  *
+ * The control plane and node run in a process of their own (test/support/system-process.ts).
+ *
  * `BENCH_SCENARIOS=capped` (a comma-separated list of baseline, impaired, capped, burst) runs only
  * those, which is how one scenario is iterated on; only their keys are merged.
  *
@@ -46,7 +48,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function behindLink<T>(impairment: Impairment, run: (play: PlayBehindLink) => Promise<T>): Promise<T> {
-  const play = await playBehindLink({ impairment, latencyStrip: true });
+  const play = await playBehindLink({ impairment, latencyStrip: true, ownProcess: true });
   try {
     await sleep(WARMUP_MS);
     await play.resetFrameGaps();
@@ -77,11 +79,10 @@ interface Span {
 /** Runs `during` and reports the frames delivered, the longest gap and the node's sent video bitrate over it. */
 async function measureSpan(play: PlayBehindLink, during: () => Promise<void>): Promise<Span> {
   await play.resetFrameGaps();
-  const stats = play.session().video.stats;
-  const before = { ...stats };
+  const before = await play.videoStats();
   const pageOrigin = await play.page.evaluate(() => performance.timeOrigin);
   const encodedAt: Array<{ at: number; encoded: number }> = [];
-  const sampler = setInterval(() => encodedAt.push({ at: Date.now(), encoded: stats.framesEncoded }), NODE_SAMPLE_MS);
+  const sampler = setInterval(() => void play.videoStats().then((sampled) => encodedAt.push({ at: Date.now(), encoded: sampled.framesEncoded }), () => undefined), NODE_SAMPLE_MS);
   const started = Date.now();
   try {
     await during();
@@ -89,6 +90,7 @@ async function measureSpan(play: PlayBehindLink, during: () => Promise<void>): P
     clearInterval(sampler);
   }
   const seconds = (Date.now() - started) / 1000;
+  const stats = await play.videoStats();
   const gaps = await play.frameGaps();
   /** Frames the node had encoded by `at` (epoch ms), from the last sample at or before it. */
   const encodedBy = (at: number): number => {
@@ -179,9 +181,9 @@ interface CappedRow {
 
 async function cappedRun(): Promise<CappedRow> {
   return behindLink({ rateKbit: 3000, rttMs: 20 }, async (play) => {
-    const { stats } = play.session().video;
-    const before = { rungChanges: stats.rungChanges, keyframes: stats.keyframes };
+    const before = await play.videoStats();
     const measured = await measureSpan(play, () => sleep(CAPPED_S * 1000));
+    const stats = await play.videoStats();
     return {
       fps: round(measured.fps),
       freeze_max_ms: round(measured.freezeMaxMs),
@@ -202,7 +204,7 @@ async function burstRun(): Promise<{ recoveryMs: number; rateBefore: number; key
     await sleep(3000);
     const before = await play.frameGaps();
     const rateBefore = before.frames / 3;
-    const keyframes = play.session().video.stats.keyframes;
+    const keyframes = (await play.videoStats()).keyframes;
     await play.link.lossBurst(30, 1000);
     const burstEnd = await play.page.evaluate(() => performance.now());
     await sleep(4000);
@@ -216,7 +218,7 @@ async function burstRun(): Promise<{ recoveryMs: number; rateBefore: number; key
         break;
       }
     }
-    return { recoveryMs, rateBefore, keyframes: play.session().video.stats.keyframes - keyframes };
+    return { recoveryMs, rateBefore, keyframes: (await play.videoStats()).keyframes - keyframes };
   });
 }
 

@@ -147,4 +147,20 @@ describe('game SDK frame loop', () => {
     // Clamped to -10 ms: 64 becomes 54, then every 20 ms.
     expect(ticks).toEqual([0, 24, 44, 54, 74, 94]);
   });
+
+  it('once paced, renders on the clock alone: input no longer pulls a frame forward', () => {
+    const clock = new ManualClock();
+    const { loop, ticks } = loopOn(clock);
+    loop.start();
+    // A shift of 0 is no pacing: input still renders at once.
+    loop.pace(0);
+    clock.advanceTo(1000 + 12);
+    loop.inputApplied();
+    expect(ticks).toEqual([0, 12]);
+    loop.pace(2);
+    clock.advanceTo(1000 + 25);
+    loop.inputApplied();
+    clock.advanceTo(1000 + 60);
+    expect(ticks).toEqual([0, 12, 34, 54]);
+  });
 });

@@ -5,15 +5,11 @@ const PERIOD = 1000 / 60;
 /** The lead the pacer aims for by default: 0.35 of a period before the sampling refresh. */
 const TARGET = PERIOD * 0.35;
 
-/**
- * `count` frames at 60 fps on a 60 Hz display, each arriving `lead(i)` ms before it is sampled,
- * and shown at the sampling refresh or, `late`, at the one after.
- */
-function frames(count: number, lead: (i: number) => number, refreshMs = PERIOD, frameMs = PERIOD, late = false): SampledFrame[] {
+/** `count` frames at 60 fps on a 60 Hz display, each arriving `lead(i)` ms before the refresh that samples it. */
+function frames(count: number, lead: (i: number) => number, refreshMs = PERIOD, frameMs = PERIOD): SampledFrame[] {
   return Array.from({ length: count }, (_, i) => {
     const refreshAt = 1000 + i * refreshMs;
-    const sampledAt = refreshAt + 2;
-    return { refreshAt, sampledAt, presentedAt: sampledAt - lead(i), displayAt: refreshAt + (late ? refreshMs : 0), rtpTimestamp: Math.round(90 * (i * frameMs + 980)) };
+    return { refreshAt, presentedAt: refreshAt - lead(i), rtpTimestamp: Math.round(90 * (i * frameMs + 980)) };
   });
 }
 
@@ -25,7 +21,7 @@ describe('FramePacer', () => {
   it('asks once a window to move frames to the target lead, the shorter way round', () => {
     const asked: number[] = [];
     const pacer = new FramePacer((shift) => asked.push(shift), { window: 60, gain: 1 });
-    // Arriving 1 ms before sampling, 4.8 ms short of the target: the clock should run earlier by that.
+    // Arriving 1 ms before the refresh, short of the target: the clock should run earlier by the difference.
     const results = feed(pacer, frames(60, () => 1));
     expect(results.slice(0, 59).every((result) => result === null)).toBe(true);
     expect(asked).toHaveLength(1);
@@ -68,18 +64,20 @@ describe('FramePacer', () => {
     expect(asked).toHaveLength(1);
   });
 
-  it('sweeps the clock later, a step a window, while frames are shown a refresh after their sampling refresh', () => {
+  it('asks after its first window however small the shift, so the node learns the display is locked to the frames', () => {
     const asked: number[] = [];
-    const pacer = new FramePacer((shift) => asked.push(shift), { window: 60, gain: 1 });
-    // At the target, but every frame shown a refresh late: the lead alone would ask nothing.
-    for (let w = 0; w < 3; w++) feed(pacer, frames(60, () => TARGET - w * PERIOD * 0.15, PERIOD, PERIOD, true));
-    expect(asked).toHaveLength(3);
-    expect(asked.every((shift) => shift === asked[0] && shift > 0 && shift < PERIOD / 4)).toBe(true);
-    expect(pacer.report).toMatchObject({ windows: 3, lateWindows: 3 });
-    // Shown at their sampling refresh again: back to the target, the shorter way round.
-    feed(pacer, frames(60, () => TARGET - PERIOD * 0.45));
-    expect(asked.at(-1)).toBeCloseTo(-PERIOD * 0.45, 1);
+    const pacer = new FramePacer((shift) => asked.push(shift), { window: 60, gain: 1, minShiftMs: 1 });
+    feed(pacer, frames(60, () => TARGET + 0.2));
+    feed(pacer, frames(60, () => TARGET + 0.2));
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toBeCloseTo(0.2, 1);
+  });
+
+  it('reports the windows it judged and the shifts it asked for', () => {
+    const pacer = new FramePacer(() => undefined, { window: 60, gain: 1 });
+    feed(pacer, frames(60, () => TARGET + 4));
     feed(pacer, frames(60, () => TARGET));
-    expect(asked).toHaveLength(4);
+    feed(pacer, frames(60, () => 1, 1000 / 144, PERIOD));
+    expect(pacer.report).toEqual({ windows: 2, shifts: 1 });
   });
 });

@@ -6,15 +6,14 @@
  * At 60 fps on a 60 Hz display each refresh shows the newest frame. A frame that lands next to a
  * refresh races it: a few milliseconds of jitter either way and two frames share one refresh
  * while the next shows none. Where they land is luck of the two clocks' phase, and a phase kept
- * for a whole session can cost a player several frames a second. The page measures,
- * for every frame it samples, how long before the sampling the frame arrived, and once per
- * window asks for the shift that brings the circular mean of that lead to its target, a short
- * margin before the refresh.
+ * for a whole session can cost a player several frames a second. The page measures, for every
+ * frame it samples, how long before the sampling refresh began the frame reached the compositor
+ * (its lead), and once per window asks for the shift that brings the circular mean of that lead
+ * to its target, a margin before the refresh, which draws the frame at once (docs/latency.md,
+ * "The pacer's target": shorter margins measured lower medians and longer tails).
  * It only paces when the display refreshes at the frame rate (a 144 Hz screen has no phase to
  * keep) and when the shift is worth asking for.
  */
-import { RefreshPeriod, shownAt } from './display-time.js';
-
 export interface FramePacerOptions {
   /** Frames per report; at 60 fps about two a second, just over the node's limit of one shift per half second. */
   window?: number;
@@ -25,7 +24,8 @@ export interface FramePacerOptions {
   /**
    * How long before the refresh that samples it a frame should arrive, as a share of the refresh
    * period. The shorter the lead, the younger the frame when shown; a frame that arrives after
-   * that refresh waits a whole period for the next, so the lead keeps a margin for jitter.
+   * that refresh waits a whole period for the next, and the one after it then shares a refresh,
+   * so the lead keeps a margin for jitter.
    */
   targetLead?: number;
 }
@@ -33,12 +33,8 @@ export interface FramePacerOptions {
 export interface SampledFrame {
   /** The refresh's timestamp (requestVideoFrameCallback's `now`). */
   refreshAt: number;
-  /** When the page's callback ran, the moment the frame was sampled (performance.now()). */
-  sampledAt: number;
   /** When the frame was handed to the compositor (metadata.presentationTime). */
   presentedAt: number;
-  /** When the frame is shown (display-time.ts), the end of the latency the page measures. */
-  displayAt: number;
   /** The frame's RTP timestamp (90 kHz), whose steps give the frame period. */
   rtpTimestamp: number;
 }
@@ -47,8 +43,8 @@ export interface SampledFrame {
 export interface PacingReport {
   /** Windows it judged: frames at the display's rate. */
   windows: number;
-  /** Of those, the windows whose frames were shown a refresh late (each a sweep step). */
-  lateWindows: number;
+  /** Of those, the windows after which it asked the node for a shift. */
+  shifts: number;
 }
 
 const RTP_CLOCK_PER_MS = 90;
@@ -60,7 +56,7 @@ export class FramePacer {
   readonly #targetLead: number;
   #frames: SampledFrame[] = [];
   #running = false;
-  readonly #report: PacingReport = { windows: 0, lateWindows: 0 };
+  readonly #report: PacingReport = { windows: 0, shifts: 0 };
 
   constructor(
     private readonly requestShift: (shiftMs: number) => void,
@@ -75,17 +71,9 @@ export class FramePacer {
   /** Samples every frame `video` shows from now on. */
   start(video: HTMLVideoElement): void {
     this.#running = true;
-    const refresh = new RefreshPeriod();
     const onFrame = (now: number, meta: VideoFrameCallbackMetadata): void => {
       if (!this.#running) return;
-      refresh.add(now);
-      this.add({
-        refreshAt: now,
-        sampledAt: performance.now(),
-        presentedAt: meta.presentationTime,
-        displayAt: shownAt(meta.expectedDisplayTime, meta.presentationTime, refresh.ms),
-        rtpTimestamp: meta.rtpTimestamp ?? 0,
-      });
+      this.add({ refreshAt: now, presentedAt: meta.presentationTime, rtpTimestamp: meta.rtpTimestamp ?? 0 });
       video.requestVideoFrameCallback(onFrame);
     };
     video.requestVideoFrameCallback(onFrame);
@@ -109,32 +97,17 @@ export class FramePacer {
     const frameMs = median(steps(frames.map((f) => f.rtpTimestamp)).map((step) => step / RTP_CLOCK_PER_MS));
     // Written to fail on NaN too: without RTP timestamps there is no frame period to lock to.
     if (!(Math.abs(refreshMs - frameMs) <= refreshMs * 0.05)) return null;
-    const lead = circularMean(frames.map((f) => f.sampledAt - f.presentedAt), refreshMs);
-    const late = shownLate(frames, refreshMs);
+    const lead = circularMean(frames.map((f) => f.refreshAt - f.presentedAt), refreshMs);
     this.#report.windows++;
-    if (late) this.#report.lateWindows++;
     // Landing earlier than the target (a longer lead) means the clock should run later.
-    const shiftMs = late ? refreshMs * SWEEP_STEP : wrap(lead - refreshMs * this.#targetLead, refreshMs) * this.#gain;
-    if (Math.abs(shiftMs) < this.#minShiftMs) return null;
+    const shiftMs = wrap(lead - refreshMs * this.#targetLead, refreshMs) * this.#gain;
+    // The first window always asks, however small the shift: it tells the node the display is locked to the frames.
+    if (Math.abs(shiftMs) < this.#minShiftMs && this.#report.shifts > 0) return null;
+    this.#report.shifts++;
     this.requestShift(shiftMs);
     return shiftMs;
   }
 }
-
-/**
- * Chromium can settle into showing every frame a refresh after the one whose callback samples it,
- * whatever the lead: frames are then a period older than they need be, and only the display time
- * says so. In traces it mostly left that state as the frames' phase moved (and at times on its
- * own), then stayed out of it at the target; some sessions kept it through every phase
- * (docs/latency.md). So while frames are shown late the pacer sweeps the clock later, a step a
- * window, until they are not.
- */
-function shownLate(frames: SampledFrame[], refreshMs: number): boolean {
-  return median(frames.map((f) => f.displayAt - f.refreshAt)) >= refreshMs / 2;
-}
-
-/** The sweep's step, as a share of the period: small enough that the phase that ends the late showing is not jumped over. */
-const SWEEP_STEP = 0.15;
 
 function steps(values: number[]): number[] {
   return values.slice(1).map((value, i) => value - (values[i] ?? value)).filter((step) => step > 0);

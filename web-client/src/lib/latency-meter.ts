@@ -1,9 +1,9 @@
 /**
  * Input-to-display latency on the <video> element path (input-latency.ts says what is measured).
  * For each video frame the page composites (requestVideoFrameCallback) it reads the game's
- * input-sequence strip back from the pixels and takes the frame's `expectedDisplayTime`, the
- * refresh at which the browser expects it on screen, as the moment its inputs were shown (moved to
- * a later refresh where Chromium names one from before the frame arrived: display-time.ts).
+ * input-sequence strip back from the pixels and takes the refresh at which the compositor draws
+ * the frame as the moment its inputs were shown (display-time.ts says why that, and not
+ * Chromium's expectedDisplayTime).
  */
 import { RefreshPeriod, shownAt } from './display-time.js';
 import { InputLatency } from './input-latency.js';
@@ -53,9 +53,10 @@ export class LatencyMeter implements DisplayMeter {
   private onFrame(now: number, meta: VideoFrameCallbackMetadata): void {
     if (!this.running) return;
     this.framesSeen++;
+    const framesSince = this.framesSeen === 1 ? 1 : meta.presentedFrames - this.framesPresented;
     this.framesPresented = meta.presentedFrames;
     this.refresh.add(now);
-    const displayAt = shownAt(meta.expectedDisplayTime, meta.presentationTime, this.refresh.ms);
+    const displayAt = shownAt({ presentedAt: meta.presentationTime, expectedAt: meta.expectedDisplayTime, refreshAt: now }, this.refresh.ms, framesSince);
     const seq = this.strip.read(this.video, meta.mediaTime);
     this.reading = this.reading.then(async () => {
       const shown = await seq;

@@ -51,7 +51,7 @@ export interface PlayerSnapshot {
   firstFrameAt: number | null;
   /** What the stream says about its encoder and encode times (JoinOptions.inspect), null when not read. */
   encodedStream: EncodedStreamReport | null;
-  /** What the frame pacer saw: how often frames were shown a refresh late (frame-pacer.ts). */
+  /** What the frame pacer did: the windows it judged and the shifts it asked for (frame-pacer.ts). */
   pacing: PacingReport;
 }
 

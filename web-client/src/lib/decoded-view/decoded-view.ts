@@ -3,13 +3,9 @@
  * frames from the video receiver, decodes them with WebCodecs and paints them on a canvas laid
  * over the <video> element, which stays in the page as the surface that takes the player's input.
  *
- * Input-to-display here ends where it does on the <video> path: at the refresh that can first
- * put the frame on screen. For a video frame that is requestVideoFrameCallback's
- * expectedDisplayTime, the deadline of the compositor frame under way when the frame was handed
- * over (in headless Chromium here a few milliseconds after the hand-over, before the callback's
- * own refresh). The canvas has no such callback, so a painted frame counts as displayed at the
- * first refresh that begins at or after its paint (that refresh's requestAnimationFrame
- * timestamp): the same point in the refresh cycle, a little later on average, never earlier.
+ * Input-to-display here ends where it does on the <video> path (display-time.ts): at the first
+ * refresh that begins at or after the frame reached the compositor, here its paint (that
+ * refresh's requestAnimationFrame timestamp).
  */
 import type { SampledFrame } from '../frame-pacer.js';
 import type { DisplayMeter } from '../latency-meter.js';
@@ -117,7 +113,7 @@ export class DecodedView implements DisplayMeter {
       if (refresh !== this.#lastShownRefresh) {
         this.#lastShownRefresh = refresh;
         this.framesSeen++;
-        this.onShown({ refreshAt: refresh, sampledAt: refresh, presentedAt: painted.paintedAt, displayAt: refresh, rtpTimestamp: painted.rtpTimestamp });
+        this.onShown({ refreshAt: refresh, presentedAt: painted.paintedAt, rtpTimestamp: painted.rtpTimestamp });
       }
       if (painted.seq !== null) this.latency.frameShown(painted.seq, refresh);
     }
