@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import type { Impairment } from '../support/impaired-link/impaired-link.js';
 import { playBehindLink, type PlayBehindLink } from '../support/impaired-link/play-behind-link.js';
 
-const INPUTS = Number(process.env['BENCH_INPUTS'] ?? 120);
+const INPUTS = Number(process.env['BENCH_INPUTS'] ?? 240);
 const CAPPED_S = Number(process.env['BENCH_CAPPED_S'] ?? 60);
 const WARMUP_MS = 5000;
 const SCENARIOS = ['baseline', 'impaired', 'capped', 'burst'] as const;
