@@ -28,7 +28,6 @@ export interface DrawCheck {
 
 interface TraceEvent {
   name?: string;
-  ph?: string;
   ts: number;
   args?: Record<string, unknown>;
 }
@@ -76,7 +75,7 @@ export async function checkAgainstDraws(context: BrowserContext, page: Page, dur
   }
 }
 
-export function compare(frames: PageFrame[], events: TraceEvent[]): DrawCheck | null {
+function compare(frames: PageFrame[], events: TraceEvent[]): DrawCheck | null {
   const reached = events
     .filter((e) => e.name === 'SetCurrentFrame Timestamps' && typeof e.args?.['presentation_time'] === 'number')
     .map((e) => (e.args!['presentation_time'] as number) / 1000)
