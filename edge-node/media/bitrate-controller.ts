@@ -1,7 +1,7 @@
 /**
  * Decides the encoder's target bitrate and ladder rung from what the network says: the
- * transport-wide congestion controller's estimate (mediasoup's `bwe` trace, GoogCC over the
- * browser's transport-cc feedback) and the loss in the player's receiver reports.
+ * transport-wide congestion controller's estimate (GoogCC over the browser's transport-cc
+ * feedback, read from mediasoup's transport stats) and the loss in the player's receiver reports.
  *
  * - Down at once: the target never exceeds the estimate less headroom for retransmissions, and a
  *   loss report above the threshold cuts it further, so a link that drops is followed within a
@@ -9,19 +9,25 @@
  * - Up slowly: the target climbs a few percent a second, and only once no loss has been seen for a
  *   while. An estimate that probes past the link's real capacity therefore never drags the
  *   encoder over it in one jump.
- * - A rate that lost packets is remembered as a ceiling; the climb stays below it, so the stream
- *   does not keep knocking on the same limit (each knock is a burst of loss that freezes the
- *   picture). The ceiling is the video rate that was actually sent when the loss came, not the
- *   target: the encoder often sends less than its target, and the congestion controller's estimate
- *   can sit well above a policed link (its probes pass through the policer's bucket), so a target
- *   can be far past what the link ever carried. After a quiet hold spent pressing against it, the
- *   ceiling is raised a step: a small one, so a probe overshoots the link by a few percent at
- *   most, unless the estimate stayed well above the ceiling all through the hold (its
- *   delay-based part sees no queue at the rates its probes reach, as when the link grew); then
- *   each step doubles the last, so a link that grew is found again within half a minute. On a policed link the estimate keeps falling back near what is sent
- *   whenever the queue grows, so the steps stay small there. A step that meets loss doubles
- *   the hold before the next (one that meets none halves it back), so a link that stays where it
- *   is gets knocked on ever more rarely.
+ * - A rate the link could not carry is remembered as a ceiling; the climb stays below it, so the
+ *   stream does not keep knocking on the same limit (each knock is a burst of loss that freezes
+ *   the picture). Two signs say the link could not carry it:
+ *   - loss: then the ceiling is the video rate actually sent, not the target. The encoder often
+ *     sends less than its target, and the estimate can sit well above a policed link (its probes
+ *     pass through the policer's bucket), so a target can be far past what the link ever carried;
+ *   - a queue growing, before any loss: the estimate dropping under the target (GoogCC saw the
+ *     delay grow), or the round trip in the receiver's reports standing a queue's worth over its
+ *     shortest. Only while the target climbs into rates not yet carried: with no ceiling yet,
+ *     what got through becomes it; after a raise, the raise is undone.
+ *   After a quiet hold spent pressing against it, the ceiling is raised a step: a small one, so a
+ *   probe overshoots the link by a few percent at most, unless the estimate stayed well above the
+ *   ceiling all through the hold (its delay-based part sees no queue at the rates its probes
+ *   reach, as when the link grew); then each step doubles the last, so a link that grew is found
+ *   again within half a minute. A step that meets either sign doubles the hold before the next
+ *   (one that meets none halves it back), so a link that stays where it is gets knocked on ever
+ *   more rarely.
+ * - Random loss at or below the threshold (no congestion) caps the target so that few frames span
+ *   a lost packet: each such frame waits a round trip for its retransmission.
  * - Rungs: clearly below the current rung's minimum for `stepDownAfterMs` while the link shows
  *   congestion (loss seen lately) it steps down; comfortably above the rung above for
  *   `stepUpAfterMs` it steps back up, and after a quiet spell it tries the rung above anyway
@@ -29,8 +35,8 @@
  *   carried without loss). Hysteresis keeps it from flapping. Congestion is required because a low estimate alone is not evidence
  *   that the link is short: while the encoder sends less than the link could carry, GoogCC's
  *   estimate stays within a small factor of what is sent, and on a busy machine scheduling noise
- *   reads as delay and pulls it lower still. The round trip is no better a sign there: the same
- *   noise moves it by more than a full queue would.
+ *   reads as delay and pulls it lower still. The round trip is no better a sign for a rung there:
+ *   the same noise moves it by more than a full queue would.
  *
  * Pure: time comes in with each call, so tests drive it with a clock of their own.
  */
@@ -42,6 +48,13 @@ export interface BitrateControllerOptions {
   startKbps: number;
   minKbps: number;
   maxKbps: number;
+  /**
+   * The estimate the congestion controller starts from before it has measured the link, where
+   * known: its first measure under this (and under the target) is a drop like any other.
+   */
+  initialEstimateKbps?: number;
+  /** Largest RTP packet the video is cut into, in bytes. Default 1200 (the packetizer's). */
+  packetBytes?: number;
   /** Share of the estimate the encoder may use; the rest is for retransmissions, audio and RTCP. Default 0.9. */
   headroom?: number;
   /** Largest rise of the target per second, as a fraction of it. Default 0.12. */
@@ -52,14 +65,15 @@ export interface BitrateControllerOptions {
   quietAfterLossMs?: number;
   /**
    * How long the target must press against a ceiling, without loss, before the ceiling is raised;
-   * doubled by each raise that meets loss (up to 4 times), halved back by each that does not. Default 5000 ms.
+   * doubled by each raise that meets loss or a queue (up to 8 times), halved back by each that does not. Default 5000 ms.
    */
   ceilingHoldMs?: number;
-  /** The step (fraction) a ceiling is raised by; doubled for the next while the estimate shows room well above it. Default 0.05. */
+  /** The step (fraction) a ceiling is raised by; doubled for the next while the estimate shows room well above it. Default 0.02. */
   ceilingStep?: number;
   /**
    * After a cut for loss, further loss reports do not cut again for this long: the receiver reports
-   * about a second at a time, and the queue still drains behind the cut. Default 2000 ms.
+   * about a second at a time, and the queue still drains behind the cut. A ceiling taken from a drop
+   * of the estimate holds off the next such drop for as long. Default 2000 ms.
    */
   cutHoldMs?: number;
   /**
@@ -98,13 +112,31 @@ const SENT_FLOOR_SHARE = 0.6;
 /** An estimate at least this many times the ceiling all through a hold lets the steps grow. */
 const ROOM_FACTOR = 1.5;
 /** The longest ceiling hold, as a multiple of `ceilingHoldMs`. */
-const MAX_HOLD_FACTOR = 4;
+const MAX_HOLD_FACTOR = 8;
+/** An estimate that falls under this share of the one before, and under the target, reads as the link's queue growing. */
+const OVERUSE_DROP = 0.9;
+/**
+ * A round trip this much above the shortest one lately means a queue is growing on the link. Above
+ * what scheduling noise adds on a busy machine, and under a bottleneck's usual buffer, so that the
+ * queue is seen before it overflows.
+ */
+const QUEUE_ROUND_TRIP_MS = 25;
+/** The shortest round trip is taken over this window, so that a path that got longer is learned again. */
+const ROUND_TRIP_WINDOW_MS = 30_000;
+/** The most frames that random loss may hit (lose a packet of) at the target: one in twenty. */
+const MAX_FRAME_HIT_SHARE = 0.05;
+/** Loss over the last few seconds of reports under this is a clean link: no cap for it. */
+const CLEAN_LOSS = 0.002;
+/** The reports whose loss the cap follows: long enough that random loss reads as a level, not as single reports. */
+const LOSS_WINDOW_MS = 3000;
 /** What a loss report above the threshold leaves of the target. */
 const LOSS_CUT = 0.85;
 
 export interface ReceiverReport {
   /** Share (0..1) of packets lost since the receiver's previous report. */
   fractionLost: number;
+  /** Round trip to the receiver in ms, where known. */
+  roundTripMs?: number;
 }
 
 export interface BitrateDecision {
@@ -116,10 +148,15 @@ export class BitrateController {
   private readonly options: Required<BitrateControllerOptions>;
   private target: number;
   private rungIndex = 0;
-  private estimateKbps = Infinity;
+  private estimateKbps: number;
   private lastUpdateAt: number | undefined;
   private lastLossAt = -Infinity;
   private lastCutAt = -Infinity;
+  private lastOveruseAt = -Infinity;
+  /** The factor the ceiling was last raised by. */
+  private lastRaise = 1;
+  private readonly roundTrips: Array<{ atMs: number; ms: number }> = [];
+  private readonly recentLoss: Array<{ atMs: number; fractionLost: number }> = [];
   private rungChangedAt = -Infinity;
   private probeWaitMs: number;
   private ceilingKbps = Infinity;
@@ -142,7 +179,7 @@ export class BitrateController {
       lossThreshold: 0.03,
       quietAfterLossMs: 2000,
       ceilingHoldMs: 5000,
-      ceilingStep: 0.05,
+      ceilingStep: 0.02,
       cutHoldMs: 2000,
       stepDownAfterMs: 2000,
       stepDownMargin: 0.9,
@@ -151,9 +188,12 @@ export class BitrateController {
       congestionMemoryMs: 5000,
       probeUpAfterMs: 8000,
       probeUpShare: 0.7,
+      initialEstimateKbps: Infinity,
+      packetBytes: 1200,
       ...options,
     };
     this.target = this.clamp(options.startKbps);
+    this.estimateKbps = options.initialEstimateKbps ?? Infinity;
     this.probeWaitMs = this.options.probeUpAfterMs;
     this.nextCeilingStep = this.options.ceilingStep;
     this.ceilingHoldMs = this.options.ceilingHoldMs;
@@ -170,10 +210,86 @@ export class BitrateController {
   /** The congestion controller's available bitrate, in bit/s. */
   onEstimate(bitsPerSecond: number, nowMs: number): BitrateDecision {
     if (Number.isFinite(bitsPerSecond) && bitsPerSecond > 0) {
+      const previousKbps = this.estimateKbps;
       this.estimateKbps = bitsPerSecond / 1000;
       this.lowestEstimateKbps = Math.min(this.lowestEstimateKbps, this.estimateKbps);
+      // GoogCC answers a growing queue by dropping its estimate under what the link delivered. A
+      // drop that lands under the target says the target is more than the link carries: a ceiling
+      // as surely as a rate that lost packets, and found before the queue overflows. Without it
+      // the estimate recovers a second later and the target climbs straight back into the same
+      // queue, this time until it drops packets. The link carried at least what the new estimate
+      // says (the drop lands under what got through; the first drop is the initial probe's measure
+      // of the link) or what was sent, and less than the target. Apart from the loss episode: a
+      // loss report that follows must still cut.
+      const overuse = Number.isFinite(previousKbps) && this.estimateKbps < previousKbps * OVERUSE_DROP && this.estimateKbps < this.target;
+      if (overuse && this.probing(nowMs)) this.queueGrew(Math.min(this.target, Math.max(this.estimateKbps, this.sent.kbps(nowMs) ?? 0)), nowMs);
     }
     return this.update(nowMs);
+  }
+
+  /**
+   * Under steady random loss (at or below the threshold), the rate at which few frames lose a
+   * packet. A frame that does waits a round trip for its retransmission, and the frames behind it
+   * wait with it: on a link that drops a percent of packets at random, a frame of a dozen packets
+   * is hit one time in nine, and the player feels every hit. Forward error correction would be the
+   * usual answer, but mediasoup forwards none; smaller frames are the one left. Never under what
+   * full size needs with the step-up margin, so random loss alone costs sharpness, never a rung.
+   */
+  private lossCapKbps(nowMs: number): number {
+    while (this.recentLoss.length > 0 && this.recentLoss[0]!.atMs <= nowMs - LOSS_WINDOW_MS) this.recentLoss.shift();
+    // Loss over the threshold is congestion, which the ceiling and the cut answer; this is for the rest.
+    if (this.recentLoss.some((report) => report.fractionLost > this.options.lossThreshold)) return Infinity;
+    const level = this.recentLoss.reduce((sum, report) => sum + report.fractionLost, 0) / Math.max(1, this.recentLoss.length);
+    if (level < CLEAN_LOSS) return Infinity;
+    const packets = Math.log(1 - MAX_FRAME_HIT_SHARE) / Math.log(1 - Math.min(level, 0.5));
+    const kbps = (packets * this.options.packetBytes * 8 * this.rung.fps) / 1000;
+    return Math.max(kbps, this.options.ladder[0]!.minKbps * this.options.stepUpMargin);
+  }
+
+  /**
+   * Whether a growing queue now answers a climb of the target's own: there is no ceiling yet, or it
+   * was raised since it was last set. Once per episode, as for loss.
+   */
+  private probing(nowMs: number): boolean {
+    return (this.ceilingKbps === Infinity || this.ceilingProbed) && nowMs - this.lastOveruseAt >= this.options.cutHoldMs;
+  }
+
+  /**
+   * A queue grew while the target climbed. With no ceiling yet, `carriedKbps` (what got through)
+   * becomes it; after a raise, the raise is undone: the ceiling before it held for a whole hold. So
+   * on a busy machine, where scheduling noise reads as queueing, these signs can refuse steps but
+   * never ratchet the stream down; only loss lowers a ceiling below one that held.
+   */
+  private queueGrew(carriedKbps: number, nowMs: number): void {
+    this.lowerCeiling(this.ceilingKbps === Infinity ? carriedKbps : this.ceilingKbps / this.lastRaise, nowMs);
+    this.lastOveruseAt = nowMs;
+  }
+
+  /** Whether `roundTripMs` stands a queue's worth above the shortest round trip seen lately. */
+  private queueingBy(roundTripMs: number, nowMs: number): boolean {
+    this.roundTrips.push({ atMs: nowMs, ms: roundTripMs });
+    while (this.roundTrips[0]!.atMs < nowMs - ROUND_TRIP_WINDOW_MS) this.roundTrips.shift();
+    const shortest = Math.min(...this.roundTrips.map((sample) => sample.ms));
+    return roundTripMs > shortest + QUEUE_ROUND_TRIP_MS;
+  }
+
+  /**
+   * What the link could not carry, when it lost packets or queued them: the video rate actually
+   * sent over the last second, within the target and at least a share of it.
+   */
+  private failedSentKbps(nowMs: number): number {
+    return Math.min(this.target, Math.max(this.sent.kbps(nowMs) ?? Infinity, this.target * SENT_FLOOR_SHARE));
+  }
+
+  /** `failedKbps` was more than the link carries (it lost packets, or grew the queue): it becomes the ceiling. */
+  private lowerCeiling(failedKbps: number, nowMs: number): void {
+    this.ceilingKbps = Math.min(this.ceilingKbps, failedKbps);
+    this.lowestEstimateKbps = this.estimateKbps;
+    this.ceilingSetAt = nowMs;
+    this.nextCeilingStep = this.options.ceilingStep;
+    // A step up that met trouble was a probe the link refused: wait longer before the next.
+    if (this.ceilingProbed) this.ceilingHoldMs = Math.min(this.ceilingHoldMs * 2, this.options.ceilingHoldMs * MAX_HOLD_FACTOR);
+    this.ceilingProbed = false;
   }
 
   /** `bytes` of video (RTP packets as sent) went out now. */
@@ -182,17 +298,14 @@ export class BitrateController {
   }
 
   /** What the player's receiver reported: loss since its previous report. */
-  onReceiverReport({ fractionLost }: ReceiverReport, nowMs: number): BitrateDecision {
+  onReceiverReport({ fractionLost, roundTripMs }: ReceiverReport, nowMs: number): BitrateDecision {
+    this.recentLoss.push({ atMs: nowMs, fractionLost });
+    // The link's queue is growing under what is being sent: that is a ceiling, found before the queue overflows.
+    if (roundTripMs !== undefined && this.queueingBy(roundTripMs, nowMs) && this.probing(nowMs)) this.queueGrew(this.failedSentKbps(nowMs), nowMs);
     // One cut per congestion episode: the reports that follow a cut still describe packets sent before it.
     if (fractionLost > this.options.lossThreshold && nowMs - this.lastCutAt >= this.options.cutHoldMs) {
-      // What was sent when packets were lost is what the link could not carry.
-      const failedKbps = Math.min(this.target, Math.max(this.sent.kbps(nowMs) ?? Infinity, this.target * SENT_FLOOR_SHARE));
-      this.ceilingKbps = Math.min(this.ceilingKbps, failedKbps);
-      this.lowestEstimateKbps = this.estimateKbps;
-      this.ceilingSetAt = nowMs;
-      this.nextCeilingStep = this.options.ceilingStep;
-      if (this.ceilingProbed) this.ceilingHoldMs = Math.min(this.ceilingHoldMs * 2, this.options.ceilingHoldMs * MAX_HOLD_FACTOR);
-      this.ceilingProbed = false;
+      const failedKbps = this.failedSentKbps(nowMs);
+      this.lowerCeiling(failedKbps, nowMs);
       this.lastCutAt = nowMs;
       // A fixed step under what failed, not one sized by the loss: a burst of random loss is no
       // measure of the link's capacity (the estimate follows that), and a deep cut would step the
@@ -207,7 +320,7 @@ export class BitrateController {
     const elapsedS = this.lastUpdateAt === undefined ? 0 : Math.min(1, Math.max(0, nowMs - this.lastUpdateAt) / 1000);
     this.lastUpdateAt = nowMs;
     this.raiseCeiling(nowMs);
-    const allowed = Math.min(this.estimateKbps * this.options.headroom, this.ceilingKbps * CEILING_SHARE);
+    const allowed = Math.min(this.estimateKbps * this.options.headroom, this.ceilingKbps * CEILING_SHARE, this.lossCapKbps(nowMs));
     if (allowed < this.target) {
       this.target = this.clamp(allowed);
     } else if (nowMs - this.lastLossAt >= this.options.quietAfterLossMs) {
@@ -233,6 +346,7 @@ export class BitrateController {
     const room = this.lowestEstimateKbps >= this.ceilingKbps * ROOM_FACTOR;
     const step = room ? this.nextCeilingStep : this.options.ceilingStep;
     this.ceilingKbps *= 1 + step;
+    this.lastRaise = 1 + step;
     this.nextCeilingStep = step * 2;
     this.lowestEstimateKbps = this.estimateKbps;
     this.ceilingSetAt = nowMs;

@@ -2,6 +2,9 @@
  * Reads what a player's receiver reports (RTCP RR and NACK, through mediasoup's consumer stats) a
  * few times a second, for the bitrate controller.
  *
+ * The round trip mediasoup computes from the same reports goes along with it: a queue growing on
+ * the link shows there before it overflows.
+ *
  * Two measures of loss, whichever is higher:
  * - the receiver report's fraction lost, only when the cumulative count moved (otherwise the same
  *   report would be counted again, so a quiet interval reads as no loss). Receivers send a report
@@ -21,6 +24,8 @@ export interface SendStreamCounters {
   fractionLost: number;
   nackPacketCount: number;
   packetCount: number;
+  /** Round trip in ms, from the receiver's latest report; absent or 0 until one came. */
+  roundTripTime?: number;
 }
 
 /** Fewer packets than this in the NACK window say nothing about the link. */
@@ -42,7 +47,8 @@ export class LossMeter {
     const oldest = this.window[0]!;
     const sent = counters.packetCount - oldest.sent;
     const nacked = sent >= MIN_WINDOW_PACKETS ? Math.min(1, (counters.nackPacketCount - oldest.nacked) / sent) : 0;
-    return { fractionLost: Math.max(reported, nacked) };
+    const roundTrip = counters.roundTripTime;
+    return { fractionLost: Math.max(reported, nacked), ...(roundTrip !== undefined && roundTrip > 0 ? { roundTripMs: roundTrip } : {}) };
   }
 }
 

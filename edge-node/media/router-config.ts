@@ -20,6 +20,13 @@ const h264Parameters = {
 /** Games are stereo; 10 ms packets keep audio as prompt as the video. */
 const opusParameters = { stereo: 1, 'sprop-stereo': 1, minptime: 10, useinbandfec: 1 };
 
+/**
+ * The congestion controller's estimate before it has measured anything (mediasoup's
+ * initialAvailableOutgoingBitrate): enough for the encoder's start. The bitrate controller takes
+ * its first measure under this as a drop, like any other.
+ */
+export const INITIAL_AVAILABLE_BITRATE = 6_000_000;
+
 export const routerMediaCodecs: types.RouterRtpCodecCapability[] = [
   { kind: 'video', mimeType: 'video/H264', clockRate: 90000, parameters: h264Parameters },
   { kind: 'audio', mimeType: 'audio/opus', clockRate: OPUS_CLOCK_RATE, channels: 2, parameters: opusParameters },

@@ -25,7 +25,7 @@ import { KeyframeLimiter } from './keyframe-limiter.js';
 import { requestsKeyframe } from './rtcp-feedback.js';
 import { RungShaper } from './rung-shaper.js';
 import { sameRung, videoLadder, type Rung } from './video-ladder.js';
-import { H264_PAYLOAD_TYPE, PLAYOUT_DELAY_EXTENSION_ID, videoProducerParameters } from './router-config.js';
+import { H264_PAYLOAD_TYPE, INITIAL_AVAILABLE_BITRATE, PLAYOUT_DELAY_EXTENSION_ID, videoProducerParameters } from './router-config.js';
 import { VideoEncoder, type VideoEncoderOptions } from './video-encoder.js';
 
 export interface VideoSourceStats {
@@ -107,7 +107,13 @@ export class VideoSource {
       this.keyframes.request();
     });
     const ladder = videoLadder(encoder.width, encoder.height, encoder.fps);
-    this.controller = new BitrateController({ ladder, startKbps: encoder.bitrateKbps, minKbps: encoder.minBitrateKbps, maxKbps: encoder.maxBitrateKbps });
+    this.controller = new BitrateController({
+      ladder,
+      startKbps: encoder.bitrateKbps,
+      minKbps: encoder.minBitrateKbps,
+      maxKbps: encoder.maxBitrateKbps,
+      initialEstimateKbps: INITIAL_AVAILABLE_BITRATE / 1000,
+    });
     this.shaper = new RungShaper(encoder.width, encoder.height, encoder.fps, latencyStrip ? { width: STRIP_WIDTH, height: STRIP_CELL } : undefined);
     this.encoderRung = this.shaper.rung;
     this.stats.bitrateKbps = encoder.bitrateKbps;

@@ -16,7 +16,8 @@ import { InputGate } from '../input/input-gate.js';
 import { AudioSource } from '../media/audio-source.js';
 import { VideoSource } from '../media/video-source.js';
 import type { VideoEncoderOptions } from '../media/video-encoder.js';
-import { routerMediaCodecs } from '../media/router-config.js';
+import { INITIAL_AVAILABLE_BITRATE, routerMediaCodecs } from '../media/router-config.js';
+import { watchAvailableBitrate } from '../media/available-bitrate.js';
 import { watchReceiverReports } from '../media/receiver-reports.js';
 import { withPlayerArguments } from './player-arguments.js';
 import { SessionCaps } from './session-caps.js';
@@ -52,7 +53,7 @@ export interface StreamSessionOptions {
   onEncoded?: (encodeMs: number) => void;
 }
 
-/** How often the player's receiver reports are read for the bitrate controller. */
+/** How often the player's receiver reports and the congestion controller's estimate are read for the bitrate controller. */
 const REPORT_POLL_MS = 250;
 /** A page on a working network connects its video within a few seconds of joining. */
 const DEFAULT_MEDIA_CONNECT_TIMEOUT_MS = 20_000;
@@ -78,6 +79,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
   private lastPaceAt = -Infinity;
   private endedReason: SessionEndReason | undefined;
   private stopReportWatch: (() => void) | undefined;
+  private stopEstimateWatch: (() => void) | undefined;
   /** Why the session ended, when that has a code of its own for the player (a limit the game broke). */
   endError: AppError | undefined;
 
@@ -151,16 +153,13 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
       ],
       preferUdp: true,
       enableSctp: direction === 'send',
-      initialAvailableOutgoingBitrate: 6_000_000,
+      initialAvailableOutgoingBitrate: INITIAL_AVAILABLE_BITRATE,
       appData: { direction },
     });
     this.transports.set(transport.id, transport);
     if (direction === 'recv') {
-      await transport.enableTraceEvent(['bwe']);
-      transport.on('trace', (trace) => {
-        const available = (trace.info as { availableBitrate?: number }).availableBitrate;
-        if (trace.type === 'bwe' && typeof available === 'number' && available > 0) this.video.setAvailableBitrate(available);
-      });
+      this.stopEstimateWatch?.();
+      this.stopEstimateWatch = watchAvailableBitrate(transport, REPORT_POLL_MS, (bitsPerSecond) => this.video.setAvailableBitrate(bitsPerSecond));
     }
     transport.on('dtlsstatechange', (state) => {
       if (state === 'failed' || state === 'closed') this.end('media_failed');
@@ -244,6 +243,7 @@ export class StreamSession extends EventEmitter<StreamSessionEvents> {
     this.endError = error;
     clearTimeout(this.idleTimer);
     this.stopReportWatch?.();
+    this.stopEstimateWatch?.();
     clearTimeout(this.mediaConnectTimer);
     this.game.removeAllListeners('frame');
     this.game.removeAllListeners('audio');

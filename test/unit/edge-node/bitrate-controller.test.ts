@@ -21,8 +21,13 @@ function feed(c: BitrateController, bps: number, from: number, ms: number): numb
 
 /** Feeds the same estimate every 100 ms from 0 for `ms`, with the encoder sending `sentKbps` whatever its target; returns the time reached. */
 function feedSending(c: BitrateController, estimateBps: number, sentKbps: number, ms: number): number {
-  let now = 0;
-  for (; now < ms; now += 100) {
+  return feedAt(c, estimateBps, sentKbps, 0, ms);
+}
+
+/** As feedSending, from `from`. */
+function feedAt(c: BitrateController, estimateBps: number, sentKbps: number, from: number, ms: number): number {
+  let now = from;
+  for (; now < from + ms; now += 100) {
     c.onEstimate(estimateBps, now);
     c.onSent((sentKbps * 100) / 8, now);
   }
@@ -117,6 +122,77 @@ describe('bitrate controller', () => {
     // Without further loss the ceiling is raised, a step at a time, and the climb goes on past it.
     feed(c, 10_000_000, now, 45_000);
     expect(c.decision.kbps).toBeGreaterThan(before);
+  });
+
+  it('takes a ceiling from an estimate that drops under the target (a growing queue) before any loss, and does not climb straight back', () => {
+    const c = controller(3000);
+    // The encoder sends 2.6 Mbit/s of its 3.5 target while GoogCC reads 3.9 (its probes pass a policer's bucket).
+    let now = feedSending(c, 3_900_000, 2600, 8000);
+    expect(c.decision.kbps).toBeGreaterThan(3400);
+    // The queue grows: GoogCC drops to 2.8, under the target, then recovers a second later.
+    c.onEstimate(2_800_000, now);
+    expect(c.decision.kbps).toBeLessThanOrEqual(Math.round(2800 * 0.9));
+    // The link got 2.8 through, not the 3.5 asked: the climb stays under that until a quiet hold lets it probe a step.
+    const allowed = 2800 * 0.9;
+    now = feedAt(c, 3_900_000, 2600, now + 100, 4500);
+    expect(c.decision.kbps).toBe(Math.round(allowed));
+    feedAt(c, 3_900_000, 2600, now, 2000);
+    expect(c.decision.kbps).toBeGreaterThan(Math.round(allowed));
+    expect(c.decision.kbps).toBeLessThanOrEqual(Math.round(allowed * 1.05));
+  });
+
+  it('takes a ceiling from what was sent when the round trip grows a queue\'s worth, and not for less', () => {
+    const c = controller(3000);
+    let now = feedSending(c, 4_400_000, 2600, 6000);
+    const report = (roundTripMs: number): void => {
+      c.onReceiverReport({ fractionLost: 0, roundTripMs }, now);
+      now = feedAt(c, 4_400_000, 2600, now, 250);
+    };
+    for (let i = 0; i < 8; i++) report(20);
+    const climbing = c.decision.kbps;
+    expect(climbing).toBeGreaterThan(3500);
+    // Scheduling noise on a busy machine: 20 ms more, under a queue's worth.
+    report(40);
+    expect(c.decision.kbps).toBeGreaterThanOrEqual(climbing);
+    // The queue grows: the round trip is 30 ms over the shortest.
+    report(50);
+    expect(c.decision.kbps).toBeLessThanOrEqual(Math.round(2600 * 0.9));
+  });
+
+  it('on a busy machine, where the round trip jumps now and then, refuses steps up but never ratchets the stream down', () => {
+    const c = controller(3000);
+    let now = 0;
+    let lowest = Infinity;
+    for (let poll = 0; now < 90_000; poll++, now += 250) {
+      c.onEstimate(4_400_000, now);
+      // The encoder sends 90% of its target; scheduling noise adds 40 ms to one report in ten.
+      c.onSent((c.decision.kbps * 0.9 * 250) / 8, now);
+      c.onReceiverReport({ fractionLost: 0, roundTripMs: poll % 10 === 9 ? 60 : 20 }, now);
+      if (now >= 10_000) lowest = Math.min(lowest, c.decision.kbps);
+    }
+    // The first jump, in the climb, sets the ceiling at what was sent; later ones only undo raises.
+    expect(lowest).toBeGreaterThan(2000);
+    expect(c.decision.rung.width).toBe(1280);
+  });
+
+  it('takes the first measure under the estimate it started from as a drop: the link measured', () => {
+    const c = new BitrateController({ ladder, startKbps: 4000, minKbps: 300, maxKbps: 8000, initialEstimateKbps: 6000 });
+    // GoogCC's first probe finds 2.9 Mbit/s, then its estimate keeps rising past what a policed link carries.
+    c.onEstimate(2_900_000, 0);
+    feedAt(c, 4_200_000, 2400, 100, 4500);
+    expect(c.decision.kbps).toBe(Math.round(2900 * 0.9));
+  });
+
+  it('without a known starting estimate, takes the first as no drop, and still cuts for loss that follows a drop', () => {
+    const c = controller(6000);
+    c.onEstimate(2_000_000, 0);
+    let now = feed(c, 8_000_000, 100, 20_000);
+    expect(c.decision.kbps).toBe(Math.round(8000 * 0.9));
+    c.onEstimate(4_000_000, now);
+    const afterDrop = c.decision.kbps;
+    expect(afterDrop).toBeLessThanOrEqual(3600);
+    now += 250;
+    expect(c.onReceiverReport({ fractionLost: 0.2 }, now).kbps).toBeLessThan(afterDrop);
   });
 
   it('takes the ceiling from the rate actually sent when loss came, not from a target the encoder never reached', () => {
@@ -215,11 +291,29 @@ describe('bitrate controller', () => {
     expect(c.onReceiverReport({ fractionLost: 0.2 }, now + 2100).kbps).toBeLessThan(first);
   });
 
-  it('ignores loss at or below the threshold (random loss that NACK repairs)', () => {
+  it('answers random loss at or below the threshold with smaller frames, not with a cut for congestion', () => {
     const c = controller(3000);
-    const now = feed(c, 10_000_000, 0, 1000);
+    let now = feed(c, 10_000_000, 0, 1000);
     const before = c.decision.kbps;
-    expect(c.onReceiverReport({ fractionLost: 0.01 }, now).kbps).toBeGreaterThanOrEqual(before);
+    // 1% random loss, reported four times a second: frames of about five packets, so that one in twenty is hit.
+    for (let i = 0; i < 12; i++) {
+      c.onReceiverReport({ fractionLost: 0.01 }, now);
+      now = feed(c, 10_000_000, now, 250);
+    }
+    const fivePackets = Math.round(((Math.log(0.95) / Math.log(0.99)) * 1200 * 8 * 60) / 1000);
+    expect(c.decision.kbps).toBe(fivePackets);
+    expect(c.decision.kbps).toBeGreaterThan(ladder[0]!.minKbps * 1.15);
+    expect(c.decision.rung.width).toBe(1280);
+    // Heavier random loss never takes the stream under what full size needs.
+    for (let i = 0; i < 12; i++) {
+      c.onReceiverReport({ fractionLost: 0.03 }, now);
+      now = feed(c, 10_000_000, now, 250);
+    }
+    expect(c.decision.kbps).toBe(Math.round(ladder[0]!.minKbps * 1.15));
+    expect(c.decision.rung.width).toBe(1280);
+    // Clean again: no ceiling was left behind, and the climb resumes at once.
+    now = feed(c, 10_000_000, now, 8000);
+    expect(c.decision.kbps).toBeGreaterThan(before);
   });
 
   it('keeps the rung when a low estimate comes without congestion (an encoder sending less than the link carries)', () => {

@@ -40,4 +40,10 @@ describe('loss meter', () => {
     meter.update({ packetCount: 0, nackPacketCount: 0, packetsLost: 0, fractionLost: 0 });
     expect(meter.update({ packetCount: 20, nackPacketCount: 5, packetsLost: 0, fractionLost: 0 }).fractionLost).toBe(0);
   });
+
+  it('passes the round trip along once the receiver has reported one', () => {
+    const meter = new LossMeter(4);
+    expect(meter.update({ ...counters(1, 0), roundTripTime: 0 })).toEqual({ fractionLost: 0 });
+    expect(meter.update({ ...counters(2, 0), roundTripTime: 21.5 })).toEqual({ fractionLost: 0, roundTripMs: 21.5 });
+  });
 });
