@@ -44,6 +44,7 @@ import { debianGameArchive } from '../support/debian-game-build.js';
 import { api } from '../integration/services/helpers/http.js';
 import { signUp, upload, writeArchive } from '../integration/services/helpers/studio.js';
 import { checkAgainstDraws, type DrawCheck } from './latency/draw-check.js';
+import { median, percentile } from './statistics.js';
 import { startSystemProcess, type SystemSpec } from '../support/system-process.js';
 
 const INPUTS = Number(process.env['BENCH_INPUTS'] ?? 240);
@@ -99,16 +100,6 @@ interface RunResult {
   pacerShifts: number;
   /** The <video> view's display times against the compositor's draws (draw-check.ts); null on the canvas view. */
   drawCheck: DrawCheck | null;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 }
 
 /** A busy loop per core, at the ordinary priority of the rig's other work (a compile, say). */
