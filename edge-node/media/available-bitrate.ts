@@ -7,23 +7,11 @@
  * smaller fall. Seen a second late, the queue has overflowed before the encoder hears of it.
  */
 import type { types } from 'mediasoup';
+import { pollStats } from './stats-poller.js';
 
 export function watchAvailableBitrate(transport: types.WebRtcTransport, intervalMs: number, onEstimate: (bitsPerSecond: number) => void): () => void {
-  let polling = false;
-  const timer = setInterval(() => {
-    if (polling || transport.closed) return;
-    polling = true;
-    transport
-      .getStats()
-      .then((stats) => {
-        const available = stats[0]?.availableOutgoingBitrate;
-        if (typeof available === 'number' && available > 0 && !transport.closed) onEstimate(available);
-      })
-      .catch(() => undefined)
-      .finally(() => {
-        polling = false;
-      });
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  return pollStats(intervalMs, () => transport.closed, async () => {
+    const available = (await transport.getStats())[0]?.availableOutgoingBitrate;
+    if (typeof available === 'number' && available > 0 && !transport.closed) onEstimate(available);
+  });
 }

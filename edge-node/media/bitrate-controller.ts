@@ -219,8 +219,8 @@ export class BitrateController {
       // the estimate recovers a second later and the target climbs straight back into the same
       // queue, this time until it drops packets. The link carried at least what the new estimate
       // says (the drop lands under what got through; the first drop is the initial probe's measure
-      // of the link) or what was sent, and less than the target. Apart from the loss episode: a
-      // loss report that follows must still cut.
+      // of the link) or what was sent, and less than the target. Kept apart from the loss cut's
+      // episode: a loss report that follows must still cut.
       const overuse = Number.isFinite(previousKbps) && this.estimateKbps < previousKbps * OVERUSE_DROP && this.estimateKbps < this.target;
       if (overuse && this.probing(nowMs)) this.queueGrew(Math.min(this.target, Math.max(this.estimateKbps, this.sent.kbps(nowMs) ?? 0)), nowMs);
     }

@@ -17,6 +17,7 @@
  */
 import type { types } from 'mediasoup';
 import type { ReceiverReport } from './bitrate-controller.js';
+import { pollStats } from './stats-poller.js';
 
 export interface SendStreamCounters {
   packetsLost: number;
@@ -54,22 +55,8 @@ export class LossMeter {
 
 export function watchReceiverReports(consumer: types.Consumer, intervalMs: number, onReport: (report: ReceiverReport) => void): () => void {
   const meter = new LossMeter(Math.max(1, Math.round(1000 / intervalMs)));
-  let polling = false;
-  const timer = setInterval(() => {
-    if (polling || consumer.closed) return;
-    polling = true;
-    consumer
-      .getStats()
-      .then((stats) => {
-        const outbound = stats.find((entry) => entry.type === 'outbound-rtp');
-        if (!outbound || consumer.closed) return;
-        onReport(meter.update(outbound));
-      })
-      .catch(() => undefined)
-      .finally(() => {
-        polling = false;
-      });
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  return pollStats(intervalMs, () => consumer.closed, async () => {
+    const outbound = (await consumer.getStats()).find((entry) => entry.type === 'outbound-rtp');
+    if (outbound && !consumer.closed) onReport(meter.update(outbound));
+  });
 }
