@@ -72,8 +72,8 @@ export interface BitrateControllerOptions {
   ceilingStep?: number;
   /**
    * After a cut for loss, further loss reports do not cut again for this long: the receiver reports
-   * about a second at a time, and the queue still drains behind the cut. A ceiling taken from a drop
-   * of the estimate holds off the next such drop for as long. Default 2000 ms.
+   * about a second at a time, and the queue still drains behind the cut. A ceiling taken from a
+   * growing queue holds off the next queue sign for as long. Default 2000 ms.
    */
   cutHoldMs?: number;
   /**
