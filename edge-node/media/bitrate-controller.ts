@@ -19,7 +19,11 @@
  *     delay grow), or the round trip in the receiver's reports standing a queue's worth over its
  *     shortest. Only while the target climbs into rates not yet carried: with no ceiling yet,
  *     what got through becomes it; after a raise, the raise is undone.
- *   After a quiet hold spent pressing against it, the ceiling is raised a step: a small one, so a
+ *   After a quiet hold spent pressing against it, the ceiling is raised a step, but only once the
+ *   link has carried it: the encoder sent near what the ceiling allows. A simple scene sends well
+ *   under its target, and a raise "proven" by it would be tested by the next busy scene, all at
+ *   once, as loss. (Below a ceiling that keeps the stream off the rung above, the target's say-so
+ *   is enough: trying that rung is the test.) The step is a small one, so a
  *   probe overshoots the link by a few percent at most, unless the estimate stayed well above the
  *   ceiling all through the hold (its delay-based part sees no queue at the rates its probes
  *   reach, as when the link grew); then each step doubles the last, so a link that grew is found
@@ -109,6 +113,8 @@ const PRESSING_SHARE = 0.97;
  * CPU drops frames and sends far less than it was asked for, which says nothing about the link.
  */
 const SENT_FLOOR_SHARE = 0.6;
+/** The link has carried a ceiling once the video sent reached this share of what it allows. */
+const CARRIED_SHARE = 0.9;
 /** An estimate at least this many times the ceiling all through a hold lets the steps grow. */
 const ROOM_FACTOR = 1.5;
 /** The longest ceiling hold, as a multiple of `ceilingHoldMs`. */
@@ -167,6 +173,8 @@ export class BitrateController {
   private ceilingProbed = false;
   /** The lowest estimate since the ceiling was last set or raised. */
   private lowestEstimateKbps = Infinity;
+  /** When the video sent first reached what the ceiling allows, since it was last set or raised. */
+  private carriedAt: number | undefined;
   private readonly sent = new SentRate();
   private belowSince: number | undefined;
   private aboveSince: number | undefined;
@@ -217,12 +225,13 @@ export class BitrateController {
       // drop that lands under the target says the target is more than the link carries: a ceiling
       // as surely as a rate that lost packets, and found before the queue overflows. Without it
       // the estimate recovers a second later and the target climbs straight back into the same
-      // queue, this time until it drops packets. The link carried at least what the new estimate
-      // says (the drop lands under what got through; the first drop is the initial probe's measure
-      // of the link) or what was sent, and less than the target. Kept apart from the loss cut's
-      // episode: a loss report that follows must still cut.
+      // queue, this time until it drops packets. The link carried at least the video's share of what
+      // the new estimate says (the drop lands under what got through; the first drop is the initial
+      // probe's measure of the link, audio and retransmissions included) or what was sent, and less
+      // than the target. Kept apart from the loss cut's episode: a loss report that follows must still cut.
       const overuse = Number.isFinite(previousKbps) && this.estimateKbps < previousKbps * OVERUSE_DROP && this.estimateKbps < this.target;
-      if (overuse && this.probing(nowMs)) this.queueGrew(Math.min(this.target, Math.max(this.estimateKbps, this.sent.kbps(nowMs) ?? 0)), nowMs);
+      const carriedKbps = Math.max(this.estimateKbps * this.options.headroom, this.sent.kbps(nowMs) ?? 0);
+      if (overuse && this.probing(nowMs)) this.queueGrew(Math.min(this.target, carriedKbps), nowMs);
     }
     return this.update(nowMs);
   }
@@ -285,6 +294,7 @@ export class BitrateController {
   private lowerCeiling(failedKbps: number, nowMs: number): void {
     this.ceilingKbps = Math.min(this.ceilingKbps, failedKbps);
     this.lowestEstimateKbps = this.estimateKbps;
+    this.carriedAt = undefined;
     this.ceilingSetAt = nowMs;
     this.nextCeilingStep = this.options.ceilingStep;
     // A step up that met trouble was a probe the link refused: wait longer before the next.
@@ -319,6 +329,7 @@ export class BitrateController {
   private update(nowMs: number): BitrateDecision {
     const elapsedS = this.lastUpdateAt === undefined ? 0 : Math.min(1, Math.max(0, nowMs - this.lastUpdateAt) / 1000);
     this.lastUpdateAt = nowMs;
+    this.noteCarried(nowMs);
     this.raiseCeiling(nowMs);
     const allowed = Math.min(this.estimateKbps * this.options.headroom, this.ceilingKbps * CEILING_SHARE, this.lossCapKbps(nowMs));
     if (allowed < this.target) {
@@ -330,25 +341,40 @@ export class BitrateController {
     return this.decision;
   }
 
+  /** Notes when the link first carried what the ceiling allows: a window of sending, wholly after the ceiling was set, near it. */
+  private noteCarried(nowMs: number): void {
+    if (this.carriedAt !== undefined || this.ceilingKbps === Infinity || nowMs - this.ceilingSetAt < this.sent.windowMs) return;
+    if ((this.sent.kbps(nowMs) ?? 0) >= this.ceilingKbps * CEILING_SHARE * CARRIED_SHARE) this.carriedAt = nowMs;
+  }
+
   /**
-   * A probe upward: after a quiet hold with the target pressing against the ceiling, the ceiling
-   * goes up a step. A hold spent below it (the estimate kept the target lower) tested nothing, so
-   * it waits until the target gets there.
+   * A probe upward: after a quiet hold with the target pressing against the ceiling and the link
+   * carrying it, the ceiling goes up a step. A hold spent below it (the estimate kept the target
+   * lower, or the encoder sent less) tested nothing, so it waits until the stream gets there.
    */
   private raiseCeiling(nowMs: number): void {
     if (this.ceilingKbps === Infinity) return;
-    // Pressing is judged on the target, not on what was sent: on a busy machine the encoder drops
-    // frames and sends well under its target for minutes, and the ceiling must not stick there.
-    const pressing = this.target >= this.ceilingKbps * CEILING_SHARE * PRESSING_SHARE;
+    const allowance = this.ceilingKbps * CEILING_SHARE;
+    const pressing = this.target >= allowance * PRESSING_SHARE;
     if (!pressing || nowMs - Math.max(this.ceilingSetAt, this.lastLossAt) < this.ceilingHoldMs) return;
+    // Carried for long enough that a queue or loss it caused would have been reported.
+    const carried = this.carriedAt !== undefined && nowMs - this.carriedAt >= this.options.cutHoldMs;
+    // On a lower rung kept off the one above by this ceiling, the target's say-so is enough: there
+    // the encoder may send well under its target for minutes (a busy machine drops frames, a small
+    // picture needs less), and the ceiling must not keep the stream small for that. So is an
+    // estimate that measured room well above the ceiling.
+    const upper = this.options.ladder[this.rungIndex - 1];
+    const blocksRung = upper !== undefined && upper.minKbps > allowance;
+    const room = this.lowestEstimateKbps >= this.ceilingKbps * ROOM_FACTOR;
+    if (!carried && !blocksRung && !room) return;
     // The step before this one met no loss.
     if (this.ceilingProbed) this.ceilingHoldMs = Math.max(this.ceilingHoldMs / 2, this.options.ceilingHoldMs);
-    const room = this.lowestEstimateKbps >= this.ceilingKbps * ROOM_FACTOR;
     const step = room ? this.nextCeilingStep : this.options.ceilingStep;
     this.ceilingKbps *= 1 + step;
     this.lastRaise = 1 + step;
     this.nextCeilingStep = step * 2;
     this.lowestEstimateKbps = this.estimateKbps;
+    this.carriedAt = undefined;
     this.ceilingSetAt = nowMs;
     this.ceilingProbed = true;
     if (this.ceilingKbps * CEILING_SHARE >= this.options.maxKbps) this.ceilingKbps = Infinity;

@@ -9,7 +9,7 @@ export class SentRate {
   private readonly samples: Array<{ atMs: number; bytes: number }> = [];
   private firstAtMs: number | undefined;
 
-  constructor(private readonly windowMs = 1000) {}
+  constructor(readonly windowMs = 1000) {}
 
   /** `bytes` of video went out at `nowMs`. */
   add(bytes: number, nowMs: number): void {

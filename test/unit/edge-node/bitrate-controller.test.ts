@@ -132,8 +132,9 @@ describe('bitrate controller', () => {
     // The queue grows: GoogCC drops to 2.8, under the target, then recovers a second later.
     c.onEstimate(2_800_000, now);
     expect(c.decision.kbps).toBeLessThanOrEqual(Math.round(2800 * 0.9));
-    // The link got 2.8 through, not the 3.5 asked: the climb stays under that until a quiet hold lets it probe a step.
-    const allowed = 2800 * 0.9;
+    // The link got 2.8 through, of which the video's share is 2.52, not the 3.5 asked: the climb
+    // stays under that until a quiet hold, with the link carrying it, lets it probe a step.
+    const allowed = 2800 * 0.9 * 0.9;
     now = feedAt(c, 3_900_000, 2600, now + 100, 4500);
     expect(c.decision.kbps).toBe(Math.round(allowed));
     feedAt(c, 3_900_000, 2600, now, 2000);
@@ -180,7 +181,8 @@ describe('bitrate controller', () => {
     // GoogCC's first probe finds 2.9 Mbit/s, then its estimate keeps rising past what a policed link carries.
     c.onEstimate(2_900_000, 0);
     feedAt(c, 4_200_000, 2400, 100, 4500);
-    expect(c.decision.kbps).toBe(Math.round(2900 * 0.9));
+    // The video's share of the link it measured, as a ceiling.
+    expect(c.decision.kbps).toBe(Math.round(2900 * 0.9 * 0.9));
   });
 
   it('without a known starting estimate, takes the first as no drop, and still cuts for loss that follows a drop', () => {
@@ -239,6 +241,39 @@ describe('bitrate controller', () => {
     expect(kbpsAt(21_500)).toBeGreaterThan(held);
   });
 
+  it('raises a ceiling only once the link carried it, not while a simple scene sends well under the target', () => {
+    const c = controller(3000);
+    let now = feedSending(c, 3_400_000, 2800, 3000);
+    c.onSent((2800 * 100) / 8, now);
+    c.onReceiverReport({ fractionLost: 0.1 }, now);
+    const allowed = Math.round(2800 * 0.9);
+    // A simple scene: the encoder sends 80% of its target for half a minute, with no loss.
+    for (const end = now + 30_000; now < end; now += 100) {
+      c.onSent((c.decision.kbps * 0.8 * 100) / 8, now);
+      c.onEstimate(3_400_000, now);
+    }
+    expect(c.decision.kbps).toBe(allowed);
+    // A busy scene sends the whole target: the link carried it, and after a hold the ceiling goes up a step.
+    feed(c, 3_400_000, now, 6000);
+    expect(c.decision.kbps).toBeGreaterThan(allowed);
+    expect(c.decision.kbps).toBeLessThanOrEqual(Math.round(allowed * 1.02));
+  });
+
+  it('raises a ceiling that keeps the stream off the rung above on the target alone, however little the encoder sends', () => {
+    const c = controller(1000);
+    c.onReceiverReport({ fractionLost: 0.1 }, 0);
+    let now = 0;
+    // Two seconds short of full size with congestion: half size.
+    for (; now < 3000; now += 100) c.onEstimate(2_000_000, now);
+    expect(c.decision.rung.width).toBe(640);
+    // The small picture sends a third of its target; the link is there again.
+    for (; now < 90_000; now += 100) {
+      c.onSent((c.decision.kbps * 0.33 * 100) / 8, now);
+      c.onEstimate(2_600_000, now);
+    }
+    expect(c.decision.rung.width).toBe(1280);
+  });
+
   it('doubles its steps while the estimate stays well above the ceiling (the link grew)', () => {
     const c = controller(1000);
     c.onReceiverReport({ fractionLost: 0.1 }, 0);
@@ -258,8 +293,9 @@ describe('bitrate controller', () => {
     const targets: number[] = [];
     for (let now = 0; now < 120_000; now += 50) {
       c.onEstimate(now % 6000 < 1000 ? 4_400_000 : 3_000_000, now);
-      // The encoder sends 85% of its target, in 50 ms slices; the receiver reports once a second.
-      const kbps = c.decision.kbps * 0.85;
+      // The encoder sends 85% of its target in simple scenes and all of it in busy ones (ten seconds
+      // each), in 50 ms slices; the receiver reports once a second.
+      const kbps = c.decision.kbps * (now % 20_000 < 10_000 ? 0.85 : 1);
       c.onSent((kbps * 50) / 8, now);
       sentSince += kbps;
       if (now % 1000 === 950) {
