@@ -146,6 +146,8 @@ interface LatencyRow {
   fps: number;
   freeze_max_ms: number;
   samples: number;
+  /** Video sent over the run: what the bitrate controller settled on for this link. */
+  kbps: number;
   game_fps: number;
   encoded_fps: number;
 }
@@ -162,6 +164,7 @@ async function latencyRun(impairment: Impairment): Promise<LatencyRow> {
       fps: round(measured.fps),
       freeze_max_ms: round(measured.freezeMaxMs),
       samples: samples.length,
+      kbps: Math.round(measured.kbps),
       game_fps: round(measured.gameFps),
       encoded_fps: round(measured.encodedFps),
     };
@@ -234,7 +237,7 @@ for (let i = 0; i < ROUNDS; i++) {
 const medianRow = (rows: LatencyRow[]): LatencyRow | undefined => {
   if (rows.length === 0) return undefined;
   const of = (key: keyof LatencyRow): number => round(median(rows.map((r) => r[key])));
-  return { p50: of('p50'), p95: of('p95'), fps: of('fps'), freeze_max_ms: of('freeze_max_ms'), samples: of('samples'), game_fps: of('game_fps'), encoded_fps: of('encoded_fps') };
+  return { p50: of('p50'), p95: of('p95'), fps: of('fps'), freeze_max_ms: of('freeze_max_ms'), samples: of('samples'), kbps: Math.round(of('kbps')), game_fps: of('game_fps'), encoded_fps: of('encoded_fps') };
 };
 const baseline = medianRow(latencyRounds.baseline);
 const impaired = medianRow(latencyRounds.impaired);
@@ -242,7 +245,7 @@ const capped = runs('capped') ? await cappedRun() : undefined;
 const burst = runs('burst') ? await burstRun() : undefined;
 
 console.log('\nthe stream on bad networks: 1280x720 @ 60 fps, headless Chromium behind an impaired link');
-const row = (r: LatencyRow): Record<string, number> => ({ 'p50 ms': r.p50, 'p95 ms': r.p95, fps: r.fps, 'freeze max ms': r.freeze_max_ms, 'game fps': r.game_fps, 'encoded fps': r.encoded_fps, samples: r.samples });
+const row = (r: LatencyRow): Record<string, number> => ({ 'p50 ms': r.p50, 'p95 ms': r.p95, fps: r.fps, 'freeze max ms': r.freeze_max_ms, 'game fps': r.game_fps, 'encoded fps': r.encoded_fps, samples: r.samples, kbps: r.kbps });
 const table: Record<string, Record<string, number>> = {};
 if (baseline) table[`baseline (no impairment), median of ${ROUNDS}`] = row(baseline);
 if (impaired) table[`impaired 10M/20ms/1%, median of ${ROUNDS}`] = row(impaired);
