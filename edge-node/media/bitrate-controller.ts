@@ -22,8 +22,8 @@
  *   After a quiet hold spent pressing against it, the ceiling is raised a step, but only once the
  *   link has carried it: the encoder sent near what the ceiling allows. A simple scene sends well
  *   under its target, and a raise "proven" by it would be tested by the next busy scene, all at
- *   once, as loss. (Below a ceiling that keeps the stream off the rung above, the target's say-so
- *   is enough: trying that rung is the test.) The step is a small one, so a
+ *   once, as loss. (Below a ceiling that keeps the picture under what its rung needs, or off the
+ *   rung above, the target's say-so is enough.) The step is a small one, so a
  *   probe overshoots the link by a few percent at most, unless the estimate stayed well above the
  *   ceiling all through the hold (its delay-based part sees no queue at the rates its probes
  *   reach, as when the link grew); then each step doubles the last, so a link that grew is found
@@ -359,14 +359,14 @@ export class BitrateController {
     if (!pressing || nowMs - Math.max(this.ceilingSetAt, this.lastLossAt) < this.ceilingHoldMs) return;
     // Carried for long enough that a queue or loss it caused would have been reported.
     const carried = this.carriedAt !== undefined && nowMs - this.carriedAt >= this.options.cutHoldMs;
-    // On a lower rung kept off the one above by this ceiling, the target's say-so is enough: there
-    // the encoder may send well under its target for minutes (a busy machine drops frames, a small
-    // picture needs less), and the ceiling must not keep the stream small for that. So is an
-    // estimate that measured room well above the ceiling.
+    // Under a ceiling that keeps the stream under what its rung needs, or off the rung above, the
+    // target's say-so is enough: the encoder may send well under its target for minutes (a busy
+    // machine drops frames, a simple or small picture needs less), and the ceiling must not keep
+    // the picture poor for that. So is an estimate that measured room well above the ceiling.
     const upper = this.options.ladder[this.rungIndex - 1];
-    const blocksRung = upper !== undefined && upper.minKbps > allowance;
+    const starves = allowance < this.rung.minKbps * this.options.stepUpMargin || (upper !== undefined && upper.minKbps > allowance);
     const room = this.lowestEstimateKbps >= this.ceilingKbps * ROOM_FACTOR;
-    if (!carried && !blocksRung && !room) return;
+    if (!carried && !starves && !room) return;
     // The step before this one met no loss.
     if (this.ceilingProbed) this.ceilingHoldMs = Math.max(this.ceilingHoldMs / 2, this.options.ceilingHoldMs);
     const step = room ? this.nextCeilingStep : this.options.ceilingStep;

@@ -259,6 +259,28 @@ describe('bitrate controller', () => {
     expect(c.decision.kbps).toBeLessThanOrEqual(Math.round(allowed * 1.02));
   });
 
+  it('raises a ceiling under what full size needs on the target alone, however little the encoder sends', () => {
+    const c = new BitrateController({ ladder, startKbps: 4000, minKbps: 300, maxKbps: 8000, initialEstimateKbps: 6000 });
+    // GoogCC's first measure reads the link low; it then settles at 3 Mbit/s.
+    c.onEstimate(1_500_000, 0);
+    expect(c.decision.kbps).toBeLessThan(ladder[0]!.minKbps);
+    // A simple scene sends 80% of the target: the ceiling is never carried, but it starves the picture.
+    let now = 100;
+    for (; now < 60_000; now += 100) {
+      c.onSent((c.decision.kbps * 0.8 * 100) / 8, now);
+      c.onEstimate(3_000_000, now);
+    }
+    const needs = ladder[0]!.minKbps * 1.15;
+    expect(c.decision.kbps).toBeGreaterThanOrEqual(needs * 0.97);
+    // Once the picture has what it needs, further raises wait for the link to carry them.
+    const settled = c.decision.kbps;
+    for (; now < 120_000; now += 100) {
+      c.onSent((c.decision.kbps * 0.8 * 100) / 8, now);
+      c.onEstimate(3_000_000, now);
+    }
+    expect(c.decision.kbps).toBe(settled);
+  });
+
   it('raises a ceiling that keeps the stream off the rung above on the target alone, however little the encoder sends', () => {
     const c = controller(1000);
     c.onReceiverReport({ fractionLost: 0.1 }, 0);
