@@ -74,6 +74,9 @@ interface Span {
   /** The longest gap while the node kept sending frames. */
   freezeMaxNodeSendingMs: number;
   kbps: number;
+  /** Keyframes the node sent: each answers a picture the player lost (a PLI), or starts a new rung. */
+  keyframes: number;
+  rungChanges: number;
   /** Where frames went missing on a busy machine: what the game handed the node, and what the node encoded, per second. */
   gameFps: number;
   encodedFps: number;
@@ -121,6 +124,8 @@ async function measureSpan(play: PlayBehindLink, during: () => Promise<void>): P
     longGaps,
     freezeMaxNodeSendingMs,
     kbps: ((stats.bytesSent - before.bytesSent) * 8) / 1000 / seconds,
+    keyframes: stats.keyframes - before.keyframes,
+    rungChanges: stats.rungChanges - before.rungChanges,
     gameFps: (stats.framesIn - before.framesIn) / seconds,
     encodedFps: (stats.framesEncoded - before.framesEncoded) / seconds,
   };
@@ -148,8 +153,11 @@ interface LatencyRow {
   samples: number;
   /** Video sent over the run: what the bitrate controller settled on for this link. */
   kbps: number;
+  keyframes: number;
+  rung_changes: number;
   game_fps: number;
   encoded_fps: number;
+  long_gaps: Span['longGaps'];
 }
 
 async function latencyRun(impairment: Impairment): Promise<LatencyRow> {
@@ -165,8 +173,11 @@ async function latencyRun(impairment: Impairment): Promise<LatencyRow> {
       freeze_max_ms: round(measured.freezeMaxMs),
       samples: samples.length,
       kbps: Math.round(measured.kbps),
+      keyframes: measured.keyframes,
+      rung_changes: measured.rungChanges,
       game_fps: round(measured.gameFps),
       encoded_fps: round(measured.encodedFps),
+      long_gaps: measured.longGaps,
     };
   });
 }
@@ -189,17 +200,15 @@ async function cappedRun(): Promise<CappedRow> {
   // No warm-up: the start of a session, while the congestion controller first measures the link,
   // is where a capped link used to freeze, and a player sees it.
   return behindLink({ rateKbit: 3000, rttMs: 20 }, async (play) => {
-    const before = await play.videoStats();
     const measured = await measureSpan(play, () => sleep(CAPPED_S * 1000));
-    const stats = await play.videoStats();
     return {
       fps: round(measured.fps),
       freeze_max_ms: round(measured.freezeMaxMs),
       freeze_max_node_sending_ms: round(measured.freezeMaxNodeSendingMs),
       load: round(loadavg()[0]!),
       kbps: Math.round(measured.kbps),
-      rung_changes: stats.rungChanges - before.rungChanges,
-      keyframes: stats.keyframes - before.keyframes,
+      rung_changes: measured.rungChanges,
+      keyframes: measured.keyframes,
       game_fps: round(measured.gameFps),
       encoded_fps: round(measured.encodedFps),
       long_gaps: measured.longGaps,
@@ -238,8 +247,20 @@ for (let i = 0; i < ROUNDS; i++) {
 /** Each measure's median over the rounds, as bench:latency reports its rows. */
 const medianRow = (rows: LatencyRow[]): LatencyRow | undefined => {
   if (rows.length === 0) return undefined;
-  const of = (key: keyof LatencyRow): number => round(median(rows.map((r) => r[key])));
-  return { p50: of('p50'), p95: of('p95'), fps: of('fps'), freeze_max_ms: of('freeze_max_ms'), samples: of('samples'), kbps: Math.round(of('kbps')), game_fps: of('game_fps'), encoded_fps: of('encoded_fps') };
+  const of = (key: Exclude<keyof LatencyRow, 'long_gaps'>): number => round(median(rows.map((r) => r[key])));
+  return {
+    p50: of('p50'),
+    p95: of('p95'),
+    fps: of('fps'),
+    freeze_max_ms: of('freeze_max_ms'),
+    samples: of('samples'),
+    kbps: Math.round(of('kbps')),
+    keyframes: of('keyframes'),
+    rung_changes: of('rung_changes'),
+    game_fps: of('game_fps'),
+    encoded_fps: of('encoded_fps'),
+    long_gaps: [],
+  };
 };
 const baseline = medianRow(latencyRounds.baseline);
 const impaired = medianRow(latencyRounds.impaired);
@@ -247,7 +268,7 @@ const capped = runs('capped') ? await cappedRun() : undefined;
 const burst = runs('burst') ? await burstRun() : undefined;
 
 console.log('\nthe stream on bad networks: 1280x720 @ 60 fps, headless Chromium behind an impaired link');
-const row = (r: LatencyRow): Record<string, number> => ({ 'p50 ms': r.p50, 'p95 ms': r.p95, fps: r.fps, 'freeze max ms': r.freeze_max_ms, 'game fps': r.game_fps, 'encoded fps': r.encoded_fps, samples: r.samples, kbps: r.kbps });
+const row = (r: LatencyRow): Record<string, number> => ({ 'p50 ms': r.p50, 'p95 ms': r.p95, fps: r.fps, 'freeze max ms': r.freeze_max_ms, 'game fps': r.game_fps, 'encoded fps': r.encoded_fps, samples: r.samples, kbps: r.kbps, 'rung changes': r.rung_changes, keyframes: r.keyframes });
 const table: Record<string, Record<string, number>> = {};
 if (baseline) table[`baseline (no impairment), median of ${ROUNDS}`] = row(baseline);
 if (impaired) table[`impaired 10M/20ms/1%, median of ${ROUNDS}`] = row(impaired);
@@ -264,9 +285,10 @@ if (capped) {
   };
 }
 console.table(table);
+const listGaps = (gaps: Span['longGaps']): string => gaps.map((gap) => `${gap.ms} ms at ${gap.atS} s (node sent ${gap.nodeFrames})`).join(', ') || 'none';
+latencyRounds.impaired.forEach((r, i) => console.log(`impaired, round ${i + 1}: gaps of ${LISTED_GAP_MS} ms or more between displayed frames: ${listGaps(r.long_gaps)}`));
 if (capped) {
-  const listed = capped.long_gaps.map((gap) => `${gap.ms} ms at ${gap.atS} s (node sent ${gap.nodeFrames})`).join(', ');
-  console.log(`capped: gaps of ${LISTED_GAP_MS} ms or more between displayed frames: ${listed || 'none'}`);
+  console.log(`capped: gaps of ${LISTED_GAP_MS} ms or more between displayed frames: ${listGaps(capped.long_gaps)}`);
   console.log(`capped: longest freeze while the node kept sending ${capped.freeze_max_node_sending_ms} ms; load average ${capped.load}`);
 }
 if (burst) console.log(`burst of 30% loss for 1 s: full frame rate again ${burst.recoveryMs} ms after it (rate before ${round(burst.rateBefore)} fps, ${burst.keyframes} keyframes)`);
