@@ -158,15 +158,7 @@ export class BitrateController {
   private lastUpdateAt: number | undefined;
   private lastLossAt = -Infinity;
   private lastCutAt = -Infinity;
-  /** The loss that the last cut answered. */
-  private lossAtCut = 0;
   private lastOveruseAt = -Infinity;
-  /**
-   * True from the start until the estimate first stops falling: GoogCC's first measures after its
-   * initial probe can fall for a few polls in a row, each truer than the one before (the probe's
-   * burst passed a policer's bucket), and each is a ceiling.
-   */
-  private settling: boolean;
   /** The factor the ceiling was last raised by. */
   private lastRaise = 1;
   private readonly roundTrips: Array<{ atMs: number; ms: number }> = [];
@@ -210,7 +202,6 @@ export class BitrateController {
     };
     this.target = this.clamp(options.startKbps);
     this.estimateKbps = options.initialEstimateKbps ?? Infinity;
-    this.settling = Number.isFinite(this.estimateKbps);
     this.probeWaitMs = this.options.probeUpAfterMs;
     this.nextCeilingStep = this.options.ceilingStep;
     this.ceilingHoldMs = this.options.ceilingHoldMs;
@@ -240,8 +231,7 @@ export class BitrateController {
       // than the target. Kept apart from the loss cut's episode: a loss report that follows must still cut.
       const overuse = Number.isFinite(previousKbps) && this.estimateKbps < previousKbps * OVERUSE_DROP && this.estimateKbps < this.target;
       const carriedKbps = Math.max(this.estimateKbps * this.options.headroom, this.sent.kbps(nowMs) ?? 0);
-      if (overuse && (this.settling || this.probing(nowMs))) this.queueGrew(Math.min(this.target, carriedKbps), nowMs);
-      this.settling &&= overuse;
+      if (overuse && this.probing(nowMs)) this.queueGrew(Math.min(this.target, carriedKbps), nowMs);
     }
     return this.update(nowMs);
   }
@@ -280,7 +270,7 @@ export class BitrateController {
    * never ratchet the stream down; only loss lowers a ceiling below one that held.
    */
   private queueGrew(carriedKbps: number, nowMs: number): void {
-    this.lowerCeiling(this.ceilingKbps === Infinity || this.settling ? carriedKbps : this.ceilingKbps / this.lastRaise, nowMs);
+    this.lowerCeiling(this.ceilingKbps === Infinity ? carriedKbps : this.ceilingKbps / this.lastRaise, nowMs);
     this.lastOveruseAt = nowMs;
   }
 
@@ -322,13 +312,8 @@ export class BitrateController {
     this.recentLoss.push({ atMs: nowMs, fractionLost });
     // The link's queue is growing under what is being sent: that is a ceiling, found before the queue overflows.
     if (roundTripMs !== undefined && this.queueingBy(roundTripMs, nowMs) && this.probing(nowMs)) this.queueGrew(this.failedSentKbps(nowMs), nowMs);
-    // One cut per congestion episode: the reports that follow a cut still describe packets sent
-    // before it. Unless the loss doubles: then the cut was not under the link (as when GoogCC's
-    // first measure read a policed link high), and retransmissions of what is lost pile onto the
-    // queue until nothing gets through.
-    const escalating = fractionLost >= 2 * this.lossAtCut;
-    if (fractionLost > this.options.lossThreshold && (nowMs - this.lastCutAt >= this.options.cutHoldMs || escalating)) {
-      this.lossAtCut = fractionLost;
+    // One cut per congestion episode: the reports that follow a cut still describe packets sent before it.
+    if (fractionLost > this.options.lossThreshold && nowMs - this.lastCutAt >= this.options.cutHoldMs) {
       const failedKbps = this.failedSentKbps(nowMs);
       this.lowerCeiling(failedKbps, nowMs);
       this.lastCutAt = nowMs;

@@ -76,6 +76,11 @@ export class ImpairedLink {
       await ip('netns', 'add', link.namespace);
       await ip('link', 'add', link.hostDevice, 'type', 'veth', 'peer', 'name', link.peerDevice);
       await ip('link', 'set', link.peerDevice, 'netns', link.namespace);
+      // No IPv6 link-local addresses: one appearing a moment after the link comes up (once its
+      // duplicate check ends) is a network change to Chromium, which then fails a page load in
+      // flight with ERR_NETWORK_CHANGED.
+      await ip('link', 'set', link.hostDevice, 'addrgenmode', 'none');
+      await ip('-n', link.namespace, 'link', 'set', link.peerDevice, 'addrgenmode', 'none');
       await ip('addr', 'add', `${link.hostIp}/30`, 'dev', link.hostDevice);
       await ip('link', 'set', link.hostDevice, 'up');
       await ip('-n', link.namespace, 'addr', 'add', `${link.peerIp}/30`, 'dev', link.peerDevice);
