@@ -230,8 +230,7 @@ export class BitrateController {
       // probe's measure of the link, audio and retransmissions included) or what was sent, and less
       // than the target. Kept apart from the loss cut's episode: a loss report that follows must still cut.
       const overuse = Number.isFinite(previousKbps) && this.estimateKbps < previousKbps * OVERUSE_DROP && this.estimateKbps < this.target;
-      const carriedKbps = Math.max(this.estimateKbps * this.options.headroom, this.sent.kbps(nowMs) ?? 0);
-      if (overuse && this.probing(nowMs)) this.queueGrew(Math.min(this.target, carriedKbps), nowMs);
+      if (overuse && this.probing(nowMs)) this.queueGrew(Math.min(this.target, Math.max(this.estimateKbps * this.options.headroom, this.sent.kbps(nowMs) ?? 0)), nowMs);
     }
     return this.update(nowMs);
   }
