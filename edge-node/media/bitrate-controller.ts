@@ -4,11 +4,13 @@
  * feedback, read from mediasoup's transport stats) and the loss in the player's receiver reports.
  *
  * - Down at once: the target never exceeds the estimate less headroom for retransmissions, and a
- *   loss report above the threshold cuts it further, so a link that drops is followed within a
- *   report or two instead of queueing and freezing.
- * - Up slowly: the target climbs a few percent a second, and only once no loss has been seen for a
- *   while. An estimate that probes past the link's real capacity therefore never drags the
- *   encoder over it in one jump.
+ *   loss report above the threshold cuts it further (once per episode, unless the loss keeps
+ *   growing past the cut), so a link that drops is followed within a report or two instead of
+ *   queueing and freezing.
+ * - Up slowly: the target starts at what the top rung needs, not at the configured start, and
+ *   climbs a few percent a second, and only once no loss has been seen for a while. An estimate
+ *   that probes past the link's real capacity (the first can read a policer's bucket as link)
+ *   therefore never drags the encoder over it in one jump.
  * - A rate the link could not carry is remembered as a ceiling; the climb stays below it, so the
  *   stream does not keep knocking on the same limit (each knock is a burst of loss that freezes
  *   the picture). Two signs say the link could not carry it:
@@ -18,7 +20,8 @@
  *   - a queue growing, before any loss: the estimate dropping under the target (GoogCC saw the
  *     delay grow), or the round trip in the receiver's reports standing a queue's worth over its
  *     shortest. Only while the target climbs into rates not yet carried: with no ceiling yet,
- *     what got through becomes it; after a raise, the raise is undone.
+ *     what got through becomes it; after a raise, the raise is undone. Until a first second of
+ *     video has gone out, each fall of the estimate is the link measured again and lowers it.
  *   After a quiet hold spent pressing against it, the ceiling is raised a step, but only once the
  *   link has carried it: the encoder sent near what the ceiling allows. A simple scene sends well
  *   under its target, and a raise "proven" by it would be tested by the next busy scene, all at
@@ -49,7 +52,15 @@ import type { Rung } from './video-ladder.js';
 
 export interface BitrateControllerOptions {
   ladder: Rung[];
+  /** The rate the stream is configured to start at. */
   startKbps: number;
+  /**
+   * The most the target starts at, whatever `startKbps` says; it climbs from there. GoogCC's first
+   * measure can read a policer's bucket as link, and a start over the link overflows its queue at
+   * once, with retransmissions of what it lost piling on. Default: what the top rung needs, with
+   * the step-up margin.
+   */
+  startCapKbps?: number;
   minKbps: number;
   maxKbps: number;
   /**
@@ -137,6 +148,8 @@ const CLEAN_LOSS = 0.002;
 const LOSS_WINDOW_MS = 3000;
 /** What a loss report above the threshold leaves of the target. */
 const LOSS_CUT = 0.85;
+/** Loss this many times the loss that cut last, within the cut's hold, cuts again. */
+const LOSS_GROWTH = 2;
 
 export interface ReceiverReport {
   /** Share (0..1) of packets lost since the receiver's previous report. */
@@ -151,13 +164,15 @@ export interface BitrateDecision {
 }
 
 export class BitrateController {
-  private readonly options: Required<BitrateControllerOptions>;
+  private readonly options: Required<Omit<BitrateControllerOptions, 'startCapKbps'>>;
   private target: number;
   private rungIndex = 0;
   private estimateKbps: number;
   private lastUpdateAt: number | undefined;
   private lastLossAt = -Infinity;
   private lastCutAt = -Infinity;
+  /** The loss in the report that cut last. */
+  private lossAtCut = 0;
   private lastOveruseAt = -Infinity;
   /** The factor the ceiling was last raised by. */
   private lastRaise = 1;
@@ -200,7 +215,7 @@ export class BitrateController {
       packetBytes: 1200,
       ...options,
     };
-    this.target = this.clamp(options.startKbps);
+    this.target = this.clamp(Math.min(options.startKbps, options.startCapKbps ?? options.ladder[0]!.minKbps * this.options.stepUpMargin));
     this.estimateKbps = options.initialEstimateKbps ?? Infinity;
     this.probeWaitMs = this.options.probeUpAfterMs;
     this.nextCeilingStep = this.options.ceilingStep;
@@ -229,8 +244,17 @@ export class BitrateController {
       // the new estimate says (the drop lands under what got through; the first drop is the initial
       // probe's measure of the link, audio and retransmissions included) or what was sent, and less
       // than the target. Kept apart from the loss cut's episode: a loss report that follows must still cut.
-      const overuse = Number.isFinite(previousKbps) && this.estimateKbps < previousKbps * OVERUSE_DROP && this.estimateKbps < this.target;
-      if (overuse && this.probing(nowMs)) this.queueGrew(Math.min(this.target, Math.max(this.estimateKbps * this.options.headroom, this.sent.kbps(nowMs) ?? 0)), nowMs);
+      // Until a whole window of video has gone out, GoogCC's measures are its first probes', and
+      // the first of them can read a policer's bucket as link: each further fall is the link
+      // measured again, not noise from the encoder's sending, and lowers the ceiling it set. They
+      // are weighed against the rate the stream is configured to start at, not the slow start's.
+      const sentKbps = this.sent.kbps(nowMs);
+      const measuring = sentKbps === undefined;
+      const against = measuring ? Math.max(this.target, this.options.startKbps) : this.target;
+      const overuse = Number.isFinite(previousKbps) && this.estimateKbps < previousKbps * OVERUSE_DROP && this.estimateKbps < against;
+      const carriedKbps = Math.min(against, Math.max(this.estimateKbps * this.options.headroom, sentKbps ?? 0));
+      if (overuse && measuring) this.measured(carriedKbps, nowMs);
+      else if (overuse && this.probing(nowMs)) this.queueGrew(carriedKbps, nowMs);
     }
     return this.update(nowMs);
   }
@@ -273,6 +297,12 @@ export class BitrateController {
     this.lastOveruseAt = nowMs;
   }
 
+  /** GoogCC measured the link, before a first second of video went out, at `carriedKbps` for the video. */
+  private measured(carriedKbps: number, nowMs: number): void {
+    this.lowerCeiling(carriedKbps, nowMs);
+    this.lastOveruseAt = nowMs;
+  }
+
   /** Whether `roundTripMs` stands a queue's worth above the shortest round trip seen lately. */
   private queueingBy(roundTripMs: number, nowMs: number): boolean {
     this.roundTrips.push({ atMs: nowMs, ms: roundTripMs });
@@ -311,15 +341,24 @@ export class BitrateController {
     this.recentLoss.push({ atMs: nowMs, fractionLost });
     // The link's queue is growing under what is being sent: that is a ceiling, found before the queue overflows.
     if (roundTripMs !== undefined && this.queueingBy(roundTripMs, nowMs) && this.probing(nowMs)) this.queueGrew(this.failedSentKbps(nowMs), nowMs);
-    // One cut per congestion episode: the reports that follow a cut still describe packets sent before it.
-    if (fractionLost > this.options.lossThreshold && nowMs - this.lastCutAt >= this.options.cutHoldMs) {
+    // One cut per congestion episode: the reports that follow a cut still describe packets sent
+    // before it. Unless the loss keeps growing well past the loss that cut: then the cut left the
+    // stream over the link, the queue stays full, retransmissions add to it, and within the hold
+    // the loss would climb to every packet (a freeze of half a second at a session's start).
+    const congestion = fractionLost > this.options.lossThreshold;
+    const inHold = nowMs - this.lastCutAt < this.options.cutHoldMs;
+    const growing = inHold && fractionLost >= this.lossAtCut * LOSS_GROWTH;
+    if (congestion && (!inHold || growing)) {
       const failedKbps = this.failedSentKbps(nowMs);
       this.lowerCeiling(failedKbps, nowMs);
       this.lastCutAt = nowMs;
-      // A fixed step under what failed, not one sized by the loss: a burst of random loss is no
-      // measure of the link's capacity (the estimate follows that), and a deep cut would step the
-      // ladder down for it. Under what was sent rather than under the target, so the queue drains.
-      this.target = this.clamp(failedKbps * LOSS_CUT);
+      this.lossAtCut = fractionLost;
+      // The first cut of an episode is a fixed step under what failed, not one sized by the loss: a
+      // burst of random loss is no measure of the link's capacity (the estimate follows that), and
+      // a deep cut would step the ladder down for it. Under what was sent rather than under the
+      // target, so the queue drains. A loss that grew past it measures what got through, down to
+      // half: past that, the reports count the retransmissions piled onto the queue, not the link.
+      this.target = this.clamp(failedKbps * (growing ? Math.max(1 - fractionLost, 0.5) : 1) * LOSS_CUT);
     }
     if (fractionLost > this.options.lossThreshold) this.lastLossAt = nowMs;
     return this.update(nowMs);

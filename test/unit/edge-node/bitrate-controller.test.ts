@@ -5,8 +5,9 @@ import { videoLadder } from '../../../edge-node/media/video-ladder.js';
 
 const ladder = videoLadder(1280, 720, 60);
 
+/** A controller that starts at `startKbps` itself: most tests begin from a stream already under way. */
 function controller(startKbps = 6000): BitrateController {
-  return new BitrateController({ ladder, startKbps, minKbps: 300, maxKbps: 8000 });
+  return new BitrateController({ ladder, startKbps, minKbps: 300, maxKbps: 8000, startCapKbps: Infinity });
 }
 
 /** Feeds the same estimate every 100 ms for `ms`, from `from`, with the encoder sending its whole target; returns the time reached. */
@@ -183,6 +184,46 @@ describe('bitrate controller', () => {
     feedAt(c, 4_200_000, 2400, 100, 4500);
     // The video's share of the link it measured, as a ceiling.
     expect(c.decision.kbps).toBe(Math.round(2900 * 0.9 * 0.9));
+  });
+
+  it('starts at what full size needs, not at a configured start over it, and climbs from there', () => {
+    const c = new BitrateController({ ladder, startKbps: 4000, minKbps: 300, maxKbps: 8000, initialEstimateKbps: 6000 });
+    // GoogCC's first measure reads the link high (its probe passed a policer's bucket) and never falls.
+    c.onEstimate(4_375_000, 0);
+    const needs = Math.round(ladder[0]!.minKbps * 1.15);
+    expect(c.decision.kbps).toBe(needs);
+    feed(c, 4_375_000, 100, 3000);
+    expect(c.decision.kbps).toBeGreaterThan(needs * 1.3);
+    expect(c.decision.kbps).toBeLessThan(needs * 1.5);
+  });
+
+  it('takes each further fall of GoogCC\'s first measures, before a first second of video went out, as the link measured again', () => {
+    const c = new BitrateController({ ladder, startKbps: 4000, minKbps: 300, maxKbps: 8000, initialEstimateKbps: 6000 });
+    // The first probe reads a policer's bucket as link; the next, a quarter second later, the link.
+    c.onEstimate(3_958_000, 0);
+    c.onEstimate(2_571_000, 250);
+    // Then the estimate climbs back past what the link carries, and the encoder sends its whole target.
+    feed(c, 3_550_000, 500, 4000);
+    expect(c.decision.kbps).toBeLessThanOrEqual(Math.round(2571 * 0.9 * 0.9));
+  });
+
+  it('cuts again within a loss episode when the loss keeps growing, by what got through', () => {
+    const c = controller(4000);
+    let now = feed(c, 10_000_000, 0, 1500);
+    const before = c.decision.kbps;
+    const first = c.onReceiverReport({ fractionLost: 0.032 }, now).kbps;
+    expect(first).toBeLessThanOrEqual(Math.round(before * 0.85));
+    // The encoder follows its target with a lag, and the queue it filled keeps overflowing.
+    now = feedAt(c, 10_000_000, 3900, now, 500);
+    expect(c.onReceiverReport({ fractionLost: 0.05 }, now).kbps).toBe(first);
+    now = feedAt(c, 10_000_000, 3900, now, 250);
+    const second = c.onReceiverReport({ fractionLost: 0.103 }, now).kbps;
+    expect(second).toBe(Math.round(first * (1 - 0.103) * 0.85));
+    now = feedAt(c, 10_000_000, 3000, now, 250);
+    expect(c.onReceiverReport({ fractionLost: 0.15 }, now).kbps).toBe(second);
+    // Most of a report lost is retransmissions piled onto the queue: at most half goes.
+    now = feedAt(c, 10_000_000, 3000, now, 250);
+    expect(c.onReceiverReport({ fractionLost: 0.9 }, now).kbps).toBe(Math.round(second * 0.5 * 0.85));
   });
 
   it('without a known starting estimate, takes the first as no drop, and still cuts for loss that follows a drop', () => {
