@@ -150,6 +150,8 @@ const LOSS_WINDOW_MS = 3000;
 const LOSS_CUT = 0.85;
 /** Loss this many times the loss that cut last, within the cut's hold, cuts again. */
 const LOSS_GROWTH = 2;
+/** The most of a report's loss that a second cut takes as the link's: past it, lost retransmissions are counted too. */
+const MOST_LOSS_MEASURED = 0.5;
 
 export interface ReceiverReport {
   /** Share (0..1) of packets lost since the receiver's previous report. */
@@ -344,7 +346,7 @@ export class BitrateController {
     // One cut per congestion episode: the reports that follow a cut still describe packets sent
     // before it. Unless the loss keeps growing well past the loss that cut: then the cut left the
     // stream over the link, the queue stays full, retransmissions add to it, and within the hold
-    // the loss would climb to every packet (a freeze of half a second at a session's start).
+    // the loss would climb to every packet.
     const congestion = fractionLost > this.options.lossThreshold;
     const inHold = nowMs - this.lastCutAt < this.options.cutHoldMs;
     const growing = inHold && fractionLost >= this.lossAtCut * LOSS_GROWTH;
@@ -358,7 +360,7 @@ export class BitrateController {
       // a deep cut would step the ladder down for it. Under what was sent rather than under the
       // target, so the queue drains. A loss that grew past it measures what got through, down to
       // half: past that, the reports count the retransmissions piled onto the queue, not the link.
-      this.target = this.clamp(failedKbps * (growing ? Math.max(1 - fractionLost, 0.5) : 1) * LOSS_CUT);
+      this.target = this.clamp(failedKbps * (growing ? 1 - Math.min(fractionLost, MOST_LOSS_MEASURED) : 1) * LOSS_CUT);
     }
     if (fractionLost > this.options.lossThreshold) this.lastLossAt = nowMs;
     return this.update(nowMs);

@@ -244,9 +244,9 @@ for (let i = 0; i < ROUNDS; i++) {
   if (runs('baseline')) latencyRounds.baseline.push(await latencyRun({}));
   if (runs('impaired')) latencyRounds.impaired.push(await latencyRun({ rateKbit: 10_000, rttMs: 20, lossPercent: 1 }));
 }
-/** Each measure's median over the rounds, as bench:latency reports its rows. */
 /** A row's measures; the gaps stay with the round they came from. */
 type LatencyMeasures = Omit<LatencyRow, 'long_gaps'>;
+/** Each measure's median over the rounds, as bench:latency reports its rows. */
 const medianRow = (rows: LatencyRow[]): LatencyMeasures | undefined => {
   if (rows.length === 0) return undefined;
   const of = (key: keyof LatencyMeasures): number => round(median(rows.map((r) => r[key])));
